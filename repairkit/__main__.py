@@ -1,0 +1,3 @@
+from repairkit.cli import main
+
+main()

@@ -1,0 +1,169 @@
+"""Compare two snapshots: Snapshot x Snapshot -> Changeset (no I/O).
+
+Rows are matched by primary key. Where both tables fingerprint their rows
+the same way and have the same columns, only rows with different
+fingerprints are decoded and compared; otherwise every common row is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+
+from repairkit.snapshot import Pk, Snapshot, Table, Value
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One column of one row that holds another value now."""
+
+    column: str
+    old: Value
+    new: Value
+
+
+@dataclass(frozen=True, slots=True)
+class RowChange:
+    """A row present in both snapshots whose values differ."""
+
+    pk: Pk
+    fields: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TableDiff:
+    """The differences in one table present in both snapshots."""
+
+    table: str
+    deleted: tuple[Pk, ...] = ()
+    added: tuple[Pk, ...] = ()
+    changed: tuple[RowChange, ...] = ()
+    old_only_columns: tuple[str, ...] = ()
+    new_only_columns: tuple[str, ...] = ()
+
+    @property
+    def has_row_differences(self) -> bool:
+        return bool(self.deleted or self.added or self.changed)
+
+    @property
+    def has_differences(self) -> bool:
+        return self.has_row_differences or bool(self.old_only_columns or self.new_only_columns)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Row counts over all tables."""
+
+    deleted: int
+    added: int
+    changed: int
+
+
+@dataclass(frozen=True, slots=True)
+class Changeset:
+    """Everything that differs between an old and a new snapshot."""
+
+    old: str
+    new: str
+    tables: dict[str, TableDiff] = field(default_factory=dict)
+    old_only_tables: dict[str, int] = field(default_factory=dict)  # table -> rows
+    new_only_tables: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> Summary:
+        diffs = self.tables.values()
+        return Summary(
+            deleted=sum(len(diff.deleted) for diff in diffs),
+            added=sum(len(diff.added) for diff in diffs),
+            changed=sum(len(diff.changed) for diff in diffs),
+        )
+
+    @property
+    def has_differences(self) -> bool:
+        return bool(
+            self.old_only_tables
+            or self.new_only_tables
+            or any(diff.has_differences for diff in self.tables.values())
+        )
+
+
+def diff_snapshots(
+    old: Snapshot, new: Snapshot, tables: Collection[str] | None = None
+) -> Changeset:
+    """Compare ``old`` with ``new``, table by table (only ``tables`` if given)."""
+
+    def wanted(name: str) -> bool:
+        return tables is None or name in tables
+
+    changeset = Changeset(old=old.label, new=new.label)
+    for name, table in old.tables.items():
+        if not wanted(name):
+            continue
+        if name in new.tables:
+            changeset.tables[name] = diff_tables(table, new.tables[name])
+        else:
+            changeset.old_only_tables[name] = len(table)
+    for name, table in new.tables.items():
+        if wanted(name) and name not in old.tables:
+            changeset.new_only_tables[name] = len(table)
+    return changeset
+
+
+def diff_tables(old: Table, new: Table) -> TableDiff:
+    """Compare two versions of one table by primary key and common columns."""
+    old_fingerprints, new_fingerprints = old.fingerprints, new.fingerprints
+    deleted = old_fingerprints.keys() - new_fingerprints.keys()
+    added = new_fingerprints.keys() - old_fingerprints.keys()
+    same_encoding = (
+        old.store.fingerprint_scheme == new.store.fingerprint_scheme
+        and old.column_names == new.column_names
+    )
+    if same_encoding:
+        # Only rows whose stored text differs can hold different values.
+        candidates = [
+            pk
+            for pk, fingerprint in old_fingerprints.items()
+            if new_fingerprints.get(pk, fingerprint) != fingerprint
+        ]
+    else:
+        candidates = [pk for pk in old_fingerprints if pk in new_fingerprints]
+    return TableDiff(
+        table=old.name,
+        deleted=sort_pks(deleted),
+        added=sort_pks(added),
+        changed=tuple(_compare_rows(old, new, candidates)),
+        old_only_columns=tuple(c for c in old.column_names if c not in new.column_names),
+        new_only_columns=tuple(c for c in new.column_names if c not in old.column_names),
+    )
+
+
+def _compare_rows(old: Table, new: Table, pks: list[Pk]) -> Iterable[RowChange]:
+    if not pks:
+        return
+    common = [name for name in old.column_names if name in new.column_names]
+    old_index = [old.column_names.index(name) for name in common]
+    new_index = [new.column_names.index(name) for name in common]
+    old_rows, new_rows = old.decode(pks), new.decode(pks)
+    for pk in sort_pks(pks):
+        old_row, new_row = old_rows[pk], new_rows[pk]
+        fields = tuple(
+            FieldChange(name, old_row[i], new_row[j])
+            for name, i, j in zip(common, old_index, new_index)
+            if not same_value(old_row[i], new_row[j])
+        )
+        if fields:
+            yield RowChange(pk, fields)
+
+
+def same_value(old: Value, new: Value) -> bool:
+    """Tell whether two stored values are the same, not merely ``==``.
+
+    ``True == 1`` and ``0 == False`` in Python, but a column that went from
+    ``1`` to ``True`` did change.
+    """
+    return old == new and (type(old) is type(new) or not isinstance(old, bool) and not isinstance(new, bool))
+
+
+def sort_pks(pks: Iterable[Pk]) -> tuple[Pk, ...]:
+    """Sort primary keys: numbers before texts, each in natural order."""
+    return tuple(sorted(pks, key=lambda pk: (isinstance(pk, str), pk)))

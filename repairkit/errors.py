@@ -1,0 +1,48 @@
+"""Exceptions raised by repairkit.
+
+The tree::
+
+    RepairkitError
+    ├── DumpFormatError (+ ValueError)   the input is not a valid dump: file, line, problem
+    ├── DumpNotFoundError (+ FileNotFoundError)   a dump or one of its files is missing
+    └── PlanError   a restore plan cannot be made as asked
+
+The library raises these and never prints or exits; ``repairkit.cli`` turns
+them into a message and exit status 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class RepairkitError(Exception):
+    """Root of every error that repairkit reports to its user."""
+
+
+class DumpFormatError(RepairkitError, ValueError):
+    """A file is not a valid dump; says which file, which line and what was wrong."""
+
+    def __init__(self, path: str | Path, line: int | None, problem: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.problem = problem
+        where = f"{self.path}:{line}" if line is not None else str(self.path)
+        super().__init__(f"{where}: {problem}")
+
+    def __reduce__(self) -> tuple[type, tuple[Path, int | None, str]]:
+        # Errors found in worker processes travel back pickled.
+        return (type(self), (self.path, self.line, self.problem))
+
+
+class DumpNotFoundError(RepairkitError, FileNotFoundError):
+    """A dump, or a file that a dump names, does not exist."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
+class PlanError(RepairkitError):
+    """A restore plan cannot be made as the user asked."""

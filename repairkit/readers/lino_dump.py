@@ -1,0 +1,232 @@
+"""Read a Lino ``dump2py`` directory into a Snapshot, as data.
+
+Reading is two-speed. Every data file is checked line by line and each row
+gets a fingerprint, the hash of its line, keyed by primary key; all of this
+runs in C loops over bytes. Values are decoded only when asked for, which
+the diff does only for rows whose line differs between two dumps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import replace
+from itertools import compress
+from pathlib import Path
+from typing import TypeVar
+
+from repairkit.errors import DumpFormatError, DumpNotFoundError
+from repairkit.snapshot import ColumnKind, Pk, Row, Snapshot, Table
+
+from .lino_restore import RestoreModule, TableSchema, read_restore_module
+from .lino_scan import ROW_END, ROW_START, FileScan, ScanJob, read_data_file, scan_data_file
+from .lino_values import RowDecoder, RowSyntaxError
+
+RESTORE_FILE = "restore.py"
+_PART = re.compile(r"(.+)_(\d+)\.py")
+
+ProgressCallback = Callable[[str], None]
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
+# Something like the builtin map or Executor.map, for running scans in parallel.
+MapFunction = Callable[[Callable[[_In], _Out], Iterable[_In]], Iterator[_Out]]
+
+
+def read_lino_dump(
+    path: str | Path,
+    label: str | None = None,
+    progress: ProgressCallback | None = None,
+    map_files: MapFunction = map,  # type: ignore[assignment]
+) -> Snapshot:
+    """Read the dump2py directory ``path`` into a Snapshot.
+
+    Every data file is checked and fingerprinted here; values are decoded
+    later, on demand. ``map_files`` may be a process pool's ``map`` (of a
+    pool that forks, see ``lino_scan``) to scan several files at once.
+
+    :raises DumpNotFoundError: if ``path`` or its restore.py does not exist.
+    :raises DumpFormatError: if any file is not valid dump2py output.
+    """
+    directory = Path(path)
+    restore_path = directory / RESTORE_FILE
+    if not directory.is_dir():
+        raise DumpNotFoundError(directory, "no such dump directory")
+    if not restore_path.is_file():
+        raise DumpNotFoundError(restore_path, "missing: not a dump2py directory")
+    module = read_restore_module(restore_path)
+    parts = _assign_data_files(module, directory)
+    tables = []
+    for name, files in parts.items():
+        if progress:
+            progress(name)
+        schema = module.tables[name]
+        decoder = RowDecoder(schema, module.model_globals, len(module.languages))
+        store = LinoRowStore(schema, decoder, files, map_files)
+        parent = module.table_of_model(schema.parent_model) if schema.parent_model else None
+        columns = [
+            replace(column, references=parent) if column.kind is ColumnKind.PARENT_LINK else column
+            for column in schema.columns
+        ]
+        tables.append(Table(name, columns, schema.pk, store, model=schema.model, parent=parent))
+    return Snapshot(label or directory.name, tables, module.info)
+
+
+def _assign_data_files(module: RestoreModule, directory: Path) -> dict[str, list[Path]]:
+    """Map each table to its data files in load order, checking both directions."""
+    parts: dict[str, list[Path]] = {}
+    listed = set()
+    for file_name, line in module.data_files:
+        file_path = directory / file_name
+        if not file_path.is_file():
+            raise DumpFormatError(module.path, line, f"lists {file_name!r}, which does not exist")
+        table = _table_of_file(module, file_name)
+        if table is None:
+            raise DumpFormatError(
+                module.path, line, f"lists {file_name!r}, but no create_ function matches it"
+            )
+        parts.setdefault(table, []).append(file_path)
+        listed.add(file_name)
+    for file_path in sorted(directory.glob("*.py")):
+        if file_path.name != RESTORE_FILE and file_path.name not in listed:
+            raise DumpFormatError(file_path, None, f"data file not listed in {RESTORE_FILE}")
+    return parts
+
+
+def _table_of_file(module: RestoreModule, file_name: str) -> str | None:
+    stem = file_name[:-3] if file_name.endswith(".py") else file_name
+    if stem in module.tables:
+        return stem
+    part = _PART.fullmatch(file_name)
+    if part and part.group(1) in module.tables:
+        return part.group(1)
+    return None
+
+
+class LinoRowStore:
+    """The rows of one table of a Lino dump: fingerprints now, values on demand."""
+
+    fingerprint_scheme = "lino-dump-line"
+
+    def __init__(
+        self, schema: TableSchema, decoder: RowDecoder, files: list[Path], map_files: MapFunction
+    ) -> None:
+        self.schema = schema
+        self.map_files = map_files
+        self.prefix = ROW_START + schema.name.encode() + b"("
+        self._rows = _DecodeRows(decoder, self.prefix)
+        self._pk_index = [column.name for column in schema.columns].index(schema.pk)
+        self._fingerprints: dict[Pk, int] = {}
+        self._scans: list[FileScan] = []
+        jobs = [
+            ScanJob(path, self.prefix, self._pk_index == 0, len(schema.parameters) == 1)
+            for path in files
+        ]
+        self._add_scans(map_files(scan_data_file, jobs))
+
+    @property
+    def fingerprints(self) -> Mapping[Pk, int]:
+        return self._fingerprints
+
+    def decode(self, pks: Collection[Pk] | None = None) -> dict[Pk, Row]:
+        """Decode the rows for ``pks`` (all when None) from the files.
+
+        :raises DumpFormatError: if a wanted row is outside the dump grammar.
+        """
+        if pks is None:
+            jobs = [_RowsJob(scan, range(scan.row_count)) for scan in self._scans]
+        else:
+            wanted = {self._fingerprints[pk] for pk in pks if pk in self._fingerprints}
+            jobs = [
+                _RowsJob(scan, compress(range(scan.row_count), map(wanted.__contains__, scan.fingerprints)))
+                for scan in self._scans
+            ]
+        rows: dict[Pk, Row] = {}
+        for decoded in self.map_files(self._rows, [job for job in jobs if job.indices]):
+            rows.update((row[self._pk_index], row) for row in decoded)  # type: ignore[misc]
+        if pks is None:
+            return rows
+        return {pk: rows[pk] for pk in pks if pk in rows}
+
+    def _add_scans(self, scans: Iterable[FileScan]) -> None:
+        total_rows = 0
+        announced = None
+        for scan in scans:
+            pks = scan.pks if scan.pks is not None else self._decode_pks(scan)
+            before = len(self._fingerprints)
+            self._fingerprints.update(zip(pks, scan.fingerprints))
+            if len(self._fingerprints) - before != scan.row_count:
+                self._raise_duplicate(scan, list(pks))
+            # The keys now live in the dict; keep only what decoding needs.
+            self._scans.append(replace(scan, pks=None))
+            total_rows += scan.row_count
+            announced = announced if scan.announced is None else scan.announced
+        if announced is not None and announced != total_rows and self._scans:
+            raise DumpFormatError(
+                self._scans[-1].path,
+                None,
+                f"announces {announced} objects for {self.schema.name} but the files hold"
+                f" {total_rows} rows (cut off?)",
+            )
+
+    def _decode_pks(self, scan: FileScan) -> list[Pk]:
+        """Learn primary keys by decoding rows, where slicing them out did not work."""
+        pks: list[Pk] = []
+        rows = self._rows(_RowsJob(scan, range(scan.row_count)))
+        for number, row in enumerate(rows, start=scan.first_line):
+            pk = row[self._pk_index]
+            if not isinstance(pk, (int, str)) or isinstance(pk, bool):
+                raise DumpFormatError(scan.path, number, f"primary key {self.schema.pk!r} is {pk!r}")
+            pks.append(pk)
+        return pks
+
+    def _raise_duplicate(self, scan: FileScan, pks: list[Pk]) -> None:
+        seen: set[Pk] = set(self._fingerprints) - set(pks)
+        for offset, pk in enumerate(pks):
+            if pk in seen:
+                raise DumpFormatError(
+                    scan.path,
+                    scan.first_line + offset,
+                    f"duplicate primary key {pk!r} in {self.schema.name}",
+                )
+            seen.add(pk)
+        raise AssertionError("a duplicate key was detected but not found")
+
+
+class _RowsJob:
+    """Which rows of one scanned file to decode: their line numbers and byte ranges."""
+
+    __slots__ = ("path", "indices", "lines", "spans")
+
+    def __init__(self, scan: FileScan, indices: Iterable[int]) -> None:
+        self.path = scan.path
+        self.indices = list(indices)
+        self.lines = [scan.first_line + index for index in self.indices]
+        self.spans = [(scan.offsets[index], scan.offsets[index + 1] - 1) for index in self.indices]
+
+
+class _DecodeRows:
+    """Decode chosen rows of a file; picklable, so that a worker process can run it."""
+
+    def __init__(self, decoder: RowDecoder, prefix: bytes) -> None:
+        self.decoder = decoder
+        self.prefix = prefix
+
+    def __call__(self, job: _RowsJob) -> list[Row]:
+        data = read_data_file(job.path)
+        return [
+            self.decode_line(job.path, number, data[start:end])
+            for number, (start, end) in zip(job.lines, job.spans)
+        ]
+
+    def decode_line(self, path: Path, number: int, line: bytes) -> Row:
+        """Decode one row line.
+
+        :raises DumpFormatError: if it is outside the dump grammar.
+        """
+        try:
+            text = line[len(self.prefix) : -len(ROW_END)].decode("utf-8")
+            return self.decoder.decode(text)
+        except UnicodeDecodeError as err:
+            raise DumpFormatError(path, number, f"not UTF-8: {err}") from err
+        except RowSyntaxError as err:
+            raise DumpFormatError(path, number, str(err)) from err

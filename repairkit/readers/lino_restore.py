@@ -1,0 +1,283 @@
+"""Learn a Lino dump's schema from its ``restore.py``, without running it.
+
+restore.py is small (one function per model), so it is parsed with ``ast``:
+the syntax tree is only inspected, never compiled or executed. From it we
+learn, per table, the columns in the order the data files use and their
+kinds, the model, the multi-table-inheritance parent, and from ``main()``
+the data files in load order.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from repairkit.errors import DumpFormatError
+from repairkit.snapshot import Column, ColumnKind
+
+CREATE_PREFIX = "create_"
+CONTENT_TYPE_TABLE = "django_content_type"
+
+_HEADER = re.compile(r"DJANGO_SETTINGS_MODULE was u?(.+?), TIME_ZONE was u?(.+?)\.\s*$")
+# dump2py --tolerate writes this at column 0 inside main(); it may even make the
+# file invalid Python, so it is looked for before parsing.
+_TOLERATED = re.compile(r"^\s*raise\s+Exception\((.*)\)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """One parameter of a ``create_<table>`` function: an attname and its kind."""
+
+    name: str
+    kind: ColumnKind
+
+
+@dataclass(frozen=True, slots=True)
+class TableSchema:
+    """What restore.py says about one table."""
+
+    name: str
+    parameters: tuple[Parameter, ...]
+    columns: tuple[Column, ...]
+    pk: str
+    model: str | None
+    parent_model: str | None
+    line: int
+
+
+@dataclass(slots=True)
+class RestoreModule:
+    """The parsed restore.py of one dump."""
+
+    path: Path
+    info: dict[str, str] = field(default_factory=dict)
+    languages: tuple[str, ...] = ()
+    model_globals: dict[str, str] = field(default_factory=dict)  # contacts_Person -> contacts.Person
+    tables: dict[str, TableSchema] = field(default_factory=dict)
+    data_files: list[tuple[str, int]] = field(default_factory=list)  # (file name, line in restore.py)
+
+    def table_of_model(self, label: str) -> str | None:
+        """Return the db table whose create function builds model ``label``."""
+        for table in self.tables.values():
+            if table.model == label:
+                return table.name
+        return None
+
+
+def read_restore_module(path: Path) -> RestoreModule:
+    """Parse a dump's restore.py into a RestoreModule.
+
+    :raises DumpFormatError: if it is not a dump2py restore.py, or if a table
+        was not dumped (``dump2py --tolerate``).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise DumpFormatError(path, None, f"not UTF-8 text: {err}") from err
+    for number, line in enumerate(text.splitlines(), start=1):
+        tolerated = _TOLERATED.match(line)
+        if tolerated:
+            raise DumpFormatError(
+                path, number, f"a table was not dumped (dump2py --tolerate): {tolerated.group(1)}"
+            )
+    try:
+        tree = ast.parse(text, filename=str(path))
+    except SyntaxError as err:
+        raise DumpFormatError(path, err.lineno, f"not valid Python: {err.msg}") from err
+
+    module = RestoreModule(path=path, info=_read_header(text))
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            _read_assignment(module, node)
+        elif isinstance(node, ast.FunctionDef) and node.name == "bv2kw":
+            module.languages = _read_languages(node)
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name.startswith(CREATE_PREFIX):
+            schema = _read_create_function(module, node)
+            module.tables[schema.name] = schema
+        elif isinstance(node, ast.FunctionDef) and node.name == "main":
+            module.data_files = _read_data_files(node)
+    if not module.tables:
+        raise DumpFormatError(path, None, "no create_<table> functions: not a dump2py restore.py")
+    return module
+
+
+def _read_header(text: str) -> dict[str, str]:
+    info: dict[str, str] = {}
+    for line in text.splitlines()[:10]:
+        match = _HEADER.search(line)
+        if match:
+            info["settings"] = match.group(1).strip("'\"")
+            info["time_zone"] = match.group(2).strip("'\"")
+    return info
+
+
+def _read_assignment(module: RestoreModule, node: ast.Assign) -> None:
+    if len(node.targets) != 1 or not isinstance(node.targets[0], ast.Name):
+        return
+    name = node.targets[0].id
+    value = node.value
+    if name == "SOURCE_VERSION" and isinstance(value, ast.Constant):
+        module.info["source_version"] = str(value.value)
+    elif (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id == "resolve_model"
+        and len(value.args) == 1
+        and isinstance(value.args[0], ast.Constant)
+        and isinstance(value.args[0].value, str)
+    ):
+        module.model_globals[name] = value.args[0].value
+
+
+def _read_languages(node: ast.FunctionDef) -> tuple[str, ...]:
+    """Return the site languages in the order of ``values[i]`` in ``babelkw(...)``."""
+    for call in ast.walk(node):
+        if isinstance(call, ast.Call) and call.keywords:
+            indexed = []
+            for keyword in call.keywords:
+                value = keyword.value
+                if (
+                    keyword.arg
+                    and isinstance(value, ast.Subscript)
+                    and isinstance(value.slice, ast.Constant)
+                    and isinstance(value.slice.value, int)
+                ):
+                    indexed.append((value.slice.value, keyword.arg))
+            if indexed:
+                return tuple(language for _, language in sorted(indexed))
+    return ()
+
+
+def _read_create_function(module: RestoreModule, node: ast.FunctionDef) -> TableSchema:
+    table = node.name[len(CREATE_PREFIX) :]
+    names = [arg.arg for arg in node.args.args]
+    kinds = dict.fromkeys(names, ColumnKind.PLAIN)
+    model: str | None = None
+    parent_model: str | None = None
+    parent_link: str | None = None
+    for statement in ast.walk(node):
+        if _is_decimal_conversion(statement):
+            kinds[_assigned_name(statement)] = ColumnKind.DECIMAL
+        elif _is_content_type_conversion(statement):
+            kinds[_assigned_name(statement)] = ColumnKind.CONTENT_TYPE
+        elif isinstance(statement, ast.Call) and _call_name(statement) == "bv2kw":
+            argument = statement.args[1] if len(statement.args) == 2 else None
+            if isinstance(argument, ast.Name) and argument.id in kinds:
+                kinds[argument.id] = ColumnKind.BABEL
+        elif isinstance(statement, ast.Return) and isinstance(statement.value, ast.Call):
+            call = statement.value
+            if _call_name(call) == "create_mti_child" and len(call.args) == 3:
+                parent_global, link, child_global = call.args
+                if isinstance(parent_global, ast.Name):
+                    parent_model = module.model_globals.get(parent_global.id)
+                if isinstance(link, ast.Name):
+                    parent_link = link.id
+                if isinstance(child_global, ast.Name):
+                    model = module.model_globals.get(child_global.id)
+            elif isinstance(call.func, ast.Name):
+                model = module.model_globals.get(call.func.id)
+    if parent_link is not None and parent_link in kinds:
+        kinds[parent_link] = ColumnKind.PARENT_LINK
+    parameters = tuple(Parameter(name, kinds[name]) for name in names)
+    if not parameters:
+        raise DumpFormatError(module.path, node.lineno, f"{node.name} has no parameters")
+    return TableSchema(
+        name=table,
+        parameters=parameters,
+        columns=_expand_columns(module, parameters),
+        pk=_guess_primary_key(parameters, parent_link),
+        model=model,
+        parent_model=parent_model,
+        line=node.lineno,
+    )
+
+
+def _expand_columns(module: RestoreModule, parameters: tuple[Parameter, ...]) -> tuple[Column, ...]:
+    """Turn parameters into columns; a babel field is one column per language."""
+    columns: list[Column] = []
+    for parameter in parameters:
+        if parameter.kind is ColumnKind.BABEL:
+            for index, language in enumerate(module.languages or ("",)):
+                suffix = "" if index == 0 else "_" + language.replace("-", "_")
+                columns.append(Column(parameter.name + suffix, ColumnKind.BABEL))
+        elif parameter.kind is ColumnKind.CONTENT_TYPE:
+            columns.append(Column(parameter.name, parameter.kind, CONTENT_TYPE_TABLE))
+        else:
+            columns.append(Column(parameter.name, parameter.kind))
+    return tuple(columns)
+
+
+def _guess_primary_key(parameters: tuple[Parameter, ...], parent_link: str | None) -> str:
+    """Name the primary key, which restore.py does not mark.
+
+    A multi-table-inheritance child is keyed by its parent link; otherwise
+    Django's implicit ``id`` if there is one; otherwise the first field that
+    is not multilingual (Django orders fields by definition, and an explicit
+    primary key like ``isocode`` or a one-to-one ``user_id`` comes first
+    unless a babel field such as ``name`` was declared before it).
+    """
+    names = [parameter.name for parameter in parameters]
+    if parent_link in names:
+        return parent_link
+    if "id" in names:
+        return "id"
+    for parameter in parameters:
+        if parameter.kind is not ColumnKind.BABEL:
+            return parameter.name
+    return names[0]
+
+
+def _read_data_files(node: ast.FunctionDef) -> list[tuple[str, int]]:
+    files = []
+    for statement in node.body:
+        call = statement.value if isinstance(statement, ast.Expr) else None
+        if (
+            isinstance(call, ast.Call)
+            and _call_name(call) == "execfile"
+            and call.args
+            and isinstance(call.args[0], ast.Constant)
+            and isinstance(call.args[0].value, str)
+        ):
+            files.append((call.args[0].value, statement.lineno))
+    return files
+
+
+def _call_name(call: ast.Call) -> str | None:
+    if isinstance(call.func, ast.Name):
+        return call.func.id
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    return None
+
+
+def _assigned_name(statement: ast.AST) -> str:
+    if isinstance(statement, ast.If):
+        statement = statement.body[0]
+    assert isinstance(statement, ast.Assign) and isinstance(statement.targets[0], ast.Name)
+    return statement.targets[0].id
+
+
+def _is_decimal_conversion(statement: ast.AST) -> bool:
+    """Match ``if x is not None: x = Decimal(x)``."""
+    if not (isinstance(statement, ast.If) and len(statement.body) == 1):
+        return False
+    inner = statement.body[0]
+    return (
+        isinstance(inner, ast.Assign)
+        and isinstance(inner.targets[0], ast.Name)
+        and isinstance(inner.value, ast.Call)
+        and _call_name(inner.value) == "Decimal"
+    )
+
+
+def _is_content_type_conversion(statement: ast.AST) -> bool:
+    """Match ``x = new_content_type_id(x)``."""
+    return (
+        isinstance(statement, ast.Assign)
+        and isinstance(statement.targets[0], ast.Name)
+        and isinstance(statement.value, ast.Call)
+        and _call_name(statement.value) == "new_content_type_id"
+    )

@@ -1,0 +1,170 @@
+"""Scan one data file of a Lino dump: check its lines and fingerprint its rows.
+
+These are pure functions of a file's bytes, so that a process pool can run
+them on several files at once. They loop in C (``bytes.split``, ``map``,
+``hash``) and hand back compact arrays; decoding values is left to the
+caller, for the few rows that need it.
+
+Fingerprints are ``hash()`` of a row's line. Python salts that hash per
+interpreter, which is why a pool that runs these must fork from the process
+that compares the results.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from array import array
+from dataclasses import dataclass
+from itertools import accumulate, repeat
+from pathlib import Path
+
+from repairkit.errors import DumpFormatError
+
+ROW_START = b"loader.save(create_"
+ROW_END = b"))"
+
+_ALLOWED_LINE = re.compile(
+    rb"""\s*(?:\#.*|
+    logger\.info\((?:"[^"\\]*"|'[^'\\]*')\)\s*|
+    loader\.flush_deferred_objects\(\)\s*)?""",
+    re.VERBOSE,
+)
+_OBJECT_COUNT = re.compile(rb'logger\.info\("Loading (\d+) objects')
+
+
+@dataclass(frozen=True, slots=True)
+class FileScan:
+    """What scanning one data file found.
+
+    ``pks`` holds integer primary keys sliced from the lines when the key is
+    the first argument and an integer literal; otherwise it is None and the
+    caller must decode the rows to learn their keys. ``offsets[i]`` is where
+    row ``i`` starts in the file (after line-end normalisation), with one
+    more entry for the end of the last row.
+    """
+
+    path: Path
+    first_line: int
+    row_count: int
+    announced: int | None
+    pks: array[int] | None
+    fingerprints: array[int]
+    offsets: array[int]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanJob:
+    """The arguments of ``scan_data_file``, in one picklable record."""
+
+    path: Path
+    prefix: bytes
+    pk_first: bool
+    single_argument: bool
+
+
+def scan_data_file(job: ScanJob) -> FileScan:
+    """Check a data file line by line and fingerprint its rows.
+
+    :raises DumpFormatError: for any line that is neither a row of this table
+        nor one of the few header and footer lines dump2py writes.
+    """
+    data = read_data_file(job.path)
+    rows, first, announced, header_size = split_data_file(job.path, data, job.prefix)
+    line_sizes = map(operator.add, map(len, rows), repeat(1))
+    offsets = array("q", accumulate(line_sizes, initial=header_size))
+    return FileScan(
+        path=job.path,
+        first_line=first,
+        row_count=len(rows),
+        announced=announced,
+        pks=_slice_integer_pks(rows, job) if job.pk_first else None,
+        fingerprints=array("q", map(hash, rows)),
+        offsets=offsets,
+    )
+
+
+def read_data_file(path: Path) -> bytes:
+    """Return a data file's bytes with line ends normalised to ``\\n``.
+
+    :raises DumpFormatError: if the file does not end with a line end.
+    """
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        raise DumpFormatError(
+            path, data.count(b"\n") + 1, "file ends in the middle of a line (cut off?)"
+        )
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+    return data
+
+
+def split_data_file(
+    path: Path, data: bytes, prefix: bytes
+) -> tuple[list[bytes], int, int | None, int]:
+    """Return a data file's row lines, the number of the first, the announced count,
+    and the size in bytes of the lines before the first row.
+
+    :raises DumpFormatError: as for ``scan_data_file``.
+    """
+    lines = data.split(b"\n")
+    lines.pop()  # the empty string after the final newline
+    start = 0
+    while start < len(lines) and not lines[start].startswith(ROW_START):
+        check_other_line(path, start + 1, lines[start])
+        start += 1
+    end = len(lines)
+    while end > start and not lines[end - 1].startswith(ROW_START):
+        check_other_line(path, end, lines[end - 1])
+        end -= 1
+    rows = lines[start:end]
+    if not (
+        all(map(bytes.startswith, rows, repeat(prefix)))
+        and all(map(bytes.endswith, rows, repeat(ROW_END)))
+    ):
+        _raise_bad_row(path, start + 1, rows, prefix)
+    announced = None
+    for line in lines[:start]:
+        count = _OBJECT_COUNT.match(line)
+        if count:
+            announced = int(count.group(1))
+    header_size = sum(len(line) + 1 for line in lines[:start])
+    return rows, start + 1, announced, header_size
+
+
+def check_other_line(path: Path, number: int, line: bytes, expected: bytes | None = None) -> None:
+    """Accept the header and footer lines dump2py writes; reject anything else.
+
+    :raises DumpFormatError: naming the line and what it is.
+    """
+    if expected is None and _ALLOWED_LINE.fullmatch(line):
+        return
+    text = line.decode("utf-8", "replace").strip()
+    if text.startswith("raise "):
+        problem = f"the data of this table was not dumped: {text[:200]}"
+    elif text.startswith(("import ", "from ")):
+        problem = f"import statement {text[:80]!r} is not allowed in a dump"
+    elif text.startswith(ROW_START.decode()):
+        wanted = expected.decode() if expected else "this file's table"
+        problem = f"row for another table: {text[:60]!r} (expected {wanted!r})"
+    else:
+        problem = f"unexpected statement {text[:80]!r}"
+    raise DumpFormatError(path, number, problem)
+
+
+def _raise_bad_row(path: Path, first: int, rows: list[bytes], prefix: bytes) -> None:
+    for offset, line in enumerate(rows):
+        if not line.startswith(prefix):
+            check_other_line(path, first + offset, line, expected=prefix)
+        if not line.endswith(ROW_END):
+            raise DumpFormatError(path, first + offset, "row does not end with '))' (cut off?)")
+
+
+def _slice_integer_pks(rows: list[bytes], job: ScanJob) -> array[int] | None:
+    start = len(job.prefix)
+    try:
+        if job.single_argument:
+            return array("q", [int(line[start : -len(ROW_END)]) for line in rows])
+        return array("q", [int(line[start : line.index(b",", start)]) for line in rows])
+    except (ValueError, OverflowError):
+        return None  # not an integer literal: the caller decodes these rows

@@ -1,0 +1,240 @@
+"""Decode the arguments of one ``loader.save(create_<table>(...))`` line.
+
+The grammar is the small set of value forms dump2py writes: ``None``,
+``True``, ``False``, numbers, (u-)quoted strings with Python escapes,
+``dt(...)``, ``date(...)``, ``time(...)``, lists of strings (babel fields)
+and bare model globals (content types). Anything else is an error; nothing
+is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+
+from repairkit.snapshot import ColumnKind, ContentTypeRef, Row, Value
+
+from .lino_restore import TableSchema
+
+_TOKEN = re.compile(
+    r"""\s*(?:
+      (?P<string>[uU]?(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"))
+    | (?P<number>-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)(?P<long>[lL])?
+    | (?P<temporal>(?P<function>dt|date|time)\((?P<numbers>[-\d,\s]*)\))
+    | (?P<list>\[)
+    | (?P<name>[A-Za-z_]\w*)
+    )\s*""",
+    re.VERBOSE,
+)
+_SEPARATOR = re.compile(r"\s*([,)\]])\s*")
+_ESCAPE = re.compile(
+    r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|N\{([^}]*)\}|([0-7]{1,3})|(.)|$)",
+    re.DOTALL,
+)
+_SIMPLE_ESCAPES = {
+    "n": "\n", "t": "\t", "r": "\r", "\\": "\\", "'": "'", '"': '"',
+    "a": "\a", "b": "\b", "f": "\f", "v": "\v", "\n": "",
+}  # fmt: skip
+_CONSTANTS: dict[str, Value] = {"None": None, "True": True, "False": False}
+_TEMPORAL_ARITY = {"dt": (3, 7), "date": (3, 3), "time": (2, 4)}
+
+
+class RowSyntaxError(ValueError):
+    """One row's text is outside the dump grammar; the caller adds file and line."""
+
+
+class RowDecoder:
+    """Decode the argument text of one table's rows into column values."""
+
+    def __init__(self, schema: TableSchema, model_globals: Mapping[str, str], languages: int):
+        self.schema = schema
+        self.model_globals = model_globals
+        self.languages = max(languages, 1)
+        self.function = f"create_{schema.name}"
+
+    def decode(self, arguments: str) -> Row:
+        """Decode ``arguments`` (the text between ``create_t(`` and ``))``).
+
+        :raises RowSyntaxError: if the text is outside the dump grammar.
+        """
+        values = self._parse_arguments(arguments)
+        parameters = self.schema.parameters
+        if len(values) != len(parameters):
+            raise RowSyntaxError(
+                f"{self.function} takes {len(parameters)} arguments, got {len(values)}"
+            )
+        row: list[Value] = []
+        for parameter, value in zip(parameters, values):
+            kind = parameter.kind
+            if kind is ColumnKind.BABEL:
+                row.extend(self._babel_values(parameter.name, value))
+            elif isinstance(value, _ModelName):
+                if kind is not ColumnKind.CONTENT_TYPE:
+                    raise RowSyntaxError(
+                        f"unexpected name {value.name!r} in arguments of {self.function}"
+                    )
+                row.append(self._content_type(value))
+            elif isinstance(value, list):
+                raise RowSyntaxError(f"unexpected list for {parameter.name!r}")
+            elif kind is ColumnKind.DECIMAL and value is not None:
+                row.append(_to_decimal(parameter.name, value))
+            elif kind is ColumnKind.CONTENT_TYPE and value is not None:
+                raise RowSyntaxError(f"expected a model name for {parameter.name!r}, got {value!r}")
+            else:
+                row.append(value)
+        return tuple(row)
+
+    def _babel_values(self, name: str, value: object) -> list[Value]:
+        if value is None:
+            return [None] * self.languages
+        if not isinstance(value, list) or len(value) != self.languages:
+            raise RowSyntaxError(
+                f"expected a list of {self.languages} texts for babel field {name!r}, got {value!r}"
+            )
+        return value
+
+    def _content_type(self, value: _ModelName) -> ContentTypeRef:
+        label = self.model_globals.get(value.name)
+        if label is None:
+            raise RowSyntaxError(
+                f"unexpected name {value.name!r} in arguments of {self.function}:"
+                " not a model of this dump"
+            )
+        app_label, _, model = label.rpartition(".")
+        return ContentTypeRef(app_label, model.lower())
+
+    def _parse_arguments(self, text: str) -> list[object]:
+        values: list[object] = []
+        position = 0
+        end = len(text)
+        if not text.strip():
+            return values
+        while True:
+            value, position = _parse_value(text, position, self.function)
+            values.append(value)
+            if position >= end:
+                return values
+            separator = _SEPARATOR.match(text, position)
+            if not separator or separator.group(1) != ",":
+                raise RowSyntaxError(_unexpected(text, position, self.function))
+            position = separator.end()
+
+
+class _ModelName:
+    """A bare name in a row that is not a constant: allowed only for content types."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def _parse_value(text: str, position: int, function: str) -> tuple[object, int]:
+    match = _TOKEN.match(text, position)
+    if match is None:
+        raise RowSyntaxError(_unexpected(text, position, function))
+    after = match.end()
+    if match.group("string") is not None:
+        return _decode_string(match.group("string")), after
+    if match.group("number") is not None:
+        return _decode_number(match.group("number")), after
+    if match.group("temporal") is not None:
+        return _decode_temporal(match.group("function"), match.group("numbers")), after
+    if match.group("list") is not None:
+        return _parse_list(text, after, function)
+    name = match.group("name")
+    if after < len(text) and text[after] == "(":
+        raise RowSyntaxError(f"call to {name!r} in arguments of {function}: only dt, date and time")
+    if after < len(text) and text[after] == ".":
+        attribute = re.match(r"\.\s*(\w*)", text[after:])
+        dotted = f"{name}.{attribute.group(1) if attribute else ''}"
+        raise RowSyntaxError(f"attribute access {dotted!r} in arguments of {function}")
+    if name in _CONSTANTS:
+        return _CONSTANTS[name], after
+    return _ModelName(name), after
+
+
+def _parse_list(text: str, position: int, function: str) -> tuple[list[Value], int]:
+    items: list[Value] = []
+    closing = _SEPARATOR.match(text, position)
+    if closing and closing.group(1) == "]":
+        return items, closing.end()
+    while True:
+        item, position = _parse_value(text, position, function)
+        if not (item is None or isinstance(item, str)):
+            raise RowSyntaxError(f"a list may hold only texts, got {item!r} in {function}")
+        items.append(item)
+        separator = _SEPARATOR.match(text, position)
+        if separator is None:
+            raise RowSyntaxError(_unexpected(text, position, function))
+        position = separator.end()
+        if separator.group(1) == "]":
+            return items, position
+        if separator.group(1) != ",":
+            raise RowSyntaxError(_unexpected(text, separator.start(1), function))
+
+
+def _decode_string(token: str) -> str:
+    if token[0] in "uU":
+        token = token[1:]
+    body = token[1:-1]
+    if "\\" not in body:
+        return body
+    return _ESCAPE.sub(_replace_escape, body)
+
+
+def _replace_escape(match: re.Match[str]) -> str:
+    hex2, hex4, hex8, named, octal, simple = match.groups()
+    code = hex2 or hex4 or hex8
+    if code:
+        return chr(int(code, 16))
+    if named is not None:
+        try:
+            return unicodedata.lookup(named)
+        except KeyError as err:
+            raise RowSyntaxError(f"unknown character name \\N{{{named}}}") from err
+    if octal:
+        return chr(int(octal, 8))
+    if simple is None:
+        raise RowSyntaxError("string ends with a lone backslash")
+    # Python keeps unknown escapes such as "\d" as they are.
+    return _SIMPLE_ESCAPES.get(simple, "\\" + simple)
+
+
+def _decode_number(token: str) -> int | float:
+    if any(character in token for character in ".eE"):
+        return float(token)
+    return int(token)
+
+
+def _decode_temporal(function: str, numbers: str) -> Value:
+    parts = [part.strip() for part in numbers.split(",")]
+    low, high = _TEMPORAL_ARITY[function]
+    if not low <= len(parts) <= high or not all(re.fullmatch(r"-?\d+", part) for part in parts):
+        raise RowSyntaxError(f"bad arguments for {function}({numbers})")
+    arguments = [int(part) for part in parts]
+    try:
+        if function == "dt":
+            return datetime.datetime(*arguments)  # type: ignore[arg-type]
+        if function == "date":
+            return datetime.date(*arguments)
+        return datetime.time(*arguments)
+    except ValueError as err:
+        raise RowSyntaxError(f"invalid {function}({numbers}): {err}") from err
+
+
+def _to_decimal(name: str, value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise RowSyntaxError(f"expected a decimal for {name!r}, got {value!r}")
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as err:
+        raise RowSyntaxError(f"expected a decimal for {name!r}, got {value!r}") from err
+
+
+def _unexpected(text: str, position: int, function: str) -> str:
+    fragment = text[position : position + 30]
+    return f"unexpected {fragment!r} in arguments of {function}"

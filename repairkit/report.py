@@ -1,0 +1,162 @@
+"""Render a Changeset for people (text) and for programs (JSON)."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Any
+
+from repairkit.diff import Changeset, TableDiff
+from repairkit.snapshot import ContentTypeRef, Pk, Value
+
+MAX_VALUE_WIDTH = 60
+
+
+def json_value(value: Value) -> Any:
+    """Turn a snapshot value into a JSON-compatible one.
+
+    Dates and times become ISO strings, Decimals strings (exact), content
+    types ``"app_label.model"``.
+    """
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, (Decimal, ContentTypeRef)):
+        return str(value)
+    return value
+
+
+def changeset_to_json(changeset: Changeset, *, summary_only: bool = False) -> dict[str, Any]:
+    """Return the JSON document for ``changeset``."""
+    tables: dict[str, Any] = {}
+    for name, diff in changeset.tables.items():
+        if not diff.has_differences:
+            continue
+        entry: dict[str, Any] = {
+            "deleted": len(diff.deleted) if summary_only else list(diff.deleted),
+            "added": len(diff.added) if summary_only else list(diff.added),
+            "changed": len(diff.changed)
+            if summary_only
+            else [
+                {
+                    "pk": change.pk,
+                    "fields": {
+                        f.column: [json_value(f.old), json_value(f.new)] for f in change.fields
+                    },
+                }
+                for change in diff.changed
+            ],
+        }
+        if diff.old_only_columns or diff.new_only_columns:
+            entry["schema"] = {
+                "old_only_columns": list(diff.old_only_columns),
+                "new_only_columns": list(diff.new_only_columns),
+            }
+        tables[name] = entry
+    summary = changeset.summary
+    return {
+        "old": changeset.old,
+        "new": changeset.new,
+        "tables": tables,
+        "old_only_tables": changeset.old_only_tables,
+        "new_only_tables": changeset.new_only_tables,
+        "summary": {"deleted": summary.deleted, "added": summary.added, "changed": summary.changed},
+    }
+
+
+def render_json(changeset: Changeset, *, summary_only: bool = False) -> str:
+    """Return ``changeset`` as a JSON text."""
+    return json.dumps(changeset_to_json(changeset, summary_only=summary_only), indent=2, ensure_ascii=False)
+
+
+def render_text(changeset: Changeset, *, summary_only: bool = False) -> str:
+    """Return ``changeset`` as text: a summary table, then the details."""
+    return "\n".join(_text_lines(changeset, summary_only)) + "\n"
+
+
+def _text_lines(changeset: Changeset, summary_only: bool) -> Iterator[str]:
+    yield f"Differences from {changeset.old} to {changeset.new}"
+    yield ""
+    if not changeset.has_differences:
+        yield "No differences."
+        return
+    diffs = [diff for diff in changeset.tables.values() if diff.has_differences]
+    summary = changeset.summary
+    width = max([len(d.table) for d in diffs] + [len("table"), len("total")])
+    yield f"{'table':<{width}}  {'deleted':>8}  {'added':>8}  {'changed':>8}"
+    for diff in diffs:
+        yield f"{diff.table:<{width}}  {len(diff.deleted):>8}  {len(diff.added):>8}  {len(diff.changed):>8}"
+    yield f"{'total':<{width}}  {summary.deleted:>8}  {summary.added:>8}  {summary.changed:>8}"
+    for title, tables in (
+        (f"Tables only in {changeset.old}", changeset.old_only_tables),
+        (f"Tables only in {changeset.new}", changeset.new_only_tables),
+    ):
+        if tables:
+            yield ""
+            yield f"{title}:"
+            for name, count in tables.items():
+                yield f"  {name} ({count} rows)"
+    schema_changes = [d for d in diffs if d.old_only_columns or d.new_only_columns]
+    if schema_changes:
+        yield ""
+        yield "Schema changes (not counted as changed values):"
+        for diff in schema_changes:
+            if diff.old_only_columns:
+                yield f"  {diff.table}: columns only in {changeset.old}: {', '.join(diff.old_only_columns)}"
+            if diff.new_only_columns:
+                yield f"  {diff.table}: columns only in {changeset.new}: {', '.join(diff.new_only_columns)}"
+    if summary_only:
+        return
+    for diff in diffs:
+        if diff.has_row_differences:
+            yield ""
+            yield from _table_details(diff)
+
+
+def _table_details(diff: TableDiff) -> Iterator[str]:
+    yield f"{diff.table}"
+    if diff.deleted:
+        yield f"  deleted ({len(diff.deleted)}): {format_pks(diff.deleted)}"
+    if diff.added:
+        yield f"  added ({len(diff.added)}): {format_pks(diff.added)}"
+    if diff.changed:
+        yield f"  changed ({len(diff.changed)}):"
+        for change in diff.changed:
+            for index, field in enumerate(change.fields):
+                key = f"{change.pk!r}" if index == 0 else ""
+                yield f"    {key:>8}  {field.column}: {shorten(field.old)} -> {shorten(field.new)}"
+
+
+def format_pks(pks: Iterable[Pk]) -> str:
+    """Write primary keys compactly: runs of consecutive integers as ``13-15``."""
+    parts: list[str] = []
+    run: list[int] = []
+
+    def close_run() -> None:
+        if run:
+            parts.append(str(run[0]) if len(run) == 1 else f"{run[0]}-{run[-1]}")
+            run.clear()
+
+    for pk in pks:
+        if isinstance(pk, int) and run and pk == run[-1] + 1:
+            run.append(pk)
+        elif isinstance(pk, int):
+            close_run()
+            run.append(pk)
+        else:
+            close_run()
+            parts.append(repr(pk))
+    close_run()
+    return ", ".join(parts)
+
+
+def shorten(value: Value, width: int = MAX_VALUE_WIDTH) -> str:
+    """Show a value as a Python literal, cut to ``width`` characters."""
+    if isinstance(value, (Decimal, ContentTypeRef, datetime.date, datetime.time)):
+        text = str(value)
+    else:
+        text = repr(value)
+    if len(text) <= width:
+        return text
+    return f"{text[: width - 12]}…({len(text)} chars)"

@@ -1,0 +1,190 @@
+"""Snapshot, Table, Column: the in-memory row sets that readers produce.
+
+A table's rows are held by a ``RowStore``. Decoding every value of a large
+dump is the slow part of reading it, so a store keeps one *fingerprint* per
+row (a hash of the row as stored) and decodes values only when asked. Two
+stores with the same ``fingerprint_scheme`` and the same columns hold equal
+rows wherever their fingerprints are equal, which lets the diff decode only
+the rows that changed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from collections.abc import Collection, Iterable, KeysView, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol, Union
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ContentTypeRef:
+    """A pointer to a Django content type, by natural key rather than by id.
+
+    Content type ids differ between databases; ``app_label`` and the lower-case
+    ``model`` name do not.
+    """
+
+    app_label: str
+    model: str
+
+    def __str__(self) -> str:
+        return f"{self.app_label}.{self.model}"
+
+
+Pk = Union[int, str]
+Value = Union[
+    None,
+    bool,
+    int,
+    float,
+    str,
+    Decimal,
+    datetime.date,
+    datetime.datetime,
+    datetime.time,
+    ContentTypeRef,
+]
+Row = tuple[Value, ...]
+
+
+class ColumnKind(str, enum.Enum):
+    """What a reader knows about a column beyond its name."""
+
+    PLAIN = "plain"
+    DECIMAL = "decimal"
+    BABEL = "babel"  # one language of a multilingual (Lino babel) field
+    CONTENT_TYPE = "content_type"  # foreign key to django_content_type
+    PARENT_LINK = "parent_link"  # multi-table inheritance: the key shared with the parent
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One database column: its name (the attname, e.g. ``country_id``) and kind.
+
+    ``references`` names the table the column points to where the reader
+    knows it (multi-table-inheritance links, content type pointers).
+    """
+
+    name: str
+    kind: ColumnKind = ColumnKind.PLAIN
+    references: str | None = None
+
+
+class RowStore(Protocol):
+    """Holds a table's rows; values are decoded only when asked for."""
+
+    @property
+    def fingerprint_scheme(self) -> str:
+        """Name the encoding that fingerprints were computed over."""
+
+    @property
+    def fingerprints(self) -> Mapping[Pk, int]:
+        """Map each primary key to a hash of its row as stored."""
+
+    def decode(self, pks: Collection[Pk] | None = None) -> dict[Pk, Row]:
+        """Return the decoded rows for ``pks`` (all rows when None), by primary key."""
+
+
+class MemoryRowStore:
+    """A row store for rows that are already decoded."""
+
+    fingerprint_scheme = "values"
+
+    def __init__(self, rows: Mapping[Pk, Row]) -> None:
+        self._rows = dict(rows)
+        self._fingerprints = {pk: hash(row) for pk, row in self._rows.items()}
+
+    @property
+    def fingerprints(self) -> Mapping[Pk, int]:
+        return self._fingerprints
+
+    def decode(self, pks: Collection[Pk] | None = None) -> dict[Pk, Row]:
+        if pks is None:
+            return dict(self._rows)
+        return {pk: self._rows[pk] for pk in pks if pk in self._rows}
+
+
+class Table:
+    """One database table of a snapshot: columns, primary key and rows."""
+
+    def __init__(
+        self,
+        name: str,
+        columns: Iterable[Column],
+        pk: str,
+        store: RowStore,
+        *,
+        model: str | None = None,
+        parent: str | None = None,
+    ) -> None:
+        self.name = name
+        self.columns = tuple(columns)
+        self.pk = pk
+        self.store = store
+        self.model = model  # "app_label.ModelName", where the source tells
+        self.parent = parent  # db table of the multi-table-inheritance parent
+        if pk not in self.column_names:
+            raise ValueError(f"primary key {pk!r} is not a column of {name!r}")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+    @property
+    def pks(self) -> KeysView[Pk]:
+        return self.store.fingerprints.keys()
+
+    @property
+    def fingerprints(self) -> Mapping[Pk, int]:
+        return self.store.fingerprints
+
+    def column(self, name: str) -> Column:
+        """Return the column called ``name``.
+
+        :raises KeyError: if there is none.
+        """
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+    def decode(self, pks: Collection[Pk] | None = None) -> dict[Pk, Row]:
+        """Return decoded rows (all of them when ``pks`` is None), by primary key."""
+        return self.store.decode(pks)
+
+    def records(self, pks: Collection[Pk] | None = None) -> dict[Pk, dict[str, Value]]:
+        """Return rows as ``{column name: value}`` dicts, by primary key."""
+        names = self.column_names
+        return {pk: dict(zip(names, row)) for pk, row in self.decode(pks).items()}
+
+    def __len__(self) -> int:
+        return len(self.store.fingerprints)
+
+    def __contains__(self, pk: object) -> bool:
+        return pk in self.store.fingerprints
+
+    def __repr__(self) -> str:
+        return f"<Table {self.name} {len(self)} rows pk={self.pk}>"
+
+
+class Snapshot:
+    """The state of one database at one moment: its tables by db table name.
+
+    ``tables`` keeps the order the source gives, which for a Lino dump is an
+    order that respects foreign keys where one exists.
+    """
+
+    def __init__(
+        self, label: str, tables: Iterable[Table], info: Mapping[str, str] | None = None
+    ) -> None:
+        self.label = label
+        self.tables = {table.name: table for table in tables}
+        self.info = dict(info or {})
+
+    def __len__(self) -> int:
+        return sum(len(table) for table in self.tables.values())
+
+    def __repr__(self) -> str:
+        return f"<Snapshot {self.label} {len(self.tables)} tables {len(self)} rows>"
