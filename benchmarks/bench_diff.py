@@ -58,8 +58,10 @@ def run_measured(cmd: list[str], stdout_path: str) -> Measurement:
     """
     helper = subprocess.run(
         [sys.executable, "-I", "-S", str(MEASURE_CHILD), stdout_path, *cmd],
-        stdout=subprocess.PIPE, text=True, check=True,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
     return Measurement(**json.loads(helper.stdout))
 
 
@@ -71,8 +73,12 @@ def find_repairkit() -> str | None:
 
 def load_or_generate(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     """Return the manifest of the data in `workdir`, generating the data unless kept."""
-    params = {"rows": args.rows, "change_fraction": args.change_fraction, "seed": args.seed,
-              "generator": GENERATOR_VERSION}  # fmt: skip
+    params = {
+        "rows": args.rows,
+        "change_fraction": args.change_fraction,
+        "seed": args.seed,
+        "generator": GENERATOR_VERSION,
+    }
     manifest_path = workdir / "manifest.json"
     if args.keep and manifest_path.exists():
         manifest: dict[str, Any] = json.loads(manifest_path.read_text())
@@ -126,8 +132,10 @@ def _pk_text(pk: Any) -> str:
 
 def _difference(table: str, kind: str, want: set[str], have: set[str]) -> str:
     examples = sorted(want ^ have, key=lambda pk: (len(pk), pk))[:3]
-    return (f"{table} {kind}: {len(want - have)} missed, {len(have - want)} extra, "
-            f"e.g. pk {', '.join(examples)}")  # fmt: skip
+    return (
+        f"{table} {kind}: {len(want - have)} missed, {len(have - want)} extra, "
+        f"e.g. pk {', '.join(examples)}"
+    )
 
 
 def compare_with_repairkit(expected: dict[str, Any], result: dict[str, Any]) -> list[str]:
@@ -148,10 +156,13 @@ def compare_with_repairkit(expected: dict[str, Any], result: dict[str, Any]) -> 
         wrong = [pk for pk, columns in exp["changed"].items() if fields[pk] != columns]
         if wrong:
             pk = wrong[0]
-            problems.append(f"{table} changed: other fields in {len(wrong)} rows, e.g. pk {pk}: "
-                            f"expected {exp['changed'][pk]}, got {fields[pk]}")
-    problems.extend(f"unexpected table {t!r} in repairkit's output" for t in tables.keys()
-                    - expected.keys())  # fmt: skip
+            problems.append(
+                f"{table} changed: other fields in {len(wrong)} rows, e.g. pk {pk}: "
+                f"expected {exp['changed'][pk]}, got {fields[pk]}"
+            )
+    problems.extend(
+        f"unexpected table {t!r} in repairkit's output" for t in tables.keys() - expected.keys()
+    )
     return problems
 
 
@@ -178,8 +189,9 @@ def check_counts(expected: dict[str, Any], sql_out: Path, json_out: Path) -> lis
     for table, exp in expected.items():
         per_table = {kind: len(exp[kind]) for kind in KINDS}
         if sql_counts.get(table, dict.fromkeys(KINDS, 0)) != per_table:
-            problems.append(f"{table}: sqldiff counts {sql_counts.get(table)}, "
-                            f"generator {per_table}")  # fmt: skip
+            problems.append(
+                f"{table}: sqldiff counts {sql_counts.get(table)}, generator {per_table}"
+            )
     try:
         problems.extend(compare_with_repairkit(expected, result))
     except (AttributeError, KeyError, TypeError) as err:
@@ -189,35 +201,63 @@ def check_counts(expected: dict[str, Any], sql_out: Path, json_out: Path) -> lis
 
 # -- the run -------------------------------------------------------------------
 
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=1_000_000,
-                        help="rows of contacts_partner in the old dump (default 1,000,000)")
-    parser.add_argument("--change-fraction", type=float, default=0.01,
-                        help="fraction of rows deleted, added or changed (default 0.01)")
-    parser.add_argument("--workdir", type=Path, default=Path(__file__).resolve().parent / "work",
-                        help="where the dumps and SQLite files go (default benchmarks/work/)")
+    parser.add_argument(
+        "--rows",
+        type=int,
+        default=1_000_000,
+        help="rows of contacts_partner in the old dump (default 1,000,000)",
+    )
+    parser.add_argument(
+        "--change-fraction",
+        type=float,
+        default=0.01,
+        help="fraction of rows deleted, added or changed (default 0.01)",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path(__file__).resolve().parent / "work",
+        help="where the dumps and SQLite files go (default benchmarks/work/)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--keep", action="store_true",
-                        help="reuse the data in --workdir if it was made with the same options")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="timed runs of each tool, alternating; the best counts (default 3)")
-    parser.add_argument("--check-targets", action="store_true",
-                        help="also exit 1 if the time or the memory target is missed")
-    return parser.parse_args(argv)  # fmt: skip
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="reuse the data in --workdir if it was made with the same options",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="timed runs of each tool, alternating; the best counts (default 3)",
+    )
+    parser.add_argument(
+        "--check-targets",
+        action="store_true",
+        help="also exit 1 if the time or the memory target is missed",
+    )
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sqldiff = shutil.which("sqldiff")
     if sqldiff is None:
-        print("sqldiff not found. It comes with SQLite's tools: apt-get install sqlite3-tools "
-              "(Debian, Ubuntu), brew install sqlite (macOS).", file=sys.stderr)
+        print(
+            "sqldiff not found. It comes with SQLite's tools: apt-get install sqlite3-tools "
+            "(Debian, Ubuntu), brew install sqlite (macOS).",
+            file=sys.stderr,
+        )
         return 2
     repairkit = find_repairkit()
     if repairkit is None:
-        print("repairkit not found beside this Python nor on PATH; install it with "
-              "pip install -e .", file=sys.stderr)
+        print(
+            "repairkit not found beside this Python nor on PATH; install it with pip install -e .",
+            file=sys.stderr,
+        )
         return 2
     workdir: Path = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -226,11 +266,15 @@ def main(argv: list[str] | None = None) -> int:
     old_dir, new_dir = workdir / "old", workdir / "new"
     sql_out, json_out = workdir / "sqldiff.sql", workdir / "repairkit.json"
     commands = {
-        "sqldiff": ([sqldiff, str(workdir / "old.sqlite3"), str(workdir / "new.sqlite3")],
-                    os.devnull),
-        "repairkit": ([repairkit, "diff", str(old_dir), str(new_dir), "--format", "json"],
-                      str(json_out)),
-    }  # fmt: skip
+        "sqldiff": (
+            [sqldiff, str(workdir / "old.sqlite3"), str(workdir / "new.sqlite3")],
+            os.devnull,
+        ),
+        "repairkit": (
+            [repairkit, "diff", str(old_dir), str(new_dir), "--format", "json"],
+            str(json_out),
+        ),
+    }
     # Once untimed, to keep sqldiff's output for the cross-check; this also warms the cache.
     if run_measured(commands["sqldiff"][0], str(sql_out)).returncode != 0:
         print("sqldiff failed", file=sys.stderr)
@@ -262,26 +306,36 @@ def main(argv: list[str] | None = None) -> int:
         return f"{sum(f.stat().st_size for f in files) / MB:.1f} MB ({len(files) - 1} data files)"
 
     print(f"\nrepairkit diff benchmark ({args.repeat} timed runs each, alternating; best counts)")
-    print(f"  rows per dump          {manifest['rows']['old']:,} old, {manifest['rows']['new']:,} "
-          f"new (contacts_partner {args.rows:,} + {sum(SMALL_TABLE_ROWS.values())} in 2 small "
-          f"tables)")
+    print(
+        f"  rows per dump          {manifest['rows']['old']:,} old, {manifest['rows']['new']:,} "
+        f"new (contacts_partner {args.rows:,} + {sum(SMALL_TABLE_ROWS.values())} in 2 small "
+        f"tables)"
+    )
     print(f"  dump size              {size(old_dir)} old, {size(new_dir)} new")
     for name, ms in runs.items():
         each = " ".join(f"{m.wall:.3f}" for m in ms)
         print(f"  {name:<9} best time    {best[name]:8.3f} s   (runs: {each})")
-    print(f"  ratio repairkit/sqldiff  {ratio:.2f}   target <= {TARGET_RATIO:.1f}   "
-          f"{'ok' if ratio_ok else 'MISSED'}")
-    print(f"  repairkit peak memory  {peak['repairkit'] / MB:8.1f} MB = {per_row:.0f} bytes/row "
-          f"per dump (peak / rows of both dumps)   target < {TARGET_BYTES_PER_ROW}   "
-          f"{'ok' if memory_ok else 'MISSED'}")
+    print(
+        f"  ratio repairkit/sqldiff  {ratio:.2f}   target <= {TARGET_RATIO:.1f}   "
+        f"{'ok' if ratio_ok else 'MISSED'}"
+    )
+    print(
+        f"  repairkit peak memory  {peak['repairkit'] / MB:8.1f} MB = {per_row:.0f} bytes/row "
+        f"per dump (peak / rows of both dumps)   target < {TARGET_BYTES_PER_ROW}   "
+        f"{'ok' if memory_ok else 'MISSED'}"
+    )
     for name, ms in runs.items():
         if max(m.processes for m in ms) > 1:
-            print(f"    {name} ran up to {max(m.processes for m in ms)} processes at once; peak "
-                  f"is the larger of ru_maxrss ({max(m.maxrss for m in ms) / MB:.1f} MB, largest "
-                  f"process) and summed PSS ({max(m.tree_pss for m in ms) / MB:.1f} MB, "
-                  f"sampled every 20 ms)")
-    print(f"  sqldiff peak memory    {peak['sqldiff'] / MB:8.1f} MB (for reference; no figure "
-          f"can be below the {floor / MB:.1f} MB that measuring itself costs)")
+            print(
+                f"    {name} ran up to {max(m.processes for m in ms)} processes at once; peak "
+                f"is the larger of ru_maxrss ({max(m.maxrss for m in ms) / MB:.1f} MB, largest "
+                f"process) and summed PSS ({max(m.tree_pss for m in ms) / MB:.1f} MB, "
+                f"sampled every 20 ms)"
+            )
+    print(
+        f"  sqldiff peak memory    {peak['sqldiff'] / MB:8.1f} MB (for reference; no figure "
+        f"can be below the {floor / MB:.1f} MB that measuring itself costs)"
+    )
 
     problems = check_counts(manifest["expected"], sql_out, json_out)
     for problem in problems:

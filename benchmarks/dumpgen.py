@@ -50,8 +50,13 @@ SQL_VALUE: dict[str, Callable[[Any], Any]] = {
     BOOL: int,
 }
 SQL_TYPE = {
-    INT: "integer", STR: "varchar(200)", DATE: "date", DT: "datetime",
-    DECIMAL: "decimal", BOOL: "bool", BABEL: "varchar(200)",
+    INT: "integer",
+    STR: "varchar(200)",
+    DATE: "date",
+    DT: "datetime",
+    DECIMAL: "decimal",
+    BOOL: "bool",
+    BABEL: "varchar(200)",
 }
 
 
@@ -90,19 +95,69 @@ class TableSpec:
 # -- the synthetic site ------------------------------------------------------
 
 FIRST_NAMES = (
-    "Anna", "Bernd", "Chloé", "Dmitri", "Elif", "François", "Grete", "Hans", "Inès",
-    "Jürgen", "Katarzyna", "Łukasz", "Marie", "Noël", "Øystein", "Paul", "Renée", "Søren",
-    "Tomás", "Ursula", "Vítězslav", "Wang", "Yusuf", "Zoë", "José", "Sean",
+    "Anna",
+    "Bernd",
+    "Chloé",
+    "Dmitri",
+    "Elif",
+    "François",
+    "Grete",
+    "Hans",
+    "Inès",
+    "Jürgen",
+    "Katarzyna",
+    "Łukasz",
+    "Marie",
+    "Noël",
+    "Øystein",
+    "Paul",
+    "Renée",
+    "Søren",
+    "Tomás",
+    "Ursula",
+    "Vítězslav",
+    "Wang",
+    "Yusuf",
+    "Zoë",
+    "José",
+    "Sean",
 )
 LAST_NAMES = (
-    "Müller", "Dupont", "O'Brien", "Nguyễn", "Schmitz", "Van der Berg", "Ørsted",
-    "Çelik", "D'Angelo", "Kowalski", "Martin", "Janssens", "Peeters", "García",
-    "Østergaard", "Smith", "Lefèvre", "Żółć", "Meier", "Dubois", "Leclercq", "Brown",
+    "Müller",
+    "Dupont",
+    "O'Brien",
+    "Nguyễn",
+    "Schmitz",
+    "Van der Berg",
+    "Ørsted",
+    "Çelik",
+    "D'Angelo",
+    "Kowalski",
+    "Martin",
+    "Janssens",
+    "Peeters",
+    "García",
+    "Østergaard",
+    "Smith",
+    "Lefèvre",
+    "Żółć",
+    "Meier",
+    "Dubois",
+    "Leclercq",
+    "Brown",
 )
 COMPANY_SUFFIXES = ("GmbH", "SA", "SPRL", "& Söhne", "Ltd.", "BV", "AG", '"Les Amis" asbl')
 STREETS = (
-    "Rue de l'Église", "Hauptstraße", "Aachener Straße", "Avenue Louise", "Kirchweg",
-    "Chaussée de Bruxelles", "Place Saint-Lambert", "Millstraat", "Long Lane", "Vennbahnweg",
+    "Rue de l'Église",
+    "Hauptstraße",
+    "Aachener Straße",
+    "Avenue Louise",
+    "Kirchweg",
+    "Chaussée de Bruxelles",
+    "Place Saint-Lambert",
+    "Millstraat",
+    "Long Lane",
+    "Vennbahnweg",
 )
 DOMAINS = ("example.com", "example.org", "mail.example.net", "post.example.be")
 NOTE_FRAGMENTS = (
@@ -138,9 +193,15 @@ def make_partner(rng: random.Random, pk: int) -> tuple[Any, ...]:
     street = f"{rng.choice(STREETS)} {int(r() * 250) + 1}"
     email = "" if r() < 0.1 else f"{_ascii(first)}.{_ascii(last)}{pk}@{rng.choice(DOMAINS)}"
     birth = None if r() < 0.15 else (1930 + int(r() * 75), int(r() * 12) + 1, int(r() * 28) + 1)
-    created = (2010 + int(r() * 16), int(r() * 12) + 1, int(r() * 28) + 1,
-               int(r() * 24), int(r() * 60), int(r() * 60))
-    balance = None if r() < 0.2 else "%d.%02d" % (int(r() * 20000) - 5000, int(r() * 100))
+    created = (
+        2010 + int(r() * 16),
+        int(r() * 12) + 1,
+        int(r() * 28) + 1,
+        int(r() * 24),
+        int(r() * 60),
+        int(r() * 60),
+    )
+    balance = None if r() < 0.2 else f"{int(r() * 20000) - 5000}.{int(r() * 100):02d}"
     country = None if r() < 0.1 else int(r() * 50) + 1
     ctype = None if r() < 0.6 else int(r() * 25) + 1
     notes = "" if r() < 0.4 else rng.choice(NOTE_FRAGMENTS)
@@ -153,28 +214,54 @@ def make_company_type(rng: random.Random, pk: int) -> tuple[Any, ...]:
 
 
 def make_country(rng: random.Random, pk: int) -> tuple[Any, ...]:
-    return (pk, f"Land {pk} {rng.choice(LAST_NAMES)}", "%c%c" % (65 + pk // 26, 65 + pk % 26))
+    return (pk, f"Land {pk} {rng.choice(LAST_NAMES)}", chr(65 + pk // 26) + chr(65 + pk % 26))
 
 
-COMPANY_TYPES = TableSpec("contacts_companytype", "contacts.CompanyType", (
-    Column("id", INT), Column("name", BABEL), Column("abbr", STR),
-), make_company_type)
-COUNTRIES = TableSpec("geo_country", "geo.Country", (
-    Column("id", INT), Column("name", STR), Column("isocode", STR),
-), make_country)
-PARTNERS = TableSpec("contacts_partner", "contacts.Partner", (
-    Column("id", INT), Column("name", STR), Column("street", STR), Column("email", STR),
-    Column("birth_date", DATE, nullable=True), Column("created", DT),
-    Column("balance", DECIMAL, nullable=True), Column("is_active", BOOL),
-    Column("country_id", INT, nullable=True, max_fk=50),
-    Column("type_id", INT, nullable=True, max_fk=25), Column("notes", STR),
-), make_partner)
+COMPANY_TYPES = TableSpec(
+    "contacts_companytype",
+    "contacts.CompanyType",
+    (
+        Column("id", INT),
+        Column("name", BABEL),
+        Column("abbr", STR),
+    ),
+    make_company_type,
+)
+COUNTRIES = TableSpec(
+    "geo_country",
+    "geo.Country",
+    (
+        Column("id", INT),
+        Column("name", STR),
+        Column("isocode", STR),
+    ),
+    make_country,
+)
+PARTNERS = TableSpec(
+    "contacts_partner",
+    "contacts.Partner",
+    (
+        Column("id", INT),
+        Column("name", STR),
+        Column("street", STR),
+        Column("email", STR),
+        Column("birth_date", DATE, nullable=True),
+        Column("created", DT),
+        Column("balance", DECIMAL, nullable=True),
+        Column("is_active", BOOL),
+        Column("country_id", INT, nullable=True, max_fk=50),
+        Column("type_id", INT, nullable=True, max_fk=25),
+        Column("notes", STR),
+    ),
+    make_partner,
+)
 # In the order dump2py writes them: no table before one that it points to.
 TABLES = (COMPANY_TYPES, COUNTRIES, PARTNERS)
 SMALL_TABLE_ROWS = {COMPANY_TYPES.db_table: 25, COUNTRIES.db_table: 50}
 
 
 # -- changes -----------------------------------------------------------------
+
 
 def mutate_value(col: Column, value: Any, rng: random.Random) -> tuple[Any, str]:
     """Return a value different from `value` (also once in SQLite) and its SQL column."""
@@ -190,11 +277,11 @@ def mutate_value(col: Column, value: Any, rng: random.Random) -> tuple[Any, str]
     if col.kind == INT:
         return (1 if value is None else value % col.max_fk + 1), col.attname
     if col.kind == DECIMAL:
-        old = Decimal(value or "0.00")
-        return str(old + Decimal(int(rng.random() * 999) + 1) / 100), col.attname
+        cents = Decimal(int(rng.random() * 999) + 1) / 100
+        return str(Decimal(value or "0.00") + cents), col.attname
     if col.kind == DATE:
-        old = datetime.date(*(value or (2000, 1, 1)))
-        d = old + datetime.timedelta(days=int(rng.random() * 365) + 1)
+        days = datetime.timedelta(days=int(rng.random() * 365) + 1)
+        d = datetime.date(*(value or (2000, 1, 1))) + days
         return (d.year, d.month, d.day), col.attname
     if col.kind == DT:
         t = datetime.datetime(*value) + datetime.timedelta(seconds=int(rng.random() * 10**6) + 1)
@@ -255,6 +342,7 @@ def iter_row_pairs(
 
 
 # -- writing -----------------------------------------------------------------
+
 
 class DataFileWriter:
     """Write one table's rows into its data file(s), split as dump2py splits them."""
@@ -325,7 +413,7 @@ def write_restore_py(dump_dir: Path, filenames: dict[str, list[str]]) -> None:
         "if settings.USE_TZ:\n    def dt(*args):\n"
         "        return make_aware(datetime(*args), timezone=utc)\n"
         "else:\n    def dt(*args):\n        return datetime(*args)\n\n"
-        "def execfile(fn, *args):\n    logger.info(\"Execute file %s ...\", fn)\n"
+        'def execfile(fn, *args):\n    logger.info("Execute file %s ...", fn)\n'
         "    six.exec_(compile(open(fn, \"rb\").read(), fn, 'exec'), *args)\n\n",
         "\ndef bv2kw(fieldname, values):\n"
         '    """\n    Needed if `Site.languages` changed between dumpdata and loaddata\n    """\n'
@@ -344,8 +432,9 @@ def write_restore_py(dump_dir: Path, filenames: dict[str, list[str]]) -> None:
         out.append("    kw = dict()\n")
         for c in spec.columns:
             if c.kind == BABEL:
-                out.append(f"    if {c.attname} is not None: "
-                           f"kw.update(bv2kw({c.attname!r},{c.attname}))\n")
+                out.append(
+                    f"    if {c.attname} is not None: kw.update(bv2kw({c.attname!r},{c.attname}))\n"
+                )
             else:
                 out.append(f"    kw.update({c.attname}={c.attname})\n")
         out.append(f"    return {spec.model_global}(**kw)\n\n")
@@ -369,7 +458,7 @@ def write_restore_py(dump_dir: Path, filenames: dict[str, list[str]]) -> None:
         "    parser = argparse.ArgumentParser(description='Restore the data.')\n"
         "    parser.add_argument('-b', '--noinput', '--batch', dest='interactive',\n"
         "        action='store_false', default=True,\n"
-        "        help=\"Don't ask for confirmation before flushing the database.\")\n"
+        '        help="Don\'t ask for confirmation before flushing the database.")\n'
         "    parser.add_argument('--quick', dest='quick',\n"
         "        action='store_true',default=False,\n"
         "        help='Do not call full_clean() on restored instances.')\n\n"
@@ -400,9 +489,11 @@ def make_renderer(spec: TableSpec) -> Callable[[tuple[Any, ...]], tuple[str, lis
     sql_fmts = [(SQL_VALUE.get(c.kind, list), c.kind == BABEL) for c in spec.columns]
 
     def render(row: tuple[Any, ...]) -> tuple[str, list[Any]]:
-        line = ",".join(["None" if v is None else f(v) for f, v in zip(dump_fmts, row)])
+        line = ",".join(
+            ["None" if v is None else f(v) for f, v in zip(dump_fmts, row, strict=True)]
+        )
         values: list[Any] = []
-        for (f, babel), v in zip(sql_fmts, row):
+        for (f, babel), v in zip(sql_fmts, row, strict=True):
             if babel:
                 values.extend(v)
             else:
@@ -452,7 +543,8 @@ def generate(workdir: Path, rows: int, fraction: float, seed: int) -> dict[str, 
             filenames[k][spec.db_table] = writers[k].filenames
             counts[k] += totals[k]
         expected[spec.db_table] = {
-            "deleted": changes.deleted, "added": changes.added,
+            "deleted": changes.deleted,
+            "added": changes.added,
             "changed": {str(pk): cols for pk, cols in changes.changed.items()},
         }
     for k, db in dbs.items():

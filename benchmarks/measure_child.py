@@ -78,12 +78,15 @@ def main() -> None:
     stop.set()
     sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4, not by Popen
-    json.dump({
-        "wall": wall,
-        "maxrss": usage.ru_maxrss * 1024,  # KiB on Linux
-        "returncode": proc.returncode,
-        **peak,
-    }, sys.stdout)  # fmt: skip
+    json.dump(
+        {
+            "wall": wall,
+            "maxrss": usage.ru_maxrss * 1024,  # KiB on Linux
+            "returncode": proc.returncode,
+            **peak,
+        },
+        sys.stdout,
+    )
 
 
 if __name__ == "__main__":

@@ -54,8 +54,8 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("old", type=click.Path(exists=True))
-@click.argument("new", type=click.Path(exists=True))
+@click.argument("old")
+@click.argument("new")
 @click.option(
     "--table", "tables", multiple=True, metavar="TABLE",
     help="Compare only this database table (repeatable).",

@@ -5,6 +5,7 @@ The tree::
     RepairkitError
     ├── DumpFormatError (+ ValueError)   the input is not a valid dump: file, line, problem
     ├── DumpNotFoundError (+ FileNotFoundError)   a dump or one of its files is missing
+    ├── UnknownFormatError (+ ValueError)   no reader knows this input
     └── PlanError   a restore plan cannot be made as asked
 
 The library raises these and never prints or exits; ``repairkit.cli`` turns
@@ -42,6 +43,20 @@ class DumpNotFoundError(RepairkitError, FileNotFoundError):
         self.path = Path(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+
+class UnknownFormatError(RepairkitError, ValueError):
+    """No reader recognises the input, or ``--from`` names an unknown format."""
+
+    def __init__(self, source: str | Path, known: list[str], asked: str | None = None) -> None:
+        self.source = str(source)
+        self.known = known
+        self.asked = asked
+        what = f"unknown format {asked!r}" if asked else "cannot tell the format"
+        super().__init__(f"{self.source}: {what}; known formats: {', '.join(known)} (see --from)")
+
+    def __reduce__(self) -> tuple[type, tuple[str, list[str], str | None]]:
+        return (type(self), (self.source, self.known, self.asked))
 
 
 class PlanError(RepairkitError):

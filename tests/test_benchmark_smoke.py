@@ -25,10 +25,20 @@ needs_sqldiff = pytest.mark.skipif(
 @needs_sqldiff
 def test_benchmark_runs_and_counts_agree(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, str(BENCHMARK), "--rows", "3000", "--repeat", "1",
-         "--workdir", str(tmp_path)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            str(BENCHMARK),
+            "--rows",
+            "3000",
+            "--repeat",
+            "1",
+            "--workdir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ratio repairkit/sqldiff" in result.stdout
     assert "all agree" in result.stdout

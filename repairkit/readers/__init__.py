@@ -1,30 +1,80 @@
-"""Readers: one module per input format, and ``read_snapshot`` to pick one."""
+"""Readers: one module per input format, a registry, and ``read_snapshot``.
+
+Each format is registered in ``FORMATS`` with a ``sniff`` function (does
+this path look like my format?) and a ``read`` function (path -> Snapshot).
+``detect`` asks them in order; ``--from`` names one directly.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from repairkit.errors import DumpNotFoundError
+from repairkit.errors import DumpNotFoundError, UnknownFormatError
 from repairkit.snapshot import Snapshot
 
 from .lino_dump import MapFunction, ProgressCallback, read_lino_dump
 
-__all__ = ["read_snapshot"]
+__all__ = ["FORMATS", "Format", "detect_format", "read_snapshot"]
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """One input format: how to recognise it and how to read it."""
+
+    name: str
+    description: str
+    sniff: Callable[[str], bool]
+    read: Callable[[str, MapFunction], Snapshot]
+
+
+def _is_lino_dump(source: str) -> bool:
+    return (Path(source) / "restore.py").is_file()
+
+
+def _read_lino(source: str, map_files: MapFunction) -> Snapshot:
+    return read_lino_dump(source, map_files=map_files)
+
+
+FORMATS: dict[str, Format] = {
+    "lino": Format("lino", "Lino dump2py directory (restore.py + one .py per table)", _is_lino_dump, _read_lino),
+}
+
+
+def detect_format(source: str) -> Format:
+    """Return the format of ``source``, judged from its path and content.
+
+    :raises DumpNotFoundError: if a path is given and nothing is there.
+    :raises UnknownFormatError: if no format recognises it.
+    """
+    for form in FORMATS.values():
+        if form.sniff(source):
+            return form
+    if "://" not in source and ":" not in source[:12] and not Path(source).exists():
+        raise DumpNotFoundError(source, "no such file or directory")
+    raise UnknownFormatError(source, sorted(FORMATS))
 
 
 def read_snapshot(
     source: str | Path,
-    progress: ProgressCallback | None = None,
+    form: str | None = None,
     map_files: MapFunction = map,  # type: ignore[assignment]
 ) -> Snapshot:
-    """Read the dump at ``source`` into a Snapshot.
+    """Read the dump (or database) at ``source`` into a Snapshot.
 
+    ``form`` names the format (see ``FORMATS``); by default it is detected.
     ``map_files`` may run file scans in parallel (see ``repairkit.workers``).
 
     :raises DumpNotFoundError: if there is nothing at ``source``.
-    :raises DumpFormatError: if it is not a valid dump.
+    :raises UnknownFormatError: if the format is not known.
+    :raises DumpFormatError: if it is not a valid dump of that format.
     """
-    path = Path(source)
-    if not path.exists():
-        raise DumpNotFoundError(path, "no such file or directory")
-    return read_lino_dump(path, progress=progress, map_files=map_files)
+    source = str(source)
+    if form is None:
+        reader = detect_format(source)
+    elif form in FORMATS:
+        reader = FORMATS[form]
+    else:
+        raise UnknownFormatError(source, sorted(FORMATS), asked=form)
+    return reader.read(source, map_files)
