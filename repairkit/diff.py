@@ -148,7 +148,7 @@ def _compare_rows(old: Table, new: Table, pks: list[Pk]) -> Iterable[RowChange]:
         old_row, new_row = old_rows[pk], new_rows[pk]
         fields = tuple(
             FieldChange(name, old_row[i], new_row[j])
-            for name, i, j in zip(common, old_index, new_index)
+            for name, i, j in zip(common, old_index, new_index, strict=True)
             if not same_value(old_row[i], new_row[j])
         )
         if fields:
@@ -161,7 +161,9 @@ def same_value(old: Value, new: Value) -> bool:
     ``True == 1`` and ``0 == False`` in Python, but a column that went from
     ``1`` to ``True`` did change.
     """
-    return old == new and (type(old) is type(new) or not isinstance(old, bool) and not isinstance(new, bool))
+    return old == new and (
+        type(old) is type(new) or not isinstance(old, bool) and not isinstance(new, bool)
+    )
 
 
 def sort_pks(pks: Iterable[Pk]) -> tuple[Pk, ...]:

@@ -67,7 +67,9 @@ def changeset_to_json(changeset: Changeset, *, summary_only: bool = False) -> di
 
 def render_json(changeset: Changeset, *, summary_only: bool = False) -> str:
     """Return ``changeset`` as a JSON text."""
-    return json.dumps(changeset_to_json(changeset, summary_only=summary_only), indent=2, ensure_ascii=False)
+    return json.dumps(
+        changeset_to_json(changeset, summary_only=summary_only), indent=2, ensure_ascii=False
+    )
 
 
 def render_text(changeset: Changeset, *, summary_only: bool = False) -> str:
@@ -84,10 +86,11 @@ def _text_lines(changeset: Changeset, summary_only: bool) -> Iterator[str]:
     diffs = [diff for diff in changeset.tables.values() if diff.has_differences]
     summary = changeset.summary
     width = max([len(d.table) for d in diffs] + [len("table"), len("total")])
-    yield f"{'table':<{width}}  {'deleted':>8}  {'added':>8}  {'changed':>8}"
+    row = "{:<" + str(width) + "}  {:>8}  {:>8}  {:>8}"
+    yield row.format("table", "deleted", "added", "changed")
     for diff in diffs:
-        yield f"{diff.table:<{width}}  {len(diff.deleted):>8}  {len(diff.added):>8}  {len(diff.changed):>8}"
-    yield f"{'total':<{width}}  {summary.deleted:>8}  {summary.added:>8}  {summary.changed:>8}"
+        yield row.format(diff.table, len(diff.deleted), len(diff.added), len(diff.changed))
+    yield row.format("total", summary.deleted, summary.added, summary.changed)
     for title, tables in (
         (f"Tables only in {changeset.old}", changeset.old_only_tables),
         (f"Tables only in {changeset.new}", changeset.new_only_tables),
@@ -102,10 +105,12 @@ def _text_lines(changeset: Changeset, summary_only: bool) -> Iterator[str]:
         yield ""
         yield "Schema changes (not counted as changed values):"
         for diff in schema_changes:
-            if diff.old_only_columns:
-                yield f"  {diff.table}: columns only in {changeset.old}: {', '.join(diff.old_only_columns)}"
-            if diff.new_only_columns:
-                yield f"  {diff.table}: columns only in {changeset.new}: {', '.join(diff.new_only_columns)}"
+            for label, columns in (
+                (changeset.old, diff.old_only_columns),
+                (changeset.new, diff.new_only_columns),
+            ):
+                if columns:
+                    yield f"  {diff.table}: columns only in {label}: {', '.join(columns)}"
     if summary_only:
         return
     for diff in diffs:

@@ -15,7 +15,7 @@ import enum
 from collections.abc import Collection, Iterable, KeysView, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol, Union
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -33,19 +33,19 @@ class ContentTypeRef:
         return f"{self.app_label}.{self.model}"
 
 
-Pk = Union[int, str]
-Value = Union[
-    None,
-    bool,
-    int,
-    float,
-    str,
-    Decimal,
-    datetime.date,
-    datetime.datetime,
-    datetime.time,
-    ContentTypeRef,
-]
+Pk = int | str
+Value = (
+    None
+    | bool
+    | int
+    | float
+    | str
+    | Decimal
+    | datetime.date
+    | datetime.datetime
+    | datetime.time
+    | ContentTypeRef
+)
 Row = tuple[Value, ...]
 
 
@@ -157,7 +157,7 @@ class Table:
     def records(self, pks: Collection[Pk] | None = None) -> dict[Pk, dict[str, Value]]:
         """Return rows as ``{column name: value}`` dicts, by primary key."""
         names = self.column_names
-        return {pk: dict(zip(names, row)) for pk, row in self.decode(pks).items()}
+        return {pk: dict(zip(names, row, strict=True)) for pk, row in self.decode(pks).items()}
 
     def __len__(self) -> int:
         return len(self.store.fingerprints)

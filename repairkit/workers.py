@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from typing import Protocol, TypeVar
 
-from repairkit.readers.lino_dump import MapFunction
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
+
+
+class MapFunction(Protocol):
+    """Something like the builtin ``map`` or ``Executor.map``: runs calls, keeps order."""
+
+    def __call__(self, function: Callable[[_In], _Out], items: Iterable[_In], /) -> Iterator[_Out]:
+        """Return ``function(item)`` for each item, in order."""
 
 
 def default_jobs() -> int:
@@ -26,7 +35,7 @@ def worker_pool(jobs: int) -> Iterator[MapFunction]:
     builtin ``map`` runs everything in this process.
     """
     if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        yield map  # type: ignore[misc]
+        yield map
         return
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield pool.map  # type: ignore[misc]
+        yield pool.map

@@ -14,7 +14,9 @@ from pathlib import Path
 from repairkit.errors import DumpNotFoundError, UnknownFormatError
 from repairkit.snapshot import Snapshot
 
-from .lino_dump import MapFunction, ProgressCallback, read_lino_dump
+from repairkit.workers import MapFunction
+
+from .lino_dump import read_lino_dump
 
 __all__ = ["FORMATS", "Format", "detect_format", "read_snapshot"]
 
@@ -59,7 +61,7 @@ def detect_format(source: str) -> Format:
 def read_snapshot(
     source: str | Path,
     form: str | None = None,
-    map_files: MapFunction = map,  # type: ignore[assignment]
+    map_files: MapFunction = map,
 ) -> Snapshot:
     """Read the dump (or database) at ``source`` into a Snapshot.
 

@@ -9,14 +9,14 @@ the diff does only for rows whose line differs between two dumps.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import replace
 from itertools import compress
 from pathlib import Path
-from typing import TypeVar
 
 from repairkit.errors import DumpFormatError, DumpNotFoundError
 from repairkit.snapshot import ColumnKind, Pk, Row, Snapshot, Table
+from repairkit.workers import MapFunction
 
 from .lino_restore import RestoreModule, TableSchema, read_restore_module
 from .lino_scan import ROW_END, ROW_START, FileScan, ScanJob, read_data_file, scan_data_file
@@ -26,17 +26,13 @@ RESTORE_FILE = "restore.py"
 _PART = re.compile(r"(.+)_(\d+)\.py")
 
 ProgressCallback = Callable[[str], None]
-_In = TypeVar("_In")
-_Out = TypeVar("_Out")
-# Something like the builtin map or Executor.map, for running scans in parallel.
-MapFunction = Callable[[Callable[[_In], _Out], Iterable[_In]], Iterator[_Out]]
 
 
 def read_lino_dump(
     path: str | Path,
     label: str | None = None,
     progress: ProgressCallback | None = None,
-    map_files: MapFunction = map,  # type: ignore[assignment]
+    map_files: MapFunction = map,
 ) -> Snapshot:
     """Read the dump2py directory ``path`` into a Snapshot.
 
@@ -137,7 +133,10 @@ class LinoRowStore:
         else:
             wanted = {self._fingerprints[pk] for pk in pks if pk in self._fingerprints}
             jobs = [
-                _RowsJob(scan, compress(range(scan.row_count), map(wanted.__contains__, scan.fingerprints)))
+                _RowsJob(
+                    scan,
+                    compress(range(scan.row_count), map(wanted.__contains__, scan.fingerprints)),
+                )
                 for scan in self._scans
             ]
         rows: dict[Pk, Row] = {}
@@ -152,10 +151,12 @@ class LinoRowStore:
         announced = None
         for scan in scans:
             pks = scan.pks if scan.pks is not None else self._decode_pks(scan)
+            if self._fingerprints and not self._fingerprints.keys().isdisjoint(pks):
+                self._raise_duplicate(scan, pks, earlier=self._fingerprints.keys())
             before = len(self._fingerprints)
-            self._fingerprints.update(zip(pks, scan.fingerprints))
+            self._fingerprints.update(zip(pks, scan.fingerprints, strict=True))
             if len(self._fingerprints) - before != scan.row_count:
-                self._raise_duplicate(scan, list(pks))
+                self._raise_duplicate(scan, pks, earlier=())
             # The keys now live in the dict; keep only what decoding needs.
             self._scans.append(replace(scan, pks=None))
             total_rows += scan.row_count
@@ -175,21 +176,23 @@ class LinoRowStore:
         for number, row in enumerate(rows, start=scan.first_line):
             pk = row[self._pk_index]
             if not isinstance(pk, (int, str)) or isinstance(pk, bool):
-                raise DumpFormatError(scan.path, number, f"primary key {self.schema.pk!r} is {pk!r}")
+                raise DumpFormatError(
+                    scan.path, number, f"primary key {self.schema.pk!r} is {pk!r}"
+                )
             pks.append(pk)
         return pks
 
-    def _raise_duplicate(self, scan: FileScan, pks: list[Pk]) -> None:
-        seen: set[Pk] = set(self._fingerprints) - set(pks)
+    def _raise_duplicate(self, scan: FileScan, pks: Iterable[Pk], earlier: Collection[Pk]) -> None:
+        """Raise for the first key of ``scan`` that repeats one before it."""
+        seen: set[Pk] = set()
         for offset, pk in enumerate(pks):
-            if pk in seen:
+            if pk in seen or pk in earlier:
                 raise DumpFormatError(
                     scan.path,
                     scan.first_line + offset,
                     f"duplicate primary key {pk!r} in {self.schema.name}",
                 )
             seen.add(pk)
-        raise AssertionError("a duplicate key was detected but not found")
 
 
 class _RowsJob:
@@ -215,7 +218,7 @@ class _DecodeRows:
         data = read_data_file(job.path)
         return [
             self.decode_line(job.path, number, data[start:end])
-            for number, (start, end) in zip(job.lines, job.spans)
+            for number, (start, end) in zip(job.lines, job.spans, strict=True)
         ]
 
     def decode_line(self, path: Path, number: int, line: bytes) -> Row:

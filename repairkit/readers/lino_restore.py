@@ -54,9 +54,13 @@ class RestoreModule:
     path: Path
     info: dict[str, str] = field(default_factory=dict)
     languages: tuple[str, ...] = ()
-    model_globals: dict[str, str] = field(default_factory=dict)  # contacts_Person -> contacts.Person
+    model_globals: dict[str, str] = field(
+        default_factory=dict
+    )  # contacts_Person -> contacts.Person
     tables: dict[str, TableSchema] = field(default_factory=dict)
-    data_files: list[tuple[str, int]] = field(default_factory=list)  # (file name, line in restore.py)
+    data_files: list[tuple[str, int]] = field(
+        default_factory=list
+    )  # (file name, line in restore.py)
 
     def table_of_model(self, label: str) -> str | None:
         """Return the db table whose create function builds model ``label``."""

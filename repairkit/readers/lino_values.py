@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 
 from repairkit.snapshot import ColumnKind, ContentTypeRef, Row, Value
+from repairkit.values import normalize_datetime, normalize_time
 
 from .lino_restore import TableSchema
 
@@ -67,7 +68,7 @@ class RowDecoder:
                 f"{self.function} takes {len(parameters)} arguments, got {len(values)}"
             )
         row: list[Value] = []
-        for parameter, value in zip(parameters, values):
+        for parameter, value in zip(parameters, values, strict=True):
             kind = parameter.kind
             if kind is ColumnKind.BABEL:
                 row.extend(self._babel_values(parameter.name, value))
@@ -84,7 +85,7 @@ class RowDecoder:
             elif kind is ColumnKind.CONTENT_TYPE and value is not None:
                 raise RowSyntaxError(f"expected a model name for {parameter.name!r}, got {value!r}")
             else:
-                row.append(value)
+                row.append(value)  # type: ignore[arg-type]  # _parse_value yields only Values here
         return tuple(row)
 
     def _babel_values(self, name: str, value: object) -> list[Value]:
@@ -94,7 +95,7 @@ class RowDecoder:
             raise RowSyntaxError(
                 f"expected a list of {self.languages} texts for babel field {name!r}, got {value!r}"
             )
-        return value
+        return list(value)
 
     def _content_type(self, value: _ModelName) -> ContentTypeRef:
         label = self.model_globals.get(value.name)
@@ -218,10 +219,10 @@ def _decode_temporal(function: str, numbers: str) -> Value:
     arguments = [int(part) for part in parts]
     try:
         if function == "dt":
-            return datetime.datetime(*arguments)  # type: ignore[arg-type]
+            return normalize_datetime(datetime.datetime(*arguments))  # type: ignore[arg-type]
         if function == "date":
             return datetime.date(*arguments)
-        return datetime.time(*arguments)
+        return normalize_time(datetime.time(*arguments))  # type: ignore[arg-type]
     except ValueError as err:
         raise RowSyntaxError(f"invalid {function}({numbers}): {err}") from err
 
