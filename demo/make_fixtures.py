@@ -2,7 +2,7 @@
 
 Usage (from anywhere)::
 
-    /work/venv/bin/python demo/make_fixtures.py
+    python demo/make_fixtures.py   (with repairkit[test] installed)
 
 Works in a temporary directory: ``prep`` a fresh database, dump it (the
 "backup" moment), run ``accident.py``, dump again (the "current" moment).

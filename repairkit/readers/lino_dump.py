@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import compress
 from pathlib import Path
 
@@ -129,18 +129,14 @@ class LinoRowStore:
         :raises DumpFormatError: if a wanted row is outside the dump grammar.
         """
         if pks is None:
-            jobs = [_RowsJob(scan, range(scan.row_count)) for scan in self._scans]
+            wanted = None
         else:
-            wanted = {self._fingerprints[pk] for pk in pks if pk in self._fingerprints}
-            jobs = [
-                _RowsJob(
-                    scan,
-                    compress(range(scan.row_count), map(wanted.__contains__, scan.fingerprints)),
-                )
-                for scan in self._scans
-            ]
+            wanted = frozenset(self._fingerprints[pk] for pk in pks if pk in self._fingerprints)
+            if not wanted:
+                return {}
         rows: dict[Pk, Row] = {}
-        for decoded in self.map_files(self._rows, [job for job in jobs if job.indices]):
+        jobs = [_RowsJob(scan, wanted) for scan in self._scans]
+        for decoded in self.map_files(self._rows, jobs):
             rows.update((row[self._pk_index], row) for row in decoded)  # type: ignore[misc]
         if pks is None:
             return rows
@@ -172,7 +168,7 @@ class LinoRowStore:
     def _decode_pks(self, scan: FileScan) -> list[Pk]:
         """Learn primary keys by decoding rows, where slicing them out did not work."""
         pks: list[Pk] = []
-        rows = self._rows(_RowsJob(scan, range(scan.row_count)))
+        rows = self._rows(_RowsJob(scan, None))
         for number, row in enumerate(rows, start=scan.first_line):
             pk = row[self._pk_index]
             if not isinstance(pk, (int, str)) or isinstance(pk, bool):
@@ -195,16 +191,12 @@ class LinoRowStore:
             seen.add(pk)
 
 
+@dataclass(frozen=True, slots=True)
 class _RowsJob:
-    """Which rows of one scanned file to decode: their line numbers and byte ranges."""
+    """Which rows of one scanned file to decode: those with these fingerprints (None: all)."""
 
-    __slots__ = ("path", "indices", "lines", "spans")
-
-    def __init__(self, scan: FileScan, indices: Iterable[int]) -> None:
-        self.path = scan.path
-        self.indices = list(indices)
-        self.lines = [scan.first_line + index for index in self.indices]
-        self.spans = [(scan.offsets[index], scan.offsets[index + 1] - 1) for index in self.indices]
+    scan: FileScan
+    wanted: frozenset[int] | None
 
 
 class _DecodeRows:
@@ -215,10 +207,23 @@ class _DecodeRows:
         self.prefix = prefix
 
     def __call__(self, job: _RowsJob) -> list[Row]:
-        data = read_data_file(job.path)
+        scan = job.scan
+        if job.wanted is None:
+            indices: Iterable[int] = range(scan.row_count)
+        else:
+            # Selected here, in the worker, to spare the parent a pass over every row.
+            indices = list(
+                compress(range(scan.row_count), map(job.wanted.__contains__, scan.fingerprints))
+            )
+            if not indices:
+                return []
+        data = read_data_file(scan.path)
+        offsets = scan.offsets
         return [
-            self.decode_line(job.path, number, data[start:end])
-            for number, (start, end) in zip(job.lines, job.spans, strict=True)
+            self.decode_line(
+                scan.path, scan.first_line + index, data[offsets[index] : offsets[index + 1] - 1]
+            )
+            for index in indices
         ]
 
     def decode_line(self, path: Path, number: int, line: bytes) -> Row:
