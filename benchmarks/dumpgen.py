@@ -94,72 +94,21 @@ class TableSpec:
 
 # -- the synthetic site ------------------------------------------------------
 
-FIRST_NAMES = (
-    "Anna",
-    "Bernd",
-    "Chloé",
-    "Dmitri",
-    "Elif",
-    "François",
-    "Grete",
-    "Hans",
-    "Inès",
-    "Jürgen",
-    "Katarzyna",
-    "Łukasz",
-    "Marie",
-    "Noël",
-    "Øystein",
-    "Paul",
-    "Renée",
-    "Søren",
-    "Tomás",
-    "Ursula",
-    "Vítězslav",
-    "Wang",
-    "Yusuf",
-    "Zoë",
-    "José",
-    "Sean",
+FIRST_NAMES = tuple(
+    "Anna|Bernd|Chloé|Dmitri|Elif|François|Grete|Hans|Inès|Jürgen|Katarzyna|Łukasz|Marie|"
+    "Noël|Øystein|Paul|Renée|Søren|Tomás|Ursula|Vítězslav|Wang|Yusuf|Zoë|José|Sean".split("|")
 )
-LAST_NAMES = (
-    "Müller",
-    "Dupont",
-    "O'Brien",
-    "Nguyễn",
-    "Schmitz",
-    "Van der Berg",
-    "Ørsted",
-    "Çelik",
-    "D'Angelo",
-    "Kowalski",
-    "Martin",
-    "Janssens",
-    "Peeters",
-    "García",
-    "Østergaard",
-    "Smith",
-    "Lefèvre",
-    "Żółć",
-    "Meier",
-    "Dubois",
-    "Leclercq",
-    "Brown",
+LAST_NAMES = tuple(
+    "Müller|Dupont|O'Brien|Nguyễn|Schmitz|Van der Berg|Ørsted|Çelik|D'Angelo|Kowalski|"
+    "Martin|Janssens|Peeters|García|Østergaard|Smith|Lefèvre|Żółć|Meier|Dubois|Leclercq|"
+    "Brown".split("|")
 )
-COMPANY_SUFFIXES = ("GmbH", "SA", "SPRL", "& Söhne", "Ltd.", "BV", "AG", '"Les Amis" asbl')
-STREETS = (
-    "Rue de l'Église",
-    "Hauptstraße",
-    "Aachener Straße",
-    "Avenue Louise",
-    "Kirchweg",
-    "Chaussée de Bruxelles",
-    "Place Saint-Lambert",
-    "Millstraat",
-    "Long Lane",
-    "Vennbahnweg",
+COMPANY_SUFFIXES = tuple('GmbH|SA|SPRL|& Söhne|Ltd.|BV|AG|"Les Amis" asbl'.split("|"))
+STREETS = tuple(
+    "Rue de l'Église|Hauptstraße|Aachener Straße|Avenue Louise|Kirchweg|"
+    "Chaussée de Bruxelles|Place Saint-Lambert|Millstraat|Long Lane|Vennbahnweg".split("|")
 )
-DOMAINS = ("example.com", "example.org", "mail.example.net", "post.example.be")
+DOMAINS = tuple("example.com|example.org|mail.example.net|post.example.be".split("|"))
 NOTE_FRAGMENTS = (
     "Called on Monday, wants a callback.",
     'Prefers "paper" invoices.',

@@ -11,9 +11,12 @@ least the benchmark's own peak. From here the floor is this interpreter's
 own peak, about 10 MB, which bench_diff.py measures and prints.
 
 ``ru_maxrss`` is the peak of the single largest process of the tree, not of
-their sum. When the command has child processes (a worker pool), a thread
-also samples the summed PSS (proportional set size: pages shared between
-forked workers count once in total) of the whole tree every 20 ms.
+their sum. So a thread also samples the whole tree while the command runs:
+every 20 ms the summed RSS (cheap to read, and an upper bound: a page that
+forked processes share copy-on-write counts once per process), and every
+0.5 s the summed PSS (proportional set size: shared pages count once in
+total; reading it walks page tables, a few ms per big process, which is why
+it is read less often and may miss the exact peak).
 
 Only the standard library, and little of it, so that the floor stays low.
 """
@@ -25,7 +28,9 @@ import sys
 import threading
 import time
 
-SAMPLE_INTERVAL = 0.02  # seconds
+RSS_INTERVAL = 0.02  # seconds
+PSS_INTERVAL = 0.5
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
 def list_tree(root: int) -> list[int]:
@@ -43,6 +48,15 @@ def list_tree(root: int) -> list[int]:
     return pids
 
 
+def read_rss(pid: int) -> int:
+    """Return the RSS of `pid` in bytes, 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * PAGE_SIZE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def read_pss(pid: int) -> int:
     """Return the PSS of `pid` in bytes, 0 if it is gone."""
     try:
@@ -56,17 +70,20 @@ def read_pss(pid: int) -> int:
 
 
 def sample_tree(root: int, stop: threading.Event, peak: dict[str, int]) -> None:
-    """Record the largest summed PSS and process count of the tree until `stop`."""
-    while not stop.wait(SAMPLE_INTERVAL):
+    """Record the tree's largest process count, summed RSS and summed PSS until `stop`."""
+    next_pss = time.monotonic()
+    while not stop.wait(RSS_INTERVAL):
         pids = list_tree(root)
-        if len(pids) > 1:
-            peak["processes"] = max(peak["processes"], len(pids))
-            peak["tree_pss"] = max(peak["tree_pss"], sum(read_pss(pid) for pid in pids))
+        peak["processes"] = max(peak["processes"], len(pids))
+        peak["tree_rss"] = max(peak["tree_rss"], sum(map(read_rss, pids)))
+        if time.monotonic() >= next_pss:
+            peak["tree_pss"] = max(peak["tree_pss"], sum(map(read_pss, pids)))
+            next_pss = time.monotonic() + PSS_INTERVAL
 
 
 def main() -> None:
     stdout_path, command = sys.argv[1], sys.argv[2:]
-    peak = {"processes": 1, "tree_pss": 0}
+    peak = {"processes": 1, "tree_rss": 0, "tree_pss": 0}
     stop = threading.Event()
     with open(stdout_path, "wb") as out:
         start = time.perf_counter()
