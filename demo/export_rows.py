@@ -14,7 +14,8 @@ reader uses rather than the ORM's:
   name lower-case, as ``django_content_type`` stores it) instead of an id,
   because content type ids differ between databases;
 - a choicelist field holds its choice's value string (the ORM gives a Choice),
-  or None where the column holds '' (the ORM, and so dump2py, say None there);
+  or '' where the column holds '' (the ORM, and so dump2py, say None there;
+  a choicelist column is never NULL);
 - datetimes are naive and in UTC, and datetimes and times lose their
   microseconds, because dump2py writes ``dt(y,m,d,H,M,S)`` and
   ``time(H,M,S)`` (the demo data has no microseconds, so nothing is lost).
@@ -50,7 +51,8 @@ def is_content_type_pointer(field):
 
 def convert(value, field, content_types):
     if value is None:
-        return None
+        # The ORM reads a choicelist column's '' as None; the database holds ''.
+        return "" if isinstance(field, ChoiceListField) else None
     if is_content_type_pointer(field):
         return content_types[value]
     if isinstance(field, ChoiceListField):

@@ -57,6 +57,7 @@ class ColumnKind(str, enum.Enum):
     BABEL = "babel"  # one language of a multilingual (Lino babel) field
     CONTENT_TYPE = "content_type"  # foreign key to django_content_type
     PARENT_LINK = "parent_link"  # multi-table inheritance: the key shared with the parent
+    CHOICE = "choice"  # a Lino choicelist value: a text that is never NULL in the database
 
 
 @dataclass(frozen=True, slots=True)

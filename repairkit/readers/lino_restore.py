@@ -23,6 +23,8 @@ CONTENT_TYPE_TABLE = "django_content_type"
 _HEADER = re.compile(r"DJANGO_SETTINGS_MODULE was u?(.+?), TIME_ZONE was u?(.+?)\.\s*$")
 # dump2py --tolerate writes this at column 0 inside main(); it may even make the
 # file invalid Python, so it is looked for before parsing.
+# "#    if gender: gender = settings.SITE.models.system.Genders.get_by_value(gender)"
+_CHOICE_COMMENT = re.compile(r"#\s*if (\w+): \1 = .*\.get_by_value\(\1\)")
 _TOLERATED = re.compile(r"^\s*raise\s+Exception\((.*)\)\s*$")
 
 
@@ -92,6 +94,7 @@ def read_restore_module(path: Path) -> RestoreModule:
         raise DumpFormatError(path, err.lineno, f"not valid Python: {err.msg}") from err
 
     module = RestoreModule(path=path, info=_read_header(text))
+    lines = text.splitlines()
     for node in tree.body:
         if isinstance(node, ast.Assign):
             _read_assignment(module, node)
@@ -99,7 +102,7 @@ def read_restore_module(path: Path) -> RestoreModule:
             module.languages = _read_languages(node)
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith(CREATE_PREFIX):
-            schema = _read_create_function(module, node)
+            schema = _read_create_function(module, node, lines)
             module.tables[schema.name] = schema
         elif isinstance(node, ast.FunctionDef) and node.name == "main":
             module.data_files = _read_data_files(node)
@@ -155,7 +158,9 @@ def _read_languages(node: ast.FunctionDef) -> tuple[str, ...]:
     return ()
 
 
-def _read_create_function(module: RestoreModule, node: ast.FunctionDef) -> TableSchema:
+def _read_create_function(
+    module: RestoreModule, node: ast.FunctionDef, lines: list[str]
+) -> TableSchema:
     table = node.name[len(CREATE_PREFIX) :]
     names = [arg.arg for arg in node.args.args]
     kinds = dict.fromkeys(names, ColumnKind.PLAIN)
@@ -183,6 +188,11 @@ def _read_create_function(module: RestoreModule, node: ast.FunctionDef) -> Table
                     model = module.model_globals.get(child_global.id)
             elif isinstance(call.func, ast.Name):
                 model = module.model_globals.get(call.func.id)
+    # Choicelist fields are marked only by a comment, which the syntax tree drops.
+    for line in lines[node.lineno : node.end_lineno]:
+        choice = _CHOICE_COMMENT.match(line)
+        if choice and choice.group(1) in kinds:
+            kinds[choice.group(1)] = ColumnKind.CHOICE
     if parent_link is not None and parent_link in kinds:
         kinds[parent_link] = ColumnKind.PARENT_LINK
     parameters = tuple(Parameter(name, kinds[name]) for name in names)

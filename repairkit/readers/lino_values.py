@@ -86,6 +86,10 @@ class RowDecoder:
             kind = parameter.kind
             if kind is ColumnKind.PLAIN and type(value) in _PLAIN_TYPES:
                 row.append(value)  # type: ignore[arg-type]  # checked just now
+            elif kind is ColumnKind.CHOICE and (value is None or type(value) is str):
+                # A choicelist field is a CharField that Lino never lets be NULL;
+                # dump2py writes its empty value as None, the database holds ''.
+                row.append("" if value is None else value)
             elif kind is ColumnKind.BABEL:
                 row.extend(self._babel_values(parameter.name, value))
             elif isinstance(value, _ModelName):
