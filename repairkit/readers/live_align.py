@@ -1,0 +1,81 @@
+"""Say "no choice" the way the database does, in sources that follow the models.
+
+A Lino choicelist field is a ``NOT NULL`` text column that stores ``''`` for
+"no choice". The one value model keeps that ``''`` (docs/values.md): the
+Lino dump reader and the ``django:`` reader know choicelist columns
+(``ColumnKind.CHOICE``) and give ``''``. A dumpdata fixture says ``None``
+and does not say which columns are choicelists; against a source that
+knows, ``fixture_align`` converts by the column kind. Against a raw
+database (a URL, a SQL dump), which does not know either, the shape of
+the values decides: a column holding ``None`` and never ``''`` in the
+fixtures, and ``''`` and never ``None`` in the raw sources, is taken to be
+such a field, and the fixtures' ``None`` becomes ``''``.
+
+A nullable column is never touched: the raw sources hold ``None`` in it too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from repairkit.snapshot import MemoryRowStore, Snapshot, Table
+
+from .fixture_dump import FixtureSnapshot
+
+_RAW_FORMATS = ("database",)
+
+
+def is_raw_database_source(snapshot: Snapshot) -> bool:
+    """Tell whether ``snapshot`` was read from the raw database (a URL or a SQL dump)."""
+    return snapshot.info.get("format") in _RAW_FORMATS or "dialect" in snapshot.info
+
+
+def align_empty_choices(snapshots: Sequence[Snapshot]) -> list[Snapshot]:
+    """Return ``snapshots`` with the fixtures' ``None`` as ``''`` where the raw database says so."""
+    raw = [snapshot for snapshot in snapshots if is_raw_database_source(snapshot)]
+    fixtures = [snapshot for snapshot in snapshots if isinstance(snapshot, FixtureSnapshot)]
+    if not raw or not fixtures:
+        return list(snapshots)
+    wanted = _columns_holding(fixtures, none=True) & _columns_holding(raw, none=False)
+    if not wanted:
+        return list(snapshots)
+    return [
+        _with_empty_text(snapshot, wanted) if isinstance(snapshot, FixtureSnapshot) else snapshot
+        for snapshot in snapshots
+    ]
+
+
+def _columns_holding(snapshots: Sequence[Snapshot], none: bool) -> set[tuple[str, str]]:
+    """Return the (table, column) pairs holding None, never ''; with ``none=False`` the reverse."""
+    nones: set[tuple[str, str]] = set()
+    empties: set[tuple[str, str]] = set()
+    for snapshot in snapshots:
+        for name, table in snapshot.tables.items():
+            names = table.column_names
+            for row in table.decode().values():
+                for column, value in zip(names, row, strict=True):
+                    if value is None:
+                        nones.add((name, column))
+                    elif isinstance(value, str) and value == "":
+                        empties.add((name, column))
+    return nones - empties if none else empties - nones
+
+
+def _with_empty_text(snapshot: FixtureSnapshot, wanted: set[tuple[str, str]]) -> FixtureSnapshot:
+    tables = []
+    for name, table in snapshot.tables.items():
+        indices = {i for i, column in enumerate(table.column_names) if (name, column) in wanted}
+        if not indices:
+            tables.append(table)
+            continue
+        rows = {
+            pk: tuple(
+                "" if i in indices and value is None else value for i, value in enumerate(row)
+            )
+            for pk, row in table.decode().items()
+        }
+        store = MemoryRowStore(rows)
+        tables.append(
+            Table(name, table.columns, table.pk, store, model=table.model, parent=table.parent)
+        )
+    return FixtureSnapshot(snapshot.label, tables, snapshot.content_types, snapshot.info)

@@ -1,0 +1,311 @@
+"""Read a live database from its URL, with no Django project: SQLite, PostgreSQL, MySQL/MariaDB.
+
+The catalog says which tables and columns exist, their declared types,
+primary keys and foreign keys; ``repairkit.values`` turns declared types
+and driver values into the one value model. Foreign keys to
+``django_content_type`` become ContentTypeRefs through that table.
+
+Reading never writes: SQLite is opened read-only (``mode=ro``), PostgreSQL
+and MySQL read inside one ``READ ONLY`` transaction at ``REPEATABLE READ``,
+which also makes all tables come from the same moment. Rows are streamed
+table by table (server-side cursors) rather than fetched all at once.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import quote, unquote, urlsplit
+
+from repairkit.errors import DumpFormatError, DumpNotFoundError
+from repairkit.snapshot import ContentTypeRef, Snapshot, Table
+from repairkit.values import value_type_of_sql
+
+from .django_tables import CONTENT_TYPE_TABLE, is_skipped_table
+from .live_tables import (
+    ColumnSpec,
+    TableSpec,
+    as_many_to_many,
+    build_table,
+    parent_table,
+)
+
+URL_SCHEMES = {
+    "sqlite": "sqlite",
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+}
+_BATCH = 2000
+
+# Catalog rows: (table, column, declared type, decimal places), and
+# (table, column, "p" for primary or "f" for foreign key, referenced table, position).
+_ColumnRow = tuple[str, str, str, Any]
+_KeyRow = tuple[str, str, str, Any, Any]
+
+
+class _Engine(Protocol):
+    """What reading needs from one kind of database connection."""
+
+    def catalog(self) -> tuple[list[_ColumnRow], list[_KeyRow]]: ...
+    def rows(self, spec: TableSpec) -> Iterator[tuple[Any, ...]]: ...
+    def close(self) -> None: ...
+
+
+def is_database_url(source: str) -> bool:
+    """Tell whether ``source`` is a database URL that ``read_database_url`` knows."""
+    scheme, _, rest = source.partition("://")
+    return bool(rest) and scheme.lower() in URL_SCHEMES
+
+
+def read_database_url(url: str, label: str | None = None) -> Snapshot:
+    """Read every table of the database at ``url`` (except SKIPPED_TABLES) into a Snapshot.
+
+    ``sqlite:///relative/path.db`` and ``sqlite:////absolute/path.db`` (as
+    SQLAlchemy spells them), ``postgresql://user:password@host:port/name``,
+    ``mysql://user:password@host:port/name``.
+
+    :raises DumpNotFoundError: if the database cannot be reached or does not exist.
+    :raises DumpFormatError: if a value does not fit its column's declared type.
+    """
+    engine = _connect(url)
+    shown = label or _without_password(url)
+    try:
+        specs = _table_specs(*engine.catalog())
+        content_types = _content_types(engine, specs)
+        tables: list[Table] = []
+        for spec in specs.values():
+            if is_skipped_table(spec.name):
+                continue
+            spec = as_many_to_many(spec)
+            try:
+                tables.append(
+                    build_table(spec, engine.rows(spec), content_types, parent_table(spec))
+                )
+            except ValueError as err:
+                raise DumpFormatError(shown, None, str(err)) from err
+    finally:
+        engine.close()
+    return Snapshot(shown, tables, {"format": "database", "url": shown})
+
+
+def _table_specs(columns: list[_ColumnRow], keys: list[_KeyRow]) -> dict[str, TableSpec]:
+    primary: dict[str, list[tuple[Any, str]]] = {}
+    references: dict[tuple[str, str], str] = {}
+    for table, column, kind, referenced, position in keys:
+        if kind == "p":
+            primary.setdefault(table, []).append((position, column))
+        elif referenced:
+            references[(table, column)] = referenced
+    by_table: dict[str, list[ColumnSpec]] = {}
+    for table, column, declared, scale in columns:
+        by_table.setdefault(table, []).append(ColumnSpec(
+            column, value_type_of_sql(declared), int(scale) if scale is not None else None,
+            references.get((table, column)),
+        ))  # fmt: skip
+    specs = {}
+    for table, specs_of_columns in sorted(by_table.items()):
+        # A table without a primary key is keyed by its first column; Django always makes one.
+        key = tuple(column for _, column in sorted(primary.get(table, []))) or (
+            specs_of_columns[0].name,
+        )
+        specs[table] = TableSpec(table, tuple(specs_of_columns), key)
+    return specs
+
+
+def _content_types(engine: _Engine, specs: dict[str, TableSpec]) -> dict[object, ContentTypeRef]:
+    spec = specs.get(CONTENT_TYPE_TABLE)
+    if spec is None:
+        return {}
+    names = [column.name for column in spec.columns]
+    wanted = TableSpec(
+        spec.name,
+        tuple(spec.columns[names.index(n)] for n in ("id", "app_label", "model")),
+        ("id",),
+    )
+    return {row[0]: ContentTypeRef(row[1], row[2]) for row in engine.rows(wanted)}
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
+
+
+def _connect(url: str) -> _Engine:
+    scheme = URL_SCHEMES[url.partition("://")[0].lower()]
+    if scheme == "sqlite":
+        return _SqliteEngine(url)
+    if scheme == "postgresql":
+        return _PostgresEngine(url)
+    return _MysqlEngine(url)
+
+
+def _driver(module: str, url: str, extra: str) -> Any:
+    """Import a database driver, which only reading that kind of database needs."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        raise DumpNotFoundError(
+            _without_password(url), f"reading it needs {module}: pip install 'repairkit[{extra}]'"
+        ) from err
+
+
+def _quoted(name: str, quote_char: str = '"') -> str:
+    return quote_char + name.replace(quote_char, quote_char * 2) + quote_char
+
+
+def _select(spec: TableSpec, quote_char: str = '"') -> str:
+    columns = ", ".join(_quoted(column.name, quote_char) for column in spec.columns)
+    order = ", ".join(_quoted(name, quote_char) for name in spec.key)
+    return f"SELECT {columns} FROM {_quoted(spec.name, quote_char)} ORDER BY {order}"
+
+
+class _SqliteEngine:
+    def __init__(self, url: str) -> None:
+        path = Path(unquote(url.partition("://")[2][1:]))
+        if not path.is_file():
+            raise DumpNotFoundError(path, "no such SQLite database")
+        # mode=ro: SQLite itself refuses every write on this connection.
+        self.connection = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+
+    def catalog(self) -> tuple[list[_ColumnRow], list[_KeyRow]]:
+        columns: list[_ColumnRow] = []
+        keys: list[_KeyRow] = []
+        names = [
+            row[0]
+            for row in self.connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+            )
+        ]
+        for table in names:
+            for _, column, declared, _, _, pk_position in self.connection.execute(
+                f"PRAGMA table_info({_quoted(table)})"
+            ):
+                columns.append((table, column, declared, _decimal_places(declared)))
+                if pk_position:
+                    keys.append((table, column, "p", None, pk_position))
+            for row in self.connection.execute(f"PRAGMA foreign_key_list({_quoted(table)})"):
+                keys.append((table, row[3], "f", row[2], row[1]))
+        return columns, keys
+
+    def rows(self, spec: TableSpec) -> Iterator[tuple[Any, ...]]:
+        cursor = self.connection.execute(_select(spec))
+        while batch := cursor.fetchmany(_BATCH):
+            yield from batch
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _decimal_places(declared: str) -> int | None:
+    # "decimal(10, 2)" where a schema says so; Django's SQLite tables say only "decimal".
+    inside = declared.partition("(")[2].rstrip(") ")
+    parts = [part.strip() for part in inside.split(",")]
+    return int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else None
+
+
+class _PostgresEngine:
+    _COLUMNS = """
+        SELECT table_name, column_name, data_type, numeric_scale FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name IN (
+            SELECT table_name FROM information_schema.tables
+            WHERE table_schema = current_schema() AND table_type = 'BASE TABLE')
+        ORDER BY table_name, ordinal_position"""
+    _KEYS = """
+        SELECT cl.relname, a.attname, con.contype, ref.relname, array_position(con.conkey, a.attnum)
+        FROM pg_constraint con
+        JOIN pg_class cl ON cl.oid = con.conrelid
+        JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = ANY (con.conkey)
+        LEFT JOIN pg_class ref ON ref.oid = con.confrelid
+        WHERE cl.relnamespace = current_schema()::regnamespace AND con.contype IN ('p', 'f')"""
+
+    def __init__(self, url: str) -> None:
+        psycopg = _driver("psycopg", url, "postgresql")
+
+        try:
+            self.connection = psycopg.connect(url, connect_timeout=10)
+        except psycopg.OperationalError as err:
+            raise DumpNotFoundError(
+                _without_password(url), f"cannot connect: {err}".strip()
+            ) from err
+        # One read-only transaction: no writes, and every table from the same moment.
+        self.connection.read_only = True
+        self.connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        self.cursors = 0
+
+    def catalog(self) -> tuple[list[_ColumnRow], list[_KeyRow]]:
+        with self.connection.cursor() as cursor:
+            columns = cursor.execute(self._COLUMNS).fetchall()
+            keys = cursor.execute(self._KEYS).fetchall()
+        return columns, keys
+
+    def rows(self, spec: TableSpec) -> Iterator[tuple[Any, ...]]:
+        self.cursors += 1
+        # A named (server-side) cursor streams the rows instead of fetching them all.
+        with self.connection.cursor(name=f"repairkit_{self.cursors}") as cursor:
+            cursor.itersize = _BATCH
+            cursor.execute(_select(spec))
+            yield from cursor
+
+    def close(self) -> None:
+        self.connection.rollback()
+        self.connection.close()
+
+
+class _MysqlEngine:
+    _COLUMNS = """
+        SELECT c.table_name, c.column_name, c.column_type, c.numeric_scale
+        FROM information_schema.columns c JOIN information_schema.tables t
+          ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+        WHERE c.table_schema = DATABASE() AND t.table_type = 'BASE TABLE'
+        ORDER BY c.table_name, c.ordinal_position"""
+    _KEYS = """
+        SELECT table_name, column_name, IF(constraint_name = 'PRIMARY', 'p', 'f'),
+               referenced_table_name, ordinal_position
+        FROM information_schema.key_column_usage
+        WHERE table_schema = DATABASE()
+          AND (constraint_name = 'PRIMARY' OR referenced_table_name IS NOT NULL)"""
+
+    def __init__(self, url: str) -> None:
+        pymysql = _driver("pymysql", url, "mysql")
+
+        parts = urlsplit(url)
+        try:
+            self.connection = pymysql.connect(
+                host=parts.hostname or "localhost", port=parts.port or 3306,
+                user=unquote(parts.username or ""), password=unquote(parts.password or ""),
+                database=unquote(parts.path.lstrip("/")), charset="utf8mb4", connect_timeout=10,
+            )  # fmt: skip
+        except pymysql.err.MySQLError as err:
+            raise DumpNotFoundError(_without_password(url), f"cannot connect: {err}") from err
+        with self.connection.cursor() as cursor:
+            # One read-only transaction: no writes, and every table from the same moment.
+            cursor.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cursor.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+
+    def catalog(self) -> tuple[list[_ColumnRow], list[_KeyRow]]:
+        with self.connection.cursor() as cursor:
+            cursor.execute(self._COLUMNS)
+            columns = list(cursor.fetchall())
+            cursor.execute(self._KEYS)
+            keys = list(cursor.fetchall())
+        return columns, keys
+
+    def rows(self, spec: TableSpec) -> Iterator[tuple[Any, ...]]:
+        import pymysql.cursors
+
+        # An unbuffered cursor streams the rows instead of fetching them all.
+        with self.connection.cursor(pymysql.cursors.SSCursor) as cursor:
+            cursor.execute(_select(spec, "`"))
+            while batch := cursor.fetchmany(_BATCH):
+                yield from batch
+
+    def close(self) -> None:
+        self.connection.rollback()
+        self.connection.close()

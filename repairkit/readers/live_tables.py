@@ -1,0 +1,149 @@
+"""Turn the rows of one live database table into a snapshot Table.
+
+Both live readers (``live_sql`` from a database URL, ``live_django``
+through a Django site) describe each table as a ``TableSpec`` (columns,
+their value types, the key, what they point to) and stream its rows here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from repairkit.snapshot import (
+    Column,
+    ColumnKind,
+    ContentTypeRef,
+    MemoryRowStore,
+    Pk,
+    Row,
+    Table,
+    Value,
+)
+from repairkit.values import ValueType, convert_value, render_key
+
+from .django_tables import CONTENT_TYPE_TABLE
+
+# dump2py's skip_models, by model label, for readers that know the models; the
+# same by table name is in django_tables, shared with the SQL dump readers.
+SKIPPED_MODELS = frozenset({"contenttypes.contenttype", "sessions.session", "checkdata.message"})
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    """One column of a live table: its name, value type and the table it points to."""
+
+    name: str
+    value_type: ValueType
+    scale: int | None = None  # decimal places of a DECIMAL column
+    references: str | None = None  # the table of a foreign key
+    choice: bool = False  # a Lino choicelist field (known only through the models)
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    """One live table: columns in reading order and the columns that make the key.
+
+    A key of several columns (a composite primary key, the pair of a
+    many-to-many table) is rendered as one text, ``(3, 5)``.
+    """
+
+    name: str
+    columns: tuple[ColumnSpec, ...]
+    key: tuple[str, ...]
+    model: str | None = None
+
+    def __post_init__(self) -> None:
+        names = [column.name for column in self.columns]
+        missing = [name for name in self.key if name not in names]
+        if missing or not self.key:
+            raise ValueError(
+                f"key {self.key!r} of {self.name!r} is not among its columns {names!r}"
+            )
+
+
+def as_many_to_many(spec: TableSpec) -> TableSpec:
+    """Return the spec keyed by its pair if ``spec`` is an auto-created many-to-many table.
+
+    Django creates ``<table>_<field>`` with columns ``id``, a key to
+    ``<table>`` and a key to the target. A fixture lists memberships
+    without that ``id``, so the pair is what identifies a row everywhere.
+    """
+    others = [column for column in spec.columns if column.name != "id"]
+    if (
+        spec.key != ("id",)
+        or len(spec.columns) != 3
+        or len(others) != 2
+        or not all(column.references for column in others)
+        or not spec.name.startswith(f"{others[0].references}_")
+    ):
+        return spec
+    return TableSpec(spec.name, tuple(others), (others[0].name, others[1].name), spec.model)
+
+
+def build_table(
+    spec: TableSpec,
+    rows: Iterable[Sequence[object]],
+    content_types: Mapping[object, ContentTypeRef],
+    parent: str | None = None,
+) -> Table:
+    """Convert ``rows`` (values in ``spec.columns`` order, as the driver gives them) into a Table.
+
+    :raises ValueError: if a value does not fit its column's type.
+    """
+    names = [column.name for column in spec.columns]
+    key_index = [names.index(name) for name in spec.key]
+    converters = [_converter(column, content_types) for column in spec.columns]
+    decoded: dict[Pk, Row] = {}
+    for raw in rows:
+        try:
+            row = tuple(convert(value) for convert, value in zip(converters, raw, strict=True))
+        except ValueError as err:
+            raise ValueError(f"{spec.name}: {err}") from err
+        key = row[key_index[0]] if len(key_index) == 1 else render_key([row[i] for i in key_index])
+        if not isinstance(key, (int, str)) or isinstance(key, bool):
+            key = render_key([key])
+        decoded[key] = row
+    columns = [_column(column, spec, parent) for column in spec.columns]
+    return Table(
+        spec.name, columns, spec.key[0], MemoryRowStore(decoded), model=spec.model, parent=parent
+    )
+
+
+def _column(column: ColumnSpec, spec: TableSpec, parent: str | None) -> Column:
+    if column.references == CONTENT_TYPE_TABLE:
+        return Column(column.name, ColumnKind.CONTENT_TYPE, CONTENT_TYPE_TABLE)
+    if parent is not None and spec.key == (column.name,):
+        return Column(column.name, ColumnKind.PARENT_LINK, parent)
+    if column.value_type is ValueType.DECIMAL:
+        return Column(column.name, ColumnKind.DECIMAL)
+    if column.choice:
+        return Column(column.name, ColumnKind.CHOICE)
+    return Column(column.name)
+
+
+def _converter(
+    column: ColumnSpec, content_types: Mapping[object, ContentTypeRef]
+) -> Callable[[object], Value]:
+    if column.references == CONTENT_TYPE_TABLE and content_types:
+
+        def convert_content_type(value: object) -> Value:
+            if value is None:
+                return None
+            if value not in content_types:
+                raise ValueError(f"{column.name} = {value!r} is no row of {CONTENT_TYPE_TABLE}")
+            return content_types[value]
+
+        return convert_content_type
+    value_type, scale = column.value_type, column.scale
+    return lambda value: convert_value(value, value_type, scale)
+
+
+def parent_table(spec: TableSpec) -> str | None:
+    """Return the table an MTI child's key points to: a single-column key that is a foreign key."""
+    if len(spec.key) != 1:
+        return None
+    for column in spec.columns:
+        if column.name == spec.key[0]:
+            return column.references
+    return None

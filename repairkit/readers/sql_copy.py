@@ -1,0 +1,51 @@
+"""Read the data lines of a PostgreSQL ``COPY ... FROM stdin`` block.
+
+pg_dump's text format: one row per line, columns separated by tabs, ``\\N``
+for NULL, and backslash escapes for the characters that would break the
+format (``\\t``, ``\\n``, ``\\\\``...), octal (``\\123``) and hex (``\\x41``).
+Every value is text here; ``sql_types`` turns it into the column's type.
+"""
+
+from __future__ import annotations
+
+import re
+
+NULL = "\\N"
+_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.)|$)")
+_SIMPLE = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+class CopyLineError(ValueError):
+    """A COPY data line is not in the text format; the caller adds file and line."""
+
+
+def read_copy_line(line: str, width: int) -> list[str | None]:
+    """Split one data line into ``width`` values (None for NULL).
+
+    :raises CopyLineError: for a wrong number of columns or a lone backslash.
+    """
+    fields = line.split("\t")
+    if len(fields) != width:
+        raise CopyLineError(f"expected {width} tab-separated values, got {len(fields)}")
+    return [_read_field(field) for field in fields]
+
+
+def _read_field(field: str) -> str | None:
+    if field == NULL:
+        return None
+    if "\\" not in field:
+        return field
+    return _ESCAPE.sub(_replace_escape, field)
+
+
+def _replace_escape(match: re.Match[str]) -> str:
+    octal, hex2, simple = match.groups()
+    if octal:
+        return chr(int(octal, 8))
+    if hex2:
+        return chr(int(hex2, 16))
+    if simple is None:
+        raise CopyLineError("line ends with a lone backslash")
+    if simple == "N":
+        raise CopyLineError("\\N inside a value (NULL must be the whole value)")
+    return _SIMPLE.get(simple, simple)

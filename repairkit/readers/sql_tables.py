@@ -1,0 +1,159 @@
+"""Build a SQL dump's snapshot tables from the schema and rows read from it.
+
+Done once the whole dump is read, because what a table's rows mean may be
+said after them: pg_dump adds primary and foreign keys at the end, and
+``django_content_type`` may come after the tables that point to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from repairkit.errors import DumpFormatError
+from repairkit.snapshot import (
+    Column,
+    ColumnKind,
+    ContentTypeRef,
+    MemoryRowStore,
+    Pk,
+    Row,
+    Table,
+    Value,
+)
+from repairkit.values import ValueType, render_key, value_type_of_sql
+
+from .django_tables import CONTENT_TYPE_TABLE, is_skipped_table
+from .live_tables import ColumnSpec, TableSpec, as_many_to_many
+from .sql_schema import TableSchema
+from .sql_types import Converter
+
+ContentTypes = Mapping[Value, ContentTypeRef]
+
+
+@dataclass(slots=True)
+class TableRows:
+    """One table while the dump is read: its schema, how to read values, the rows so far.
+
+    ``lines`` holds the dump line of each row, for errors found later.
+    """
+
+    schema: TableSchema
+    converters: list[Converter]
+    rows: list[Row] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+
+
+def build_tables(path: Path, read: Mapping[str, TableRows]) -> list[Table]:
+    """Return the snapshot's tables, in the dump's order, without the skipped ones.
+
+    :raises DumpFormatError: for a table without a primary key, a duplicate
+        key, or a content type id that ``django_content_type`` lacks.
+    """
+    content_types = _content_types(path, read.get(CONTENT_TYPE_TABLE))
+    return [
+        _build(path, table, content_types)
+        for name, table in read.items()
+        if not is_skipped_table(name)
+    ]
+
+
+def _content_types(path: Path, table: TableRows | None) -> ContentTypes:
+    if table is None:
+        return {}
+    names = table.schema.columns
+    try:
+        id_, app_label, model = (names.index(name) for name in ("id", "app_label", "model"))
+    except ValueError as err:
+        raise DumpFormatError(
+            path, table.schema.line, f"{CONTENT_TYPE_TABLE} lacks a column: {err}"
+        ) from err
+    return {row[id_]: ContentTypeRef(str(row[app_label]), str(row[model])) for row in table.rows}
+
+
+def _build(path: Path, table: TableRows, content_types: ContentTypes) -> Table:
+    schema = table.schema
+    if not schema.pk:
+        raise DumpFormatError(path, schema.line, f"table {schema.name!r} has no primary key")
+    key = _key(schema)
+    names = [spec.name for spec in key.columns]
+    kept = [schema.columns.index(name) for name in names]
+    key_index = [names.index(name) for name in key.key]
+    columns = [_column(schema, name, schema.types[i]) for name, i in zip(names, kept, strict=True)]
+    pointers = [i for i, column in enumerate(columns) if column.kind is ColumnKind.CONTENT_TYPE]
+    rows: dict[Pk, Row] = {}
+    for row, line in zip(table.rows, table.lines, strict=True):
+        if len(kept) != len(row):
+            row = tuple(row[i] for i in kept)
+        if pointers:
+            row = _resolve_content_types(
+                path, schema.name, row, columns, pointers, content_types, line
+            )
+        if len(key_index) == 1:
+            pk = row[key_index[0]]
+        else:
+            pk = render_key([row[i] for i in key_index])
+        if not isinstance(pk, (int, str)) or isinstance(pk, bool):
+            raise DumpFormatError(path, line, f"primary key of {schema.name} is {pk!r}")
+        if pk in rows:
+            raise DumpFormatError(path, line, f"duplicate primary key {pk!r} in {schema.name}")
+        rows[pk] = row
+    parent = schema.references.get(key.key[0]) if len(key.key) == 1 else None
+    return Table(schema.name, columns, key.key[0], MemoryRowStore(rows), parent=parent)
+
+
+def _key(schema: TableSchema) -> TableSpec:
+    """Return the table's columns and key as the live readers see them.
+
+    An auto-created many-to-many table is keyed by its pair, without its
+    ``id`` (``live_tables.as_many_to_many``), so that a SQL dump, a live
+    database and a fixture agree on its rows.
+    """
+    spec = TableSpec(
+        schema.name,
+        tuple(
+            ColumnSpec(name, value_type_of_sql(declared), None, schema.references.get(name))
+            for name, declared in zip(schema.columns, schema.types, strict=True)
+        ),
+        tuple(schema.pk),
+    )
+    return as_many_to_many(spec)
+
+
+def _column(schema: TableSchema, name: str, declared: str) -> Column:
+    references = schema.references.get(name)
+    if references == CONTENT_TYPE_TABLE:
+        kind = ColumnKind.CONTENT_TYPE
+    elif references is not None and schema.pk == [name]:
+        kind = ColumnKind.PARENT_LINK  # a key that is also a foreign key: an MTI child
+    elif value_type_of_sql(declared) is ValueType.DECIMAL:
+        kind = ColumnKind.DECIMAL
+    else:
+        kind = ColumnKind.PLAIN
+    return Column(name, kind, references)
+
+
+def _resolve_content_types(
+    path: Path,
+    table: str,
+    row: Row,
+    columns: list[Column],
+    pointers: list[int],
+    content_types: ContentTypes,
+    line: int,
+) -> Row:
+    values = list(row)
+    for index in pointers:
+        if values[index] is None:
+            continue
+        reference = content_types.get(values[index])
+        if reference is None:
+            raise DumpFormatError(
+                path,
+                line,
+                f"{table}.{columns[index].name} = {values[index]!r}"
+                f" is not an id of {CONTENT_TYPE_TABLE} in this dump",
+            )
+        values[index] = reference
+    return tuple(values)

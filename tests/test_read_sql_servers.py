@@ -1,0 +1,205 @@
+"""SQL dumps of the demo site on real PostgreSQL and MariaDB servers, read as data.
+
+For each server the demo Lino site (``repairdemo.settings_server``) is
+loaded with ``prep`` into a fresh database, dumped at the "backup" moment by
+the server's own dump tool and by Lino's ``dump2py``, changed by
+``demo/accident.py``, and dumped again at the "current" moment. Every SQL
+dump must read as the Lino dump of its moment, and backup against current
+must show exactly what happened (``fixtures/accident.json``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from repairkit.diff import diff_snapshots
+from repairkit.errors import DumpFormatError
+from repairkit.readers import detect_format, read_snapshot
+from repairkit.readers.lino_dump import read_lino_dump
+
+from .conftest import MARIADB, POSTGRES, server_unavailable
+from .test_read_sql import MOMENTS, assert_same_moment, assert_tells_accident
+
+pytest.importorskip("lino", reason="the demo site needs Lino (pip install -e .[test])")
+
+pytestmark = pytest.mark.slow
+
+DEMO = Path(__file__).resolve().parent.parent / "demo"
+PG_VARIANTS = {
+    "copy": [],
+    "inserts": ["--inserts"],
+    "column-inserts": ["--column-inserts"],
+    # pg_dump writes timestamps in its session's time zone, here +01/+02.
+    "copy-brussels": ["PGTZ=Europe/Brussels"],
+}
+Dumps = dict[tuple[str, str], Path]  # (moment, variant) -> dump file; variant "lino" a directory
+
+
+@contextmanager
+def postgres_site_database() -> Iterator[dict[str, str]]:
+    """Create a fresh PostgreSQL database; yield the site's environment for it; drop it."""
+    psycopg = pytest.importorskip("psycopg")
+    name = f"repairkit_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = psycopg.connect(**POSTGRES, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        server_unavailable("PostgreSQL at 127.0.0.1:5432", error)
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield site_environment("postgresql", name, POSTGRES["port"], POSTGRES["user"])
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def mariadb_site_database() -> Iterator[dict[str, str]]:
+    """Create a fresh MariaDB database; yield the site's environment for it; drop it."""
+    pymysql = pytest.importorskip("pymysql")
+    name = f"repairkit_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = pymysql.connect(**MARIADB, autocommit=True, connect_timeout=5)
+    except pymysql.err.OperationalError as error:
+        server_unavailable("MariaDB at 127.0.0.1:3306", error)
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+        yield site_environment("mysql", name, MARIADB["port"], MARIADB["user"])
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.close()
+
+
+def site_environment(engine: str, name: str, port: object, user: object) -> dict[str, str]:
+    return dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="repairdemo.settings_server",
+        REPAIRDEMO_DB_ENGINE=engine,
+        REPAIRDEMO_DB_NAME=name,
+        REPAIRDEMO_DB_HOST="127.0.0.1",
+        REPAIRDEMO_DB_PORT=str(port),
+        REPAIRDEMO_DB_USER=str(user),
+        REPAIRDEMO_DB_PASSWORD="",
+    )
+
+
+def run(command: list[str], env: dict[str, str], stdout: Path | None = None) -> None:
+    result: subprocess.CompletedProcess[Any]
+    if stdout is None:
+        result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    else:
+        with stdout.open("wb") as out:
+            result = subprocess.run(
+                command, env=env, stdout=out, stderr=subprocess.PIPE, timeout=300
+            )
+    assert result.returncode == 0, f"{command}: {result.stderr!r}"
+
+
+def manage(env: dict[str, str], *args: object) -> None:
+    run([sys.executable, str(DEMO / "manage.py"), *map(str, args)], env)
+
+
+def make_dumps(env: dict[str, str], work: Path, dump_sql: dict[str, list[str]]) -> Dumps:
+    """Load the demo site, then dump it before and after the accident."""
+    manage(env, "prep", "--noinput")
+    dumps: Dumps = {}
+    for moment in MOMENTS:
+        if moment == "current":
+            manage(env, "run", DEMO / "accident.py", work / "accident.json")
+        dumps[moment, "lino"] = work / f"{moment}-lino"
+        manage(env, "dump2py", dumps[moment, "lino"])
+        for variant, command in dump_sql.items():
+            dumps[moment, variant] = work / f"{moment}-{variant}.sql"
+            run(command, env, stdout=dumps[moment, variant])
+    return dumps
+
+
+@pytest.fixture(scope="module")
+def pg_dumps(tmp_path_factory: pytest.TempPathFactory) -> Dumps:
+    with postgres_site_database() as env:
+        base = ["pg_dump", "-h", "127.0.0.1", "-U", env["REPAIRDEMO_DB_USER"]]
+        commands = {
+            variant: [
+                "env", *[o for o in options if "=" in o], *base,
+                *[o for o in options if "=" not in o], env["REPAIRDEMO_DB_NAME"],
+            ]
+            for variant, options in PG_VARIANTS.items()
+        }  # fmt: skip
+        return make_dumps(env, tmp_path_factory.mktemp("pg"), commands)
+
+
+@pytest.fixture(scope="module")
+def mariadb_dumps(tmp_path_factory: pytest.TempPathFactory) -> Dumps:
+    with mariadb_site_database() as env:
+        # The default: extended inserts, many rows per INSERT.
+        command = [
+            "mariadb-dump",
+            "-h",
+            "127.0.0.1",
+            "-u",
+            env["REPAIRDEMO_DB_USER"],
+            env["REPAIRDEMO_DB_NAME"],
+        ]
+        return make_dumps(env, tmp_path_factory.mktemp("mariadb"), {"extended": command})
+
+
+@pytest.mark.parametrize("variant", sorted(PG_VARIANTS))
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_pg_dump_reads_as_the_lino_dump_of_the_same_moment(
+    pg_dumps: Dumps, moment: str, variant: str
+) -> None:
+    path = pg_dumps[moment, variant]
+    assert detect_format(str(path)).name == "pg-dump"
+    assert_same_moment(read_lino_dump(pg_dumps[moment, "lino"]), read_snapshot(path))
+
+
+@pytest.mark.parametrize("variant", sorted(PG_VARIANTS))
+def test_pg_dumps_diff_to_exactly_the_accident(pg_dumps: Dumps, variant: str) -> None:
+    backup, current = (read_snapshot(pg_dumps[moment, variant]) for moment in MOMENTS)
+    assert_tells_accident(diff_snapshots(backup, current))
+
+
+def test_pg_copy_block_cut_off_names_the_copy_line(pg_dumps: Dumps, tmp_path: Path) -> None:
+    lines = pg_dumps["backup", "copy"].read_text(encoding="utf-8").split("\n")
+    copy = next(
+        i for i, line in enumerate(lines) if line.startswith("COPY public.repairdemo_order ")
+    )
+    path = tmp_path / "cut.sql"
+    path.write_text("\n".join(lines[: copy + 10]), encoding="utf-8")
+    with pytest.raises(DumpFormatError, match="COPY data not ended") as caught:
+        read_snapshot(path)
+    assert (caught.value.path, caught.value.line) == (path, copy + 1)
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_mariadb_dump_reads_as_the_lino_dump_of_the_same_moment(
+    mariadb_dumps: Dumps, moment: str
+) -> None:
+    path = mariadb_dumps[moment, "extended"]
+    assert detect_format(str(path)).name == "mysql-dump"
+    assert_same_moment(read_lino_dump(mariadb_dumps[moment, "lino"]), read_snapshot(path))
+
+
+def test_mariadb_dumps_diff_to_exactly_the_accident(mariadb_dumps: Dumps) -> None:
+    backup, current = (read_snapshot(mariadb_dumps[moment, "extended"]) for moment in MOMENTS)
+    assert_tells_accident(diff_snapshots(backup, current))
+
+
+def test_mariadb_dump_cut_off_in_an_extended_insert(mariadb_dumps: Dumps, tmp_path: Path) -> None:
+    text = mariadb_dumps["backup", "extended"].read_text(encoding="utf-8")
+    cut = text.index("'Bahnhofstraße 98")
+    path = tmp_path / "cut.sql"
+    path.write_text(text[: cut + 5], encoding="utf-8")
+    with pytest.raises(DumpFormatError, match="unterminated string") as caught:
+        read_snapshot(path)
+    assert caught.value.line == text.count("\n", 0, cut) + 1
