@@ -1,0 +1,130 @@
+"""Render a RestorePlan for people (a summary text) and for programs (plan.json)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+from repairkit.plan import Reason, RestorePlan
+from repairkit.report import format_pks
+from repairkit.snapshot import Pk
+
+PLAN_FILE = "plan.json"
+_NEEDED_AS = {
+    Reason.PARENT.value: "parent of",
+    Reason.CHILD.value: "child part of",
+    Reason.REFERENCED.value: "pointed to by",
+}
+
+
+def plan_to_json(plan: RestorePlan) -> dict[str, Any]:
+    """Return the JSON document for ``plan``: every row with its source and reason, no values.
+
+    The values are in the data files of the restore directory; plan.json
+    says what is put back and why, for review and for programs.
+    """
+    return {
+        "backups": list(plan.backups),
+        "current": plan.current,
+        "summary": {
+            "reinstated": plan.row_count,
+            "left_out": len(plan.left_out),
+            "by_reason": dict(Counter(row.reason.value for t in plan.tables for row in t.rows)),
+        },
+        "tables": [
+            {
+                "table": table.name,
+                "model": table.model,
+                "pk": table.pk,
+                "rows": [
+                    {
+                        "table": table.name,
+                        "pk": row.pk,
+                        "source": row.source,
+                        "reason": row.reason.value,
+                        "needed_by": (
+                            None
+                            if row.needed_by is None
+                            else {"table": row.needed_by[0], "pk": row.needed_by[1]}
+                        ),
+                    }
+                    for row in table.rows
+                ],
+            }
+            for table in plan.tables
+        ],
+        "left_out": [
+            {"table": item.table, "pk": item.pk, "kind": item.kind.value, "detail": item.detail}
+            for item in plan.left_out
+        ],
+        "links": [
+            {"table": k.table, "column": k.column, "target": k.target, "inferred": k.inferred}
+            for k in plan.links
+        ],
+        "kept": [{"table": table, "pk": pk} for table, pk in plan.kept],
+        "generic_links": [
+            {"table": g.table, "type_column": g.type_column, "id_column": g.id_column}
+            for g in plan.generic_links
+        ],
+    }
+
+
+def render_plan_json(plan: RestorePlan) -> str:
+    """Return ``plan`` as a JSON text."""
+    return json.dumps(plan_to_json(plan), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_plan_text(plan: RestorePlan) -> str:
+    """Return a summary of ``plan``: rows per table and source, then left-out rows and links."""
+    return "\n".join(_text_lines(plan)) + "\n"
+
+
+def _text_lines(plan: RestorePlan) -> Iterator[str]:
+    backups = ", ".join(plan.backups)
+    yield f"Restore plan: put back into {plan.current} what is missing, from {backups}"
+    yield ""
+    if plan.tables:
+        width = max([len(t.name) for t in plan.tables] + [len("table"), len("total")])
+        line = "{:<" + str(width) + "}  {:>6}  {}"
+        yield line.format("table", "rows", "from")
+        for table in plan.tables:
+            sources = Counter(r.source for r in table.rows)
+            shown = ", ".join(
+                name if len(sources) == 1 else f"{name} ({count})"
+                for name, count in sources.items()
+            )
+            yield line.format(table.name, len(table.rows), shown).rstrip()
+        yield line.format("total", plan.row_count, "").rstrip()
+    else:
+        yield "Nothing to reinstate."
+    pulled: dict[tuple[str, str, str], list[Pk]] = {}
+    for table in plan.tables:
+        for row in table.rows:
+            if row.needed_by is not None:
+                key = (table.name, row.reason.value, row.needed_by[0])
+                pulled.setdefault(key, []).append(row.pk)
+    if pulled:
+        yield ""
+        yield "Not asked for, but needed by rows that are (see plan.json for each row):"
+        for (name, reason, needer), pks in pulled.items():
+            yield f"  {name} {format_pks(pks)}: {_NEEDED_AS[reason]} rows of {needer}"
+    if plan.kept:
+        yield ""
+        yield f"Asked for with --only but in {plan.current} already, kept as they are:"
+        for name, pk in plan.kept:
+            yield f"  {name} {pk!r}"
+    yield ""
+    if plan.left_out:
+        yield f"Left out, not reinstated ({len(plan.left_out)} rows):"
+        for item in plan.left_out:
+            yield f"  {item.table} {item.pk!r}: {item.kind.value}: {item.detail}"
+    else:
+        yield "No conflicts: nothing left out."
+    inferred = [link for link in plan.links if link.inferred]
+    if inferred:
+        yield ""
+        yield "Foreign keys inferred from column names (pass --settings to read the models):"
+        for link in inferred:
+            yield f"  {link}"

@@ -1,0 +1,84 @@
+"""Read a restore directory as data: each table's rows, and where each row is written.
+
+The rows come from repairkit's own Lino reader (``read_lino_dump``); nothing
+in the directory is executed. On top of the reader, this module knows the
+data file and line of every row, so that an error can point at the line a
+reviewer would edit, and it accepts what a review leaves behind: a reviewer
+deletes lines, so no row count is checked, but every data file must still
+end with ``loader.flush_deferred_objects()``, which shows it was not cut off.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from repairkit.errors import DumpFormatError
+from repairkit.readers.lino_dump import RESTORE_FILE, read_lino_dump
+from repairkit.readers.lino_restore import read_restore_module
+from repairkit.readers.lino_scan import ROW_START, read_data_file, split_data_file
+from repairkit.snapshot import Column, Pk, Row, Table
+
+FOOTER = b"loader.flush_deferred_objects()"
+_PART = re.compile(r"(.+)_\d+")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRow:
+    """One row to insert, and the data file line it comes from."""
+
+    pk: Pk
+    values: Row
+    where: str  # "file.py:line"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTable:
+    """The rows of one table, in the order of its data files."""
+
+    name: str
+    model: str | None
+    columns: tuple[Column, ...]
+    pk: str
+    rows: tuple[SourceRow, ...]
+
+    def __repr__(self) -> str:
+        return f"<SourceTable {self.name} {len(self.rows)} rows pk={self.pk}>"
+
+
+def read_restore_dir(directory: Path) -> list[SourceTable]:
+    """Read every table of the restore directory, in load order (as restore.py lists them).
+
+    :raises DumpNotFoundError: if there is no restore.py or a listed file is missing.
+    :raises DumpFormatError: if a file is outside the dump grammar or has no footer.
+    """
+    snapshot = read_lino_dump(directory)
+    module = read_restore_module(directory / RESTORE_FILE)
+    files: dict[str, list[Path]] = {}
+    for file_name, _ in module.data_files:
+        stem = file_name.removesuffix(".py")
+        part = _PART.fullmatch(stem)
+        table = stem if stem in snapshot.tables or not part else part.group(1)
+        files.setdefault(table, []).append(directory / file_name)
+    return [_read_table(table, files.get(table.name, [])) for table in snapshot.tables.values()]
+
+
+def _read_table(table: Table, files: list[Path]) -> SourceTable:
+    # The reader fingerprints a row as hash() of its line (see lino_scan), so
+    # hashing the lines here again finds each row's line without a second parse.
+    lines: dict[int, str] = {}
+    prefix = ROW_START + table.name.encode() + b"("
+    for path in files:
+        data = read_data_file(path)
+        if data.rstrip().rpartition(b"\n")[2].strip() != FOOTER:
+            raise DumpFormatError(path, None, f"does not end with {FOOTER.decode()!r} (cut off?)")
+        row_lines, first, _, _ = split_data_file(path, data, prefix)
+        for offset, line in enumerate(row_lines):
+            lines[hash(line)] = f"{path.name}:{first + offset}"
+    fingerprints = table.fingerprints
+    rows = tuple(
+        SourceRow(pk, values, lines.get(fingerprints[pk], "?"))
+        for pk, values in table.decode().items()
+    )
+    return SourceTable(table.name, table.model, table.columns, table.pk, rows)

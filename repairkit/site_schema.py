@@ -1,0 +1,114 @@
+"""Read a Django site's foreign keys and unique columns from its models (exact, not guessed).
+
+This sets ``DJANGO_SETTINGS_MODULE`` and calls ``django.setup()``, which
+can happen once per process: a process reads the schema of one site only.
+No database is opened; only the model classes are inspected.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from repairkit.errors import PlanError
+from repairkit.links import GenericLink, Link
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSchema:
+    """What a site's models say about its tables.
+
+    ``unique`` maps a db table to the column sets that must be unique in it
+    (a single unique column is a set of one); primary keys are left out.
+    """
+
+    settings: str
+    links: tuple[Link, ...]
+    generic_links: tuple[GenericLink, ...]
+    unique: dict[str, tuple[tuple[str, ...], ...]]
+
+
+def read_site_schema(settings_module: str) -> SiteSchema:
+    """Set up Django with ``settings_module`` and read every model's links and unique columns.
+
+    :raises PlanError: if the settings cannot be loaded, or Django was set up
+        already with other settings in this process.
+    """
+    try:
+        import django  # type: ignore[import-untyped]
+        from django.apps import apps  # type: ignore[import-untyped]
+        from django.conf import settings  # type: ignore[import-untyped]
+    except ImportError as err:  # Django is a dependency, but say so plainly if it is gone
+        raise PlanError(f"--settings {settings_module!r} needs Django: {err}") from err
+    configured = os.environ.get("DJANGO_SETTINGS_MODULE")
+    if settings.configured and configured != settings_module:
+        raise PlanError(
+            f"cannot read settings {settings_module!r}: this process already uses {configured!r}"
+        )
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    try:
+        importlib.import_module(settings_module)
+        django.setup()
+    except Exception as err:  # any error in the site's own code means: cannot load it
+        raise PlanError(f"cannot load settings {settings_module!r}: {err!r}") from err
+    links: list[Link] = []
+    generic_links: list[GenericLink] = []
+    unique: dict[str, tuple[tuple[str, ...], ...]] = {}
+    for model in apps.get_models():
+        meta = model._meta
+        if not meta.managed or meta.proxy:
+            continue
+        links.extend(_links_of(meta))
+        generic_links.extend(_generic_links_of(meta))
+        sets = _unique_sets_of(meta)
+        if sets:
+            unique[meta.db_table] = sets
+    return SiteSchema(settings_module, tuple(links), tuple(generic_links), unique)
+
+
+def _links_of(meta: Any) -> list[Link]:
+    links = []
+    for field in meta.local_fields:
+        if not field.is_relation or not field.concrete:
+            continue
+        target_meta = field.related_model._meta
+        # A Link points to a primary key; a to_field foreign key points elsewhere.
+        if field.target_field is not target_meta.pk:
+            continue
+        links.append(Link(meta.db_table, field.attname, target_meta.db_table))
+    return links
+
+
+def _generic_links_of(meta: Any) -> list[GenericLink]:
+    found = []
+    for field in meta.private_fields:
+        ct_field = getattr(field, "ct_field", None)
+        fk_field = getattr(field, "fk_field", None)
+        if isinstance(ct_field, str) and isinstance(fk_field, str):
+            type_column = meta.get_field(ct_field).attname
+            id_column = meta.get_field(fk_field).attname
+            found.append(GenericLink(meta.db_table, type_column, id_column))
+    return found
+
+
+def _unique_sets_of(meta: Any) -> tuple[tuple[str, ...], ...]:
+    from django.db.models import UniqueConstraint  # type: ignore[import-untyped]
+
+    def columns(names: Any) -> tuple[str, ...]:
+        return tuple(meta.get_field(name).attname for name in names)
+
+    sets: list[tuple[str, ...]] = [
+        (field.attname,) for field in meta.local_fields if field.unique and not field.primary_key
+    ]
+    sets.extend(columns(names) for names in meta.unique_together)
+    for constraint in meta.constraints:
+        # A conditional or expression constraint cannot be checked on plain values.
+        if (
+            isinstance(constraint, UniqueConstraint)
+            and constraint.fields
+            and not constraint.condition
+        ):
+            sets.append(columns(constraint.fields))
+    return tuple(dict.fromkeys(sets))

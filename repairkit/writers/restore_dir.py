@@ -1,0 +1,228 @@
+"""RestorePlan -> a restore directory: ``restore.py`` and one data file per table.
+
+The directory looks like ``dump2py`` output so that a maintainer can review
+and edit it with the same eyes (delete a row's line to keep that row out),
+and repairkit's Lino reader reads it back. ``restore.py`` is also the script
+the user runs: its ``__main__`` part hands over to ``repairkit.runtime``,
+which reads the data files as data and inserts the rows.
+
+Two deliberate differences from dump2py:
+
+- Multilingual (babel) fields are written as their real columns (``name``,
+  ``name_de``, ``name_fr``), not as one list: a plan holds the columns, and
+  the runtime inserts into exactly the columns it reads.
+- A data file announces no row count (``Loading N objects``), since the
+  reader would reject a file whose count no longer matches after a reviewer
+  deleted lines. Instead every data file ends with
+  ``loader.flush_deferred_objects()``, which the runtime requires, so that a
+  file cut off at a line boundary is still noticed.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from pathlib import Path
+
+from repairkit import __version__
+from repairkit.errors import PlanError
+from repairkit.plan import PlannedTable, Reason, RestorePlan
+from repairkit.snapshot import Column, ColumnKind, ContentTypeRef
+
+from .lino_values import UnwritableValueError, format_value
+
+RESTORE_FILE = "restore.py"
+DATA_FILE_FOOTER = "loader.flush_deferred_objects()"
+
+
+def write_restore_dir(plan: RestorePlan, output: Path) -> None:
+    """Write ``plan`` as a restore directory at ``output`` (created; must not hold files).
+
+    :raises PlanError: if the plan has no rows, if ``output`` is not empty,
+        or if a value or table cannot be written in the dump grammar.
+    """
+    tables = [table for table in plan.tables if table.rows]
+    if not tables:
+        raise PlanError("the plan has no rows to restore: no restore directory written")
+    if output.exists() and (not output.is_dir() or any(output.iterdir())):
+        raise PlanError(f"{output}: exists and is not an empty directory")
+    labels = _model_labels(plan, tables)
+    model_globals = {ref: _global_name(label) for ref, label in labels.items()}
+    files = {table.name: _format_data_file(table, model_globals) for table in tables}
+    output.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (output / f"{name}.py").write_text(text, encoding="utf-8")
+    restore = _format_restore_module(plan, tables, labels)
+    (output / RESTORE_FILE).write_text(restore, encoding="utf-8")
+
+
+def ordered_columns(table: PlannedTable) -> list[int]:
+    """Return the indices of ``table``'s columns in the order they are written.
+
+    The primary key comes first: the reader recognises a key that is neither
+    ``id`` nor a parent link only by its place as the first column, and with
+    babel fields written as plain columns, ``name`` would otherwise be first.
+
+    :raises PlanError: if the reader would still take another column for the key.
+    """
+    names = [column.name for column in table.columns]
+    if table.pk not in names:
+        raise PlanError(f"{table.name}: primary key {table.pk!r} is not one of its columns")
+    if table.pk != "id" and "id" in names:
+        raise PlanError(
+            f"{table.name}: has a column 'id' that is not its primary key {table.pk!r};"
+            " the Lino reader would take 'id' for the key"
+        )
+    key = names.index(table.pk)
+    return [key] + [index for index in range(len(names)) if index != key]
+
+
+def _model_labels(plan: RestorePlan, tables: list[PlannedTable]) -> dict[ContentTypeRef, str]:
+    """Return the label (``app.Model``) of every model that the written files mention."""
+    known = {}
+    for table in plan.tables:
+        if table.model:
+            app_label, _, model = table.model.rpartition(".")
+            known[ContentTypeRef(app_label, model.lower())] = table.model
+    labels = {ref: label for ref, label in known.items() if label in {t.model for t in tables}}
+    for table in tables:
+        pointers = [i for i, c in enumerate(table.columns) if c.kind is ColumnKind.CONTENT_TYPE]
+        for row in table.rows:
+            for index in pointers:
+                value = row.values[index]
+                if isinstance(value, ContentTypeRef) and value not in labels:
+                    # Where no planned table names this model, its class name is
+                    # unknown; the lower-case name reads back the same.
+                    labels[value] = known.get(value, str(value))
+    return labels
+
+
+def _global_name(label: str) -> str:
+    """Name a model's global as dump2py does: ``app_Model``."""
+    return label.replace(".", "_")
+
+
+def _format_data_file(table: PlannedTable, model_globals: Mapping[ContentTypeRef, str]) -> str:
+    order = ordered_columns(table)
+    out = io.StringIO()
+    out.write("# -*- coding: UTF-8 -*-\n")
+    out.write(f"# {len(table.rows)} rows planned. To keep a row out, delete its line;\n")
+    out.write("# do not comment it out (comments are allowed only above and below the rows).\n")
+    out.write(f'logger.info("Loading rows to table {table.name}...")\n')
+    out.write("# fields: " + ", ".join(table.columns[index].name for index in order) + "\n")
+    prefix = f"loader.save(create_{table.name}("
+    for row in table.rows:
+        literals = []
+        for index in order:
+            try:
+                literals.append(format_value(row.values[index], model_globals))
+            except UnwritableValueError as err:
+                column = table.columns[index].name
+                raise PlanError(f"{table.name} pk {row.pk!r}, column {column!r}: {err}") from err
+        out.write(prefix + ",".join(literals) + "))\n")
+    out.write("\n" + DATA_FILE_FOOTER + "\n")
+    return out.getvalue()
+
+
+def _format_restore_module(
+    plan: RestorePlan, tables: list[PlannedTable], labels: Mapping[ContentTypeRef, str]
+) -> str:
+    out = io.StringIO()
+    out.write(_HEADER.format(version=__version__, current=plan.current))
+    out.write(f"# Backups the rows come from: {', '.join(map(repr, plan.backups))}\n")
+    out.write(f"# {plan.row_count} rows in {len(tables)} tables.\n")
+    _write_pulled_in(out, tables)
+    _write_left_out(out, plan)
+    out.write(_RESOLVE_MODEL)
+    for label in sorted(labels.values()):
+        out.write(f'{_global_name(label)} = resolve_model("{label}")\n')
+    out.write("\n\n")
+    for table in tables:
+        out.write(_format_create_function(table))
+    out.write("def main(args):\n")
+    out.write('    """List the data files in load order, parents first, for the runtime."""\n')
+    for table in tables:
+        out.write(f'    execfile("{table.name}.py", *args)\n')
+    out.write(_MAIN)
+    return out.getvalue()
+
+
+def _write_pulled_in(out: io.StringIO, tables: list[PlannedTable]) -> None:
+    pulled = [
+        (table.name, row.pk, row.reason, row.needed_by)
+        for table in tables
+        for row in table.rows
+        if row.reason is not Reason.MISSING
+    ]
+    if not pulled:
+        return
+    out.write("#\n# Rows that are here because another row needs them:\n")
+    for name, pk, reason, needed_by in pulled:
+        by = f" of {needed_by[0]} {needed_by[1]!r}" if needed_by else ""
+        out.write(f"# - {name} {pk!r}: {reason.value}{by}\n")
+
+
+def _write_left_out(out: io.StringIO, plan: RestorePlan) -> None:
+    if not plan.left_out:
+        return
+    out.write("#\n# Missing rows that are NOT restored, and why:\n")
+    for left in plan.left_out:
+        detail = " ".join(left.detail.split())
+        out.write(f"# - {left.table} {left.pk!r}: {left.kind.value}: {detail}\n")
+
+
+def _format_create_function(table: PlannedTable) -> str:
+    """Return a ``create_<table>`` function like dump2py's; it documents, it is never called."""
+    columns: list[Column] = [table.columns[index] for index in ordered_columns(table)]
+    names = [column.name for column in columns]
+    lines = [f"def create_{table.name}({', '.join(names)}):"]
+    for column in columns:
+        name = column.name
+        if column.kind is ColumnKind.DECIMAL:
+            lines.append(f"    if {name} is not None: {name} = Decimal({name})")
+        elif column.kind is ColumnKind.CONTENT_TYPE:
+            lines.append(f"    {name} = new_content_type_id({name})")
+    lines.append("    kw = dict()")
+    lines.extend(f"    kw.update({name}={name})" for name in names)
+    if table.model:
+        lines.append(f"    return {_global_name(table.model)}(**kw)")
+    else:
+        lines.append("    return kw")
+    return "\n".join(lines) + "\n\n\n"
+
+
+_HEADER = """\
+#!/usr/bin/env python
+# -*- coding: UTF-8 -*-
+
+# A restore directory written by repairkit {version}: it puts back rows that
+# are missing from {current!r}. Review the data files before running it
+# (see docs/restore-script.md in repairkit); delete a row's line to keep it out.
+#
+#   python manage.py run restore.py [--apply]                     (a Lino site)
+#   python restore.py --settings mysite.settings [--apply]        (any Django project)
+#
+# Without --apply it is a dry run: it inserts and checks everything inside a
+# transaction, reports, and rolls back. The data files are read as data by
+# repairkit, never executed; the functions below only document the columns.
+#
+"""
+
+_RESOLVE_MODEL = """
+
+def resolve_model(label):
+    # Running this file must not need Lino: a model global is only its label,
+    # which the runtime reads from this file without executing it.
+    return label
+
+
+"""
+
+_MAIN = """
+
+if __name__ == "__main__":
+    # Reached by `python restore.py ...` and by Lino's `manage.py run restore.py ...`.
+    from repairkit.runtime import main as run_restore
+
+    run_restore(__file__)
+"""
