@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
 from repairkit.diff import Changeset, TableDiff
+from repairkit.findings import Finding
 from repairkit.snapshot import ContentTypeRef, Pk, Value
 
 MAX_VALUE_WIDTH = 60
@@ -27,8 +28,10 @@ def json_value(value: Value) -> Any:
     return value
 
 
-def changeset_to_json(changeset: Changeset, *, summary_only: bool = False) -> dict[str, Any]:
-    """Return the JSON document for ``changeset``."""
+def changeset_to_json(
+    changeset: Changeset, *, summary_only: bool = False, findings: Sequence[Finding] | None = None
+) -> dict[str, Any]:
+    """Return the JSON document for ``changeset``, with a ``"findings"`` list if given."""
     tables: dict[str, Any] = {}
     for name, diff in changeset.tables.items():
         if not diff.has_differences:
@@ -55,7 +58,7 @@ def changeset_to_json(changeset: Changeset, *, summary_only: bool = False) -> di
             }
         tables[name] = entry
     summary = changeset.summary
-    return {
+    document: dict[str, Any] = {
         "old": changeset.old,
         "new": changeset.new,
         "tables": tables,
@@ -63,21 +66,40 @@ def changeset_to_json(changeset: Changeset, *, summary_only: bool = False) -> di
         "new_only_tables": changeset.new_only_tables,
         "summary": {"deleted": summary.deleted, "added": summary.added, "changed": summary.changed},
     }
+    if findings is not None:
+        document["findings"] = [finding_to_json(finding) for finding in findings]
+    return document
 
 
-def render_json(changeset: Changeset, *, summary_only: bool = False) -> str:
+def finding_to_json(finding: Finding) -> dict[str, Any]:
+    """Return one finding as a JSON object."""
+    return {
+        "kind": finding.kind.value,
+        "table": finding.table,
+        "fields": list(finding.fields),
+        "pks": list(finding.pks),
+        "explanation": finding.explanation,
+    }
+
+
+def render_json(
+    changeset: Changeset, *, summary_only: bool = False, findings: Sequence[Finding] | None = None
+) -> str:
     """Return ``changeset`` as a JSON text."""
-    return json.dumps(
-        changeset_to_json(changeset, summary_only=summary_only), indent=2, ensure_ascii=False
-    )
+    document = changeset_to_json(changeset, summary_only=summary_only, findings=findings)
+    return json.dumps(document, indent=2, ensure_ascii=False)
 
 
-def render_text(changeset: Changeset, *, summary_only: bool = False) -> str:
-    """Return ``changeset`` as text: a summary table, then the details."""
-    return "\n".join(_text_lines(changeset, summary_only)) + "\n"
+def render_text(
+    changeset: Changeset, *, summary_only: bool = False, findings: Sequence[Finding] | None = None
+) -> str:
+    """Return ``changeset`` as text: a summary table, the findings if given, then the details."""
+    return "\n".join(_text_lines(changeset, summary_only, findings)) + "\n"
 
 
-def _text_lines(changeset: Changeset, summary_only: bool) -> Iterator[str]:
+def _text_lines(
+    changeset: Changeset, summary_only: bool, findings: Sequence[Finding] | None
+) -> Iterator[str]:
     yield f"Differences from {changeset.old} to {changeset.new}"
     yield ""
     if not changeset.has_differences:
@@ -111,12 +133,25 @@ def _text_lines(changeset: Changeset, summary_only: bool) -> Iterator[str]:
             ):
                 if columns:
                     yield f"  {diff.table}: columns only in {label}: {', '.join(columns)}"
+    if findings is not None:
+        yield ""
+        yield from _finding_lines(findings)
     if summary_only:
         return
     for diff in diffs:
         if diff.has_row_differences:
             yield ""
             yield from _table_details(diff)
+
+
+def _finding_lines(findings: Sequence[Finding]) -> Iterator[str]:
+    if not findings:
+        yield "Findings: none (no blanked, cut, mis-encoded or dangling values, no bulk update)."
+        return
+    yield f"Findings ({len(findings)}), damage to look at:"
+    width = max(len(finding.kind.value) for finding in findings)
+    for finding in findings:
+        yield f"  {finding.kind.value:<{width}}  {finding.explanation}"
 
 
 def _table_details(diff: TableDiff) -> Iterator[str]:
