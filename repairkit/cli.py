@@ -6,19 +6,32 @@ Exit status, as for diff(1): 0 no differences, 1 differences, 2 trouble.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
-from typing import Any
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import click
 
 from repairkit.diff import diff_snapshots
 from repairkit.errors import RepairkitError
+from repairkit.findings import find_findings
+from repairkit.plan import RestorePlan, plan_restore
+from repairkit.plan_report import PLAN_FILE, render_plan_json, render_plan_text
 from repairkit.readers import read_snapshot
+from repairkit.readers.fixture_align import align_snapshots
 from repairkit.report import render_json, render_text
 from repairkit.snapshot import Snapshot
 from repairkit.workers import default_jobs, worker_pool
+from repairkit.writers.fixture import render_fixture
+from repairkit.writers.restore_dir import write_restore_dir
+from repairkit.writers.sql import DIALECTS, render_sql
+from repairkit.writers.storable import ValueProblem
 
 EXIT_TROUBLE = 2
+EMIT_FORMATS = ["restore-dir", "fixture", "sql"]
+MERGE_SUFFIXES = (".py", ".json", ".sql")  # what a merge writes, and may replace with --force
 
 
 class RepairkitClickError(click.ClickException):
@@ -53,6 +66,30 @@ def cli() -> None:
     """
 
 
+FROM_OPTION = click.option(
+    "--from", "forms", multiple=True, metavar="FORMAT",
+    help="Input format instead of detecting it (see docs/formats.md): once for every input,"
+    " or once per input in order.",
+)  # fmt: skip
+
+
+def read_inputs(sources: Sequence[str], forms: tuple[str, ...], map_files: Any) -> list[Snapshot]:
+    """Read each source (in the format ``--from`` names, else the detected one).
+
+    Fixtures guess column names that other sources know, so they are
+    aligned with those (see ``repairkit.readers.fixture_align``).
+    """
+    if len(forms) > 1 and len(forms) != len(sources):
+        raise click.UsageError(f"give --from once, or once for each of the {len(sources)} inputs")
+    chosen: list[str | None] = [*forms] * len(sources) if len(forms) == 1 else [*forms]
+    chosen = chosen or [None] * len(sources)
+    snapshots = [
+        read_snapshot(source, form=form, map_files=map_files)
+        for source, form in zip(sources, chosen, strict=True)
+    ]
+    return align_snapshots(snapshots)
+
+
 @cli.command()
 @click.argument("old")
 @click.argument("new")
@@ -70,16 +107,21 @@ def cli() -> None:
     help="Decode and check every row, also rows whose text is the same in both dumps"
     " (slower; by default those are checked for shape only).",
 )  # fmt: skip
+@FROM_OPTION
 @JOBS_OPTION
 def diff(
     old: str, new: str, tables: tuple[str, ...], output_format: str, summary: bool,
-    strict: bool, jobs: int,
+    strict: bool, forms: tuple[str, ...], jobs: int,
 ) -> None:  # fmt: skip
     """Show what was deleted, added and changed from OLD to NEW.
 
-    OLD and NEW are Lino dump2py directories. The text output starts with a
-    table of counts, then lists the primary keys, and for each changed row
-    the fields with old -> new values.
+    OLD and NEW are dumps or databases in any known format, mixed as you
+    like: Lino dump2py directories, dumpdata fixtures, SQL dumps, database
+    URLs, django:SETTINGS (see docs/formats.md). The text output starts with a
+    table of counts and the findings (values that look damaged rather than
+    edited: blanked, truncated, mis-encoded, dangling links, bulk updates;
+    see docs/findings.md), then lists the primary keys, and for each changed
+    row the fields with old -> new values.
 
     Exit status: 0 no differences, 1 differences, 2 trouble.
 
@@ -87,19 +129,235 @@ def diff(
     Example:
         repairkit diff backup/ current/
         repairkit diff backup/ current/ --table contacts_person --format json
+        repairkit diff backup/ sqlite:///db.sqlite3
+        repairkit diff backup.json.gz django:mysite.settings
     """
     with library_errors_as_cli_errors(), worker_pool(jobs) as map_files:
-        old_snapshot = read_snapshot(old, map_files=map_files)
-        new_snapshot = read_snapshot(new, map_files=map_files)
+        old_snapshot, new_snapshot = read_inputs([old, new], forms, map_files)
         for table in tables:
             if table not in old_snapshot.tables and table not in new_snapshot.tables:
                 raise RepairkitClickError(f"no table {table!r} in {old} or {new}")
         if strict:
             check_all_rows(old_snapshot, new_snapshot)
         changeset = diff_snapshots(old_snapshot, new_snapshot, tables or None)
+        findings = find_findings(changeset, old_snapshot, new_snapshot)
         render = render_json if output_format == "json" else render_text
-        click.echo(render(changeset, summary_only=summary), nl=output_format == "json")
+        click.echo(
+            render(changeset, summary_only=summary, findings=findings),
+            nl=output_format == "json",
+        )
     sys.exit(1 if changeset.has_differences else 0)
+
+
+def parse_only(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, list[str]]:
+    """Turn ``--only TABLE:PK,PK`` options into ``{table: [pk text, ...]}``."""
+    only: dict[str, list[str]] = {}
+    for value in values:
+        table, colon, pks = value.partition(":")
+        texts = [pk.strip() for pk in pks.split(",") if pk.strip()]
+        if not colon or not table or not texts:
+            raise click.BadParameter(f"{value!r} is not TABLE:PK,PK,... (e.g. contacts_person:13)")
+        only.setdefault(table, []).extend(texts)
+    return only
+
+
+@cli.command()
+@click.argument("backups", nargs=-1, required=True, metavar="BACKUP...")
+@click.option("--current", required=True, help="Dump of the database as it is now.")
+@click.option(
+    "--output", "-o", required=True, type=click.Path(path_type=Path),
+    help="Directory for restore.py, the data files and plan.json (created; must be empty).",
+)  # fmt: skip
+@click.option(
+    "--settings", metavar="MODULE",
+    help="The site's Django settings module, to read foreign keys and unique columns from its"
+    " models instead of inferring them from column names (importable from here).",
+)  # fmt: skip
+@click.option(
+    "--table", "tables", multiple=True, metavar="TABLE",
+    help="Reinstate only the missing rows of this table (repeatable).",
+)  # fmt: skip
+@click.option(
+    "--exclude-table", "exclude_tables", multiple=True, metavar="TABLE",
+    help="Never reinstate rows of this table (repeatable).",
+)  # fmt: skip
+@click.option(
+    "--only", multiple=True, metavar="TABLE:PK,PK", callback=parse_only,
+    help="Reinstate only these rows of TABLE (repeatable).",
+)  # fmt: skip
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+    show_default=True, help="Print the summary as text, or plan.json as it is written.",
+)  # fmt: skip
+@click.option("--force", is_flag=True, help="Replace what an earlier merge wrote into --output.")
+@click.option(
+    "--emit", type=click.Choice(EMIT_FORMATS), default="restore-dir", show_default=True,
+    help="restore-dir: restore.py and data files for Lino; fixture: repair.json for"
+    " manage.py loaddata; sql: repair.DIALECT.sql for the database's own client"
+    " (see docs/emit.md).",
+)  # fmt: skip
+@click.option(
+    "--dialect", type=click.Choice(sorted(DIALECTS)), help="The database engine, for --emit sql.",
+)  # fmt: skip
+@click.option(
+    "--utf8mb4", is_flag=True,
+    help="With --emit sql --dialect mysql: every text column is utf8mb4, so 4-byte"
+    " characters (emoji) need no warning.",
+)  # fmt: skip
+@FROM_OPTION
+@JOBS_OPTION
+def merge(
+    backups: tuple[str, ...], current: str, output: Path, settings: str | None,
+    tables: tuple[str, ...], exclude_tables: tuple[str, ...], only: dict[str, list[str]],
+    output_format: str, force: bool, emit: str, dialect: str | None, utf8mb4: bool,
+    forms: tuple[str, ...], jobs: int,
+) -> None:  # fmt: skip
+    """Plan putting back the rows that BACKUPs have and CURRENT lost, and write a restore script.
+
+    BACKUPs and CURRENT are dumps or databases in any known format (see
+    docs/formats.md); BACKUPs oldest first; a row's values come
+    from the newest backup that has it. Rows the reinstated rows need
+    (multi-table-inheritance parents, rows they point to) come along. Rows
+    whose key or unique values the current state now uses for something
+    else, or that point to rows no dump has, are left out and listed. Rows
+    that exist in CURRENT are never touched, edited or not.
+
+    The output directory gets restore.py, one data file per table, and
+    plan.json (every row, where it comes from and why). Nothing is changed
+    in any database: review the files, then run restore.py.
+
+    Exit status: 0 a plan was written (even an empty one), 2 trouble.
+
+    \b
+    Example:
+        repairkit merge backup-1101/ backup-1114/ --current today/ --output repair/
+        repairkit merge backup/ --current today/ -o repair/ --only contacts_person:13,14
+        repairkit merge backup/ --current today/ -o repair/ --emit sql --dialect postgresql
+    """
+    if (emit == "sql") != (dialect is not None):
+        raise RepairkitClickError("--dialect goes with --emit sql, and --emit sql needs it")
+    earlier_output = check_output_dir(output, force)
+    # Rows are decoded while planning, in the pool: it must stay open until the plan is made.
+    with library_errors_as_cli_errors(), worker_pool(jobs) as map_files:
+        *snapshots, current_snapshot = read_inputs([*backups, current], forms, map_files)
+        if len({snapshot.label for snapshot in snapshots}) < len(snapshots):
+            for snapshot, path in zip(snapshots, backups, strict=True):
+                snapshot.label = path  # two backups with one directory name: say which
+        schema = None
+        if settings:
+            from repairkit.site_schema import read_site_schema  # sets Django up: only when asked
+
+            if os.getcwd() not in sys.path:
+                sys.path.insert(0, os.getcwd())  # as manage.py would have it
+            schema = read_site_schema(settings)
+        plan = plan_restore(
+            snapshots, current_snapshot,
+            links=schema.links if schema else None,
+            generic_links=schema.generic_links if schema else None,
+            unique=schema.unique if schema else None,
+            tables=tables or None, exclude_tables=exclude_tables,
+            only={name: typed_pks(snapshots, name, texts) for name, texts in only.items()} or None,
+        )  # fmt: skip
+        emitted = None
+        if plan.row_count and emit != "restore-dir":
+            emitted = render_emitted(plan, emit, dialect, utf8mb4, [current_snapshot, *snapshots])
+        for stale in earlier_output:
+            stale.unlink()
+        if emitted:
+            output.mkdir(parents=True, exist_ok=True)
+            (output / emitted.name).write_text(emitted.text, encoding="utf-8")
+        elif plan.row_count:
+            write_restore_dir(plan, output)
+        else:
+            output.mkdir(parents=True, exist_ok=True)
+        (output / PLAN_FILE).write_text(render_plan_json(plan), encoding="utf-8")
+    if output_format == "json":
+        click.echo(render_plan_json(plan), nl=False)
+    else:
+        click.echo(render_plan_text(plan), nl=False)
+        click.echo(emitted.describe(output) if emitted else describe_output(plan, output))
+    for warning in emitted.warnings if emitted else ():
+        click.echo(f"warning: {warning}", err=True)
+
+
+def check_output_dir(output: Path, force: bool) -> list[Path]:
+    """Make sure ``output`` is free to write to; with ``force``, return an earlier merge's files.
+
+    Only files a merge writes (``*.py`` and plan.json) are ever replaced; they
+    are removed once the new plan is made, so that trouble keeps them.
+    """
+    if output.exists() and not output.is_dir():
+        raise RepairkitClickError(f"--output {output}: exists and is not a directory")
+    entries = sorted(output.iterdir()) if output.exists() else []
+    if entries and not force:
+        raise RepairkitClickError(
+            f"--output {output}: directory is not empty; pass --force to replace an earlier"
+            " merge's output there"
+        )
+    foreign = [e.name for e in entries if not (e.is_file() and e.suffix in MERGE_SUFFIXES)]
+    if foreign:
+        raise RepairkitClickError(
+            f"--output {output}: holds files a merge does not write ({', '.join(foreign)});"
+            " choose another directory"
+        )
+    return entries
+
+
+class Emitted(NamedTuple):
+    """A restore script in one of the ``--emit`` forms, ready to be written."""
+
+    name: str
+    text: str
+    apply_command: str
+    warnings: tuple[ValueProblem, ...]
+
+    def describe(self, output: Path) -> str:
+        return (
+            f"\nWrote {output / self.name} and {PLAN_FILE}."
+            f"\nReview them, then run: {self.apply_command}"
+        )
+
+
+def render_emitted(
+    plan: RestorePlan, emit: str, dialect: str | None, utf8mb4: bool, snapshots: list[Snapshot]
+) -> Emitted:
+    """Render ``plan`` in the ``--emit`` form asked for (not restore-dir)."""
+    if emit == "fixture":
+        fixture = render_fixture(plan)
+        command = "python manage.py loaddata repair.json"
+        return Emitted("repair.json", fixture.text, command, fixture.warnings)
+    assert dialect is not None  # checked with the options
+    primary_keys = {name: t.pk for s in reversed(snapshots) for name, t in s.tables.items()}
+    script = render_sql(plan, dialect, primary_keys=primary_keys, utf8mb4=utf8mb4)
+    name = f"repair.{dialect}.sql"
+    command = DIALECTS[dialect].apply_command.replace("repair.sql", name)
+    return Emitted(name, script.text, command, script.warnings)
+
+
+def typed_pks(snapshots: Sequence[Snapshot], table: str, texts: list[str]) -> list[int | str]:
+    """Read primary keys given as text as the backups store them: ``13`` or ``'NL'``."""
+    stored = [s.tables[table] for s in snapshots if table in s.tables]
+    pks: list[int | str] = []
+    for text in texts:
+        number = int(text) if text.lstrip("-").isdigit() else None
+        if number is not None and not any(text in t for t in stored):
+            pks.append(number)
+        else:
+            pks.append(text)
+    return pks
+
+
+def describe_output(plan: RestorePlan, output: Path) -> str:
+    """Say what was written where, and what to do next."""
+    if not plan.row_count:
+        return f"\nNothing to reinstate. Wrote {output / PLAN_FILE}."
+    files = sum(1 for table in plan.tables if table.rows)
+    return (
+        f"\nWrote {output}/: restore.py, {files} data files and {PLAN_FILE}."
+        f"\nReview them, then run restore.py as its header says (a dry run unless --apply)."
+    )
 
 
 def check_all_rows(*snapshots: Snapshot) -> None:

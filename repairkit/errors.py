@@ -6,7 +6,9 @@ The tree::
     ├── DumpFormatError (+ ValueError)   the input is not a valid dump: file, line, problem
     ├── DumpNotFoundError (+ FileNotFoundError)   a dump or one of its files is missing
     ├── UnknownFormatError (+ ValueError)   no reader knows this input
-    └── PlanError   a restore plan cannot be made as asked
+    ├── PlanError   a restore plan cannot be made as asked
+    └── EmitError   a plan cannot be written in the form asked
+        └── UnstorableValueError (+ ValueError)   values the target cannot store exactly
 
 The library raises these and never prints or exits; ``repairkit.cli`` turns
 them into a message and exit status 2.
@@ -14,6 +16,7 @@ them into a message and exit status 2.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -61,3 +64,31 @@ class UnknownFormatError(RepairkitError, ValueError):
 
 class PlanError(RepairkitError):
     """A restore plan cannot be made as the user asked."""
+
+
+class EmitError(RepairkitError):
+    """A restore plan cannot be written in the form asked (``merge --emit``)."""
+
+
+class UnstorableValueError(EmitError, ValueError):
+    """Values that the target database cannot store exactly; nothing was written.
+
+    ``problems`` are ``repairkit.writers.storable.ValueProblem`` records, each
+    naming table, primary key and column.
+    """
+
+    def __init__(self, target: str, problems: Sequence[object]) -> None:
+        self.target = target
+        self.problems = tuple(problems)
+        shown = "; ".join(str(problem) for problem in self.problems[:_PROBLEMS_SHOWN])
+        more = len(self.problems) - _PROBLEMS_SHOWN
+        tail = f"; and {more} more" if more > 0 else ""
+        super().__init__(
+            f"{len(self.problems)} value(s) that {target} cannot store exactly: {shown}{tail}"
+        )
+
+    def __reduce__(self) -> tuple[type, tuple[str, tuple[object, ...]]]:
+        return (type(self), (self.target, self.problems))
+
+
+_PROBLEMS_SHOWN = 20

@@ -1,0 +1,136 @@
+"""RestorePlan -> a Django JSON fixture of the rows to reinstate: ``render_fixture``.
+
+``manage.py loaddata`` saves the objects in file order, inside one
+transaction, with constraint checks deferred to the end; the plan's order
+(parents first) is kept. A fixture names models and fields, not tables and
+columns, so:
+
+- the model label is the table's ``model`` (``repairdemo.Person`` becomes
+  ``repairdemo.person``, as Django writes it);
+- a foreign key column (``country_id``) becomes its field (``country``). A
+  column is a foreign key when the plan's links say so, or when the reader
+  marked it (content type pointers, multi-table-inheritance parent links).
+  Every other column keeps its name: Django finds a field by its column name
+  (attname) too, and guessing from an ``_id`` suffix would be wrong for
+  plain fields such as a generic foreign key's ``owner_id``;
+- a content type is written by natural key, ``["app_label", "model"]``,
+  which loaddata resolves on the target site;
+- a multi-table-inheritance child holds only its own fields, with the
+  parent's key as its ``pk``; the parent row is in the fixture too.
+
+loaddata overwrites a row that has the same primary key. The plan has left
+out rows whose key the current state uses, but the live database may have
+moved on since: see docs/emit.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from repairkit.errors import EmitError, UnstorableValueError
+from repairkit.plan import PlannedTable, RestorePlan
+from repairkit.snapshot import ColumnKind, ContentTypeRef, Value
+from repairkit.writers.storable import ValueProblem, find_nul, find_value_problems, problem_in_utf8
+
+_FK_SUFFIX = "_id"
+
+
+@dataclass(frozen=True, slots=True)
+class Fixture:
+    """A Django JSON fixture, and the doubts about it that only the target site settles."""
+
+    text: str
+    object_count: int
+    warnings: tuple[ValueProblem, ...]
+
+    def __repr__(self) -> str:
+        return f"<Fixture {self.object_count} objects>"
+
+
+def render_fixture(plan: RestorePlan) -> Fixture:
+    """Return the Django JSON fixture that reinstates the rows of ``plan``.
+
+    :raises UnstorableValueError: if a value has no exact JSON form.
+    :raises EmitError: if a table with rows has no model label.
+    """
+    problems = find_value_problems(plan, _problem_in_json)
+    if problems:
+        raise UnstorableValueError("a JSON fixture", problems)
+    warnings = find_value_problems(plan, _nul_warning)
+    objects = []
+    for table in plan.tables:
+        if not table.rows:
+            continue
+        label = _model_label(table)
+        fields = _field_names(plan, table)
+        pk_index = [column.name for column in table.columns].index(table.pk)
+        for row in table.rows:
+            values = {
+                field: _json_value(value)
+                for index, (field, value) in enumerate(zip(fields, row.values, strict=True))
+                if index != pk_index
+            }
+            objects.append({"model": label, "pk": row.pk, "fields": values})
+    # Non-ASCII stays readable; json escapes every control character itself.
+    text = json.dumps(objects, indent=2, ensure_ascii=False) + "\n"
+    return Fixture(text, len(objects), tuple(warnings))
+
+
+def _model_label(table: PlannedTable) -> str:
+    if not table.model or "." not in table.model:
+        raise EmitError(
+            f"table {table.name!r} has no model label ({table.model!r}); a fixture needs one"
+        )
+    app_label, _, model = table.model.rpartition(".")
+    return f"{app_label}.{model.lower()}"
+
+
+def _field_names(plan: RestorePlan, table: PlannedTable) -> list[str]:
+    """Return the fixture field name of each column of ``table``."""
+    foreign_keys = {link.column for link in plan.links if link.table == table.name}
+    foreign_keys.update(
+        column.name
+        for column in table.columns
+        if column.references or column.kind in (ColumnKind.CONTENT_TYPE, ColumnKind.PARENT_LINK)
+    )
+    return [
+        column.name[: -len(_FK_SUFFIX)]
+        if column.name in foreign_keys and column.name.endswith(_FK_SUFFIX)
+        else column.name
+        for column in table.columns
+    ]
+
+
+def _json_value(value: Value) -> Any:
+    if isinstance(value, Decimal):
+        # As Django's serializer writes it; negative zero is stored as zero anyway.
+        return str(abs(value) if value.is_zero() else value)
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, ContentTypeRef):
+        return [value.app_label, value.model]
+    return value
+
+
+def _problem_in_json(value: Value) -> str | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"float {value!r} has no JSON form"
+    if isinstance(value, Decimal) and not value.is_finite():
+        return f"Decimal {value!r} is not a finite number"
+    return problem_in_utf8(value)
+
+
+def _nul_warning(value: Value) -> str | None:
+    offset = find_nul(value)
+    if offset is None:
+        return None
+    return (
+        f"NUL character at offset {offset}: loaddata will fail on PostgreSQL, which cannot store it"
+    )

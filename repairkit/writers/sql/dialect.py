@@ -1,0 +1,235 @@
+"""What the SQL dialects share: rendering values as literals, and the shape of a restore script.
+
+Each engine's module subclasses ``Dialect`` for what differs: identifier
+quoting, how text that needs escapes is spelt, how a row is inserted only
+where its primary key is free, and what a script must set before and check
+after its inserts.
+
+Text is written as a plain ``'...'`` literal only when it holds no backslash
+and no control character other than newline and tab. Anything else is
+spelt from its UTF-8 bytes in hexadecimal, because a plain literal would be
+changed on its way in: the ``sqlite3`` and ``mariadb`` shells turn CR LF into
+LF, and whether a backslash escapes depends on server settings and on the
+client's own parser (sqlparse, too, reads ``\\'`` as an escaped quote).
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import ClassVar
+
+from repairkit.plan import Link, PlannedRow, PlannedTable, RestorePlan
+from repairkit.snapshot import ContentTypeRef, Value
+
+CONTENT_TYPE_TABLE = "django_content_type"
+CHECK_TABLE = "repairkit_check"
+_NEEDS_HEX = re.compile(r"[\\\x00-\x08\x0b-\x1f\x7f]")
+_INT64 = 2**63
+
+
+class Dialect:
+    """How one engine spells a restore script. Subclasses fill in the engine's ways."""
+
+    name: ClassVar[str]  # as in ``--dialect``
+    title: ClassVar[str]  # for messages
+    apply_command: ClassVar[str]  # how a DBA runs the script, for its header
+    true: ClassVar[str] = "TRUE"
+    false: ClassVar[str] = "FALSE"
+
+    def __init__(self, primary_keys: dict[str, str] | None = None) -> None:
+        # Primary key columns of tables outside the plan (link targets); "id" otherwise.
+        self.primary_keys = dict(primary_keys or {})
+
+    # -- identifiers and literals ------------------------------------------
+
+    def quote_name(self, name: str) -> str:
+        """Return ``name`` as a quoted identifier (standard SQL double quotes)."""
+        return '"' + name.replace('"', '""') + '"'
+
+    def render_text(self, text: str) -> str:
+        """Return ``text`` as a literal that reaches the engine unchanged."""
+        if _NEEDS_HEX.search(text):
+            return self.render_text_from_hex(text.encode("utf-8").hex().upper())
+        return "'" + text.replace("'", "''") + "'"
+
+    def render_text_from_hex(self, hex_utf8: str) -> str:
+        """Return an expression for the text whose UTF-8 bytes are ``hex_utf8``."""
+        raise NotImplementedError
+
+    def render_decimal(self, value: Decimal) -> str:
+        """Return a finite Decimal as an exact fixed-point literal (never with an exponent)."""
+        # Negative zero equals zero, and no engine keeps its sign: write what they store.
+        return format(abs(value) if value.is_zero() else value, "f")
+
+    def render_date(self, value: datetime.date) -> str:
+        return self.render_text(value.isoformat())
+
+    def render_datetime(self, value: datetime.datetime) -> str:
+        return self.render_text(value.isoformat(sep=" "))
+
+    def render_time(self, value: datetime.time) -> str:
+        return self.render_text(value.isoformat())
+
+    def render_content_type(self, value: ContentTypeRef) -> str:
+        """Look the content type's id up by natural key where the script runs."""
+        q = self.quote_name
+        return (
+            f"(SELECT {q('id')} FROM {q(CONTENT_TYPE_TABLE)}"
+            f" WHERE {q('app_label')} = {self.render_text(value.app_label)}"
+            f" AND {q('model')} = {self.render_text(value.model)})"
+        )
+
+    def render_value(self, value: Value) -> str:
+        """Return ``value`` as an SQL expression of this dialect.
+
+        Call ``problem_with`` first: values it objects to have no exact form.
+        """
+        if value is None:
+            return "NULL"
+        if isinstance(value, bool):
+            return self.true if value else self.false
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, float):
+            return repr(value)
+        if isinstance(value, Decimal):
+            return self.render_decimal(value)
+        if isinstance(value, str):
+            return self.render_text(value)
+        if isinstance(value, datetime.datetime):  # before date: a datetime is a date
+            return self.render_datetime(value)
+        if isinstance(value, datetime.date):
+            return self.render_date(value)
+        if isinstance(value, datetime.time):
+            return self.render_time(value)
+        if isinstance(value, ContentTypeRef):
+            return self.render_content_type(value)
+        raise TypeError(f"no SQL form for {value!r}")
+
+    # -- what cannot be stored ----------------------------------------------
+
+    def problem_with(self, value: Value) -> str | None:
+        """Name the reason if this engine cannot store ``value`` exactly, else None."""
+        if isinstance(value, bool) or value is None:
+            return None
+        if isinstance(value, int) and not -_INT64 <= value < _INT64:
+            return f"integer {value} does not fit in 64 bits"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"float {value!r} has no SQL literal"
+        if isinstance(value, Decimal) and not value.is_finite():
+            return f"Decimal {value!r} is not a finite number"
+        if isinstance(value, (datetime.datetime, datetime.time)) and value.tzinfo is not None:
+            return f"{value!r} is not naive UTC, as snapshot values are"
+        if not isinstance(value, (int, float, Decimal, str, datetime.date, datetime.time,
+                                  ContentTypeRef)):  # fmt: skip
+            return f"no SQL form for {type(value).__name__} {value!r}"
+        return None
+
+    def warning_for(self, value: Value) -> str | None:
+        """Name a doubt about ``value`` that only the live database can settle, else None."""
+        return None
+
+    # -- the script's parts --------------------------------------------------
+
+    def render_check(self, problem: str, failing_condition: str) -> str:
+        """Return a statement that fails, naming ``problem``, when ``failing_condition`` holds.
+
+        Plain SQL has no portable RAISE outside procedures, so the statement
+        inserts NULL into a NOT NULL column of a temporary table: every
+        engine rejects that, in strict or loose mode alike.
+        """
+        q = self.quote_name
+        return (
+            f"INSERT INTO {q(CHECK_TABLE)} ({q('problem')}, {q('passed')})\n"
+            f"VALUES ({self.render_text(problem)},"
+            f" CASE WHEN {failing_condition} THEN NULL ELSE 1 END);"
+        )
+
+    def render_check_table(self) -> str:
+        """Return the statement that creates the temporary table behind ``render_check``."""
+        q = self.quote_name
+        return (
+            f"CREATE TEMPORARY TABLE {q(CHECK_TABLE)}"
+            f" ({q('problem')} VARCHAR(1000) NOT NULL, {q('passed')} INTEGER NOT NULL);"
+        )
+
+    def render_insert(self, table: PlannedTable, row: PlannedRow) -> str:
+        """Return one INSERT of ``row`` that does nothing where its primary key is taken."""
+        q = self.quote_name
+        columns = ", ".join(q(column.name) for column in table.columns)
+        values = ", ".join(self.render_value(value) for value in row.values)
+        return (
+            f"INSERT INTO {q(table.name)} ({columns})\n"
+            f"VALUES ({values})\nON CONFLICT ({q(table.pk)}) DO NOTHING;"
+        )
+
+    def render_content_type_check(self, value: ContentTypeRef) -> str:
+        """Return a statement that fails when the content type is missing from the target."""
+        q = self.quote_name
+        missing = (
+            f"NOT EXISTS (SELECT 1 FROM {q(CONTENT_TYPE_TABLE)}"
+            f" WHERE {q('app_label')} = {self.render_text(value.app_label)}"
+            f" AND {q('model')} = {self.render_text(value.model)})"
+        )
+        return self.render_check(f"content type {value} must exist", missing)
+
+    def render_dangling_check(self, link: Link, table: PlannedTable, target_pk: str) -> str:
+        """Return a statement that fails when a reinstated row of ``table`` points nowhere."""
+        q = self.quote_name
+        pks = ", ".join(self.render_value(row.pk) for row in table.rows)
+        dangling = (
+            f"EXISTS (SELECT 1 FROM {q(link.table)} AS child"
+            f" WHERE child.{q(table.pk)} IN ({pks}) AND child.{q(link.column)} IS NOT NULL"
+            f" AND NOT EXISTS (SELECT 1 FROM {q(link.target)} AS target"
+            f" WHERE target.{q(target_pk)} = child.{q(link.column)}))"
+        )
+        return self.render_check(f"every reinstated {link} must point to a row", dangling)
+
+    def render_before(self) -> list[str]:
+        """Return the statements that open the transaction and fix the session's settings."""
+        raise NotImplementedError
+
+    def render_after(self, plan: RestorePlan) -> list[str]:
+        """Return the statements between the last insert and COMMIT."""
+        return []
+
+    def render_end(self) -> list[str]:
+        return ["COMMIT;"]
+
+    def shell_lines(self) -> list[str]:
+        """Return lines for the engine's command-line shell that come before any SQL."""
+        return []
+
+    def header_notes(self) -> Sequence[str]:
+        """Return comment lines that explain this dialect's choices to the reader."""
+        return []
+
+    def target_pk(self, plan: RestorePlan, target: str) -> str:
+        """Return the primary key column of a link's target table."""
+        for table in plan.tables:
+            if table.name == target:
+                return table.pk
+        return self.primary_keys.get(target, "id")
+
+
+def content_types_used(plan: RestorePlan) -> list[ContentTypeRef]:
+    """Return the distinct content types that planned rows point to, sorted."""
+    found = {
+        value
+        for table in plan.tables
+        for row in table.rows
+        for value in row.values
+        if isinstance(value, ContentTypeRef)
+    }
+    return sorted(found)
+
+
+def integer_pk(table: PlannedTable) -> bool:
+    """Tell whether every planned key of ``table`` is an integer, which a sequence may serve."""
+    return bool(table.rows) and all(
+        isinstance(row.pk, int) and not isinstance(row.pk, bool) for row in table.rows
+    )
