@@ -37,9 +37,9 @@ def read_site_schema(settings_module: str) -> SiteSchema:
         already with other settings in this process.
     """
     try:
-        import django  # type: ignore[import-untyped]
-        from django.apps import apps  # type: ignore[import-untyped]
-        from django.conf import settings  # type: ignore[import-untyped]
+        import django
+        from django.apps import apps
+        from django.conf import settings
     except ImportError as err:  # Django is a dependency, but say so plainly if it is gone
         raise PlanError(f"--settings {settings_module!r} needs Django: {err}") from err
     configured = os.environ.get("DJANGO_SETTINGS_MODULE")
@@ -94,7 +94,7 @@ def _generic_links_of(meta: Any) -> list[GenericLink]:
 
 
 def _unique_sets_of(meta: Any) -> tuple[tuple[str, ...], ...]:
-    from django.db.models import UniqueConstraint  # type: ignore[import-untyped]
+    from django.db.models import UniqueConstraint
 
     def columns(names: Any) -> tuple[str, ...]:
         return tuple(meta.get_field(name).attname for name in names)

@@ -13,7 +13,6 @@ import json
 import shutil
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 

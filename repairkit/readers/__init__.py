@@ -13,7 +13,6 @@ from pathlib import Path
 
 from repairkit.errors import DumpNotFoundError, UnknownFormatError
 from repairkit.snapshot import Snapshot
-
 from repairkit.workers import MapFunction
 
 from .fixture_dump import fixture_reader, is_fixture
@@ -46,33 +45,50 @@ def _read_lino(source: str, map_files: MapFunction) -> Snapshot:
 
 
 FORMATS: dict[str, Format] = {
-    "lino": Format("lino", "Lino dump2py directory (restore.py + one .py per table)", _is_lino_dump, _read_lino),
+    "lino": Format(
+        "lino",
+        "Lino dump2py directory (restore.py + one .py per table)",
+        _is_lino_dump,
+        _read_lino,
+    ),
     "sqlite-dump": Format(
-        "sqlite-dump", "SQLite `sqlite3 DB .dump` output (.sql, .sql.gz)",
-        is_sql_dump(Dialect.SQLITE), sql_dump_reader(Dialect.SQLITE),
+        "sqlite-dump",
+        "SQLite `sqlite3 DB .dump` output (.sql, .sql.gz)",
+        is_sql_dump(Dialect.SQLITE),
+        sql_dump_reader(Dialect.SQLITE),
     ),
     "pg-dump": Format(
-        "pg-dump", "pg_dump plain SQL, COPY or --inserts (.sql, .sql.gz)",
-        is_sql_dump(Dialect.POSTGRES), sql_dump_reader(Dialect.POSTGRES),
+        "pg-dump",
+        "pg_dump plain SQL, COPY or --inserts (.sql, .sql.gz)",
+        is_sql_dump(Dialect.POSTGRES),
+        sql_dump_reader(Dialect.POSTGRES),
     ),
     "mysql-dump": Format(
-        "mysql-dump", "mysqldump / mariadb-dump SQL (.sql, .sql.gz)",
-        is_sql_dump(Dialect.MYSQL), sql_dump_reader(Dialect.MYSQL),
+        "mysql-dump",
+        "mysqldump / mariadb-dump SQL (.sql, .sql.gz)",
+        is_sql_dump(Dialect.MYSQL),
+        sql_dump_reader(Dialect.MYSQL),
     ),
     **{
         form: Format(
-            form, f"Django dumpdata fixture, --format {form} (also .gz, .bz2, .xz, .zip)",
-            is_fixture(form), fixture_reader(form),
+            form,
+            f"Django dumpdata fixture, --format {form} (also .gz, .bz2, .xz, .zip)",
+            is_fixture(form),
+            fixture_reader(form),
         )
         for form in FIXTURE_FORMATS
     },
     "django": Format(
-        "django", "a Django site's live database: django:mysite.settings[#alias]",
-        is_django_source, lambda source, _: read_django_database(source),
+        "django",
+        "a Django site's live database: django:mysite.settings[#alias]",
+        is_django_source,
+        lambda source, _: read_django_database(source),
     ),
     "database": Format(
-        "database", "a live database: sqlite:///path.db, postgresql://..., mysql://...",
-        is_database_url, lambda source, _: read_database_url(source),
+        "database",
+        "a live database: sqlite:///path.db, postgresql://..., mysql://...",
+        is_database_url,
+        lambda source, _: read_database_url(source),
     ),
 }
 
