@@ -32,6 +32,7 @@ def plan_to_json(plan: RestorePlan) -> dict[str, Any]:
             "reinstated": plan.row_count,
             "left_out": len(plan.left_out),
             "by_reason": dict(Counter(row.reason.value for t in plan.tables for row in t.rows)),
+            "updates": len(plan.updates),
         },
         "tables": [
             {
@@ -64,6 +65,17 @@ def plan_to_json(plan: RestorePlan) -> dict[str, Any]:
             for k in plan.links
         ],
         "kept": [{"table": table, "pk": pk} for table, pk in plan.kept],
+        # The values are in the script (updates.json, the SQL), as the rows' are.
+        "updates": [
+            {
+                "table": u.table,
+                "pk": u.pk,
+                "column": u.column,
+                "source": u.source,
+                "reason": u.reason,
+            }
+            for u in plan.updates
+        ],  # fmt: skip
         "generic_links": [
             {"table": g.table, "type_column": g.type_column, "id_column": g.id_column}
             for g in plan.generic_links
@@ -98,7 +110,7 @@ def _text_lines(plan: RestorePlan) -> Iterator[str]:
             yield line.format(table.name, len(table.rows), shown).rstrip()
         yield line.format("total", plan.row_count, "").rstrip()
     else:
-        yield "Nothing to reinstate."
+        yield "No rows to reinstate." if plan.updates else "Nothing to reinstate."
     pulled: dict[tuple[str, str, str], list[Pk]] = {}
     for table in plan.tables:
         for row in table.rows:
@@ -110,6 +122,13 @@ def _text_lines(plan: RestorePlan) -> Iterator[str]:
         yield "Not asked for, but needed by rows that are (see plan.json for each row):"
         for (name, reason, needer), pks in pulled.items():
             yield f"  {name} {format_pks(pks)}: {_NEEDED_AS[reason]} rows of {needer}"
+    if plan.updates:
+        yield ""
+        yield f"Field repairs: put back damaged values of rows in {plan.current}"
+        yield "(each only where the field still holds the value seen now):"
+        counts = Counter((u.table, u.column, u.source, u.reason) for u in plan.updates)
+        for (name, column, source, reason), count in counts.items():
+            yield f"  {name}.{column}: {count} from {source} ({reason})"
     if plan.kept:
         yield ""
         yield f"Asked for with --only but in {plan.current} already, kept as they are:"

@@ -6,6 +6,8 @@ does the work in one transaction and reports, or raises ``RestoreError``.
 """
 
 from .command import main
-from .report import RestoreError, RestoreReport, TableOutcome
+from .report import FieldOutcome, RestoreError, RestoreReport, SkippedUpdate, TableOutcome
 
-__all__ = ["RestoreError", "RestoreReport", "TableOutcome", "main"]
+__all__ = [
+    "FieldOutcome", "RestoreError", "RestoreReport", "SkippedUpdate", "TableOutcome", "main",
+]  # fmt: skip

@@ -4,8 +4,9 @@ Like Django's ``loaddata``, rows go in raw: one INSERT per row of exactly
 the table's own columns, no ``save()``, no signals, so a multi-table-
 inheritance child writes only its own table. Foreign-key checks are deferred
 while inserting (so rows that point at each other work), then the inserted
-rows are checked before the transaction ends. A dry run does all of it and
-rolls back.
+rows are checked before the transaction ends. The field repairs come after
+the inserts, in the same transaction (see ``updates``). A dry run does all of
+it and rolls back.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from .report import RestoreError, RestoreReport, TableOutcome
+from repairkit.updates_file import FileUpdate
+
+from .report import FieldOutcome, RestoreError, RestoreReport, TableOutcome
 from .sequences import raise_sequences
 from .source import SourceTable
 from .target import TargetTable, ValueConverter, resolve_targets
+from .updates import apply_updates
 
 ProgressCallback = Callable[[TableOutcome], None]
 _CHUNK = 500  # keys per "WHERE pk IN (...)": well under every backend's parameter limit
@@ -31,25 +35,34 @@ def restore_rows(
     apply: bool,
     using: str = DEFAULT_DB_ALIAS,
     progress: ProgressCallback | None = None,
+    updates: list[FileUpdate] | None = None,
 ) -> RestoreReport:
     """Insert the rows of ``tables`` whose primary key is free; commit only if ``apply``.
+
+    ``updates`` are field repairs, applied after the inserts where the field
+    still holds the value the plan saw.
 
     :raises RestoreError: naming the row and the reason; nothing is changed then.
     """
     try:
-        return _restore_rows(tables, apply, using, progress)
+        return _restore_rows(tables, apply, using, progress, updates or [])
     except DatabaseError as err:  # one that no step below could pin on a row or table
         raise RestoreError(f"database error: {_one_line(err)}") from err
 
 
 def _restore_rows(
-    tables: list[SourceTable], apply: bool, using: str, progress: ProgressCallback | None
+    tables: list[SourceTable],
+    apply: bool,
+    using: str,
+    progress: ProgressCallback | None,
+    updates: list[FileUpdate],
 ) -> RestoreReport:
     connection = connections[using]
     targets = resolve_targets(tables)
     converter = ValueConverter(connection)
     outcomes = []
     inserted: dict[str, set[Any]] = {}
+    fields: tuple[FieldOutcome, ...] = ()
     with transaction.atomic(using=using):
         with connection.constraint_checks_disabled():
             for target in targets:
@@ -57,12 +70,16 @@ def _restore_rows(
                 outcomes.append(outcome)
                 if progress:
                     progress(outcome)
+            # After the inserts: a repaired link may point to a row just put back.
+            fields = apply_updates(updates, converter)
         filled = [target for target in targets if inserted[target.name]]
         for target in filled:
             _check_foreign_keys(connection, target, inserted[target.name])
+        checked = {target.name for target in filled}
+        checked.update(outcome.table for outcome in fields if outcome.updated)
         try:
             # The database's own check, as loaddata does, for what ours does not cover.
-            connection.check_constraints(table_names=[target.name for target in filled])
+            connection.check_constraints(table_names=sorted(checked))
         except IntegrityError as err:
             raise RestoreError(f"constraint check failed: {err}") from err
         if apply:
@@ -70,7 +87,7 @@ def _restore_rows(
         else:
             transaction.set_rollback(True, using=using)
     database = f"{connection.vendor} {using!r}"
-    return RestoreReport(tuple(outcomes), applied=apply, database=database)
+    return RestoreReport(tuple(outcomes), applied=apply, database=database, fields=fields)
 
 
 def _insert_table(

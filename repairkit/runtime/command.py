@@ -30,7 +30,7 @@ def main(restore_file: str | Path, argv: list[str] | None = None) -> None:
     _setup_django(options.settings, options.pythonpath)
     # Imported only now: these need Django's settings.
     from .apply import restore_rows
-    from .source import read_restore_dir
+    from .source import read_restore_dir, read_updates
 
     mode = "APPLY" if options.apply else "DRY RUN"
     print(f"repairkit restore ({mode}): {directory}")
@@ -38,6 +38,7 @@ def main(restore_file: str | Path, argv: list[str] | None = None) -> None:
     try:
         report = restore_rows(
             read_restore_dir(directory), apply=options.apply, using=options.database,
+            updates=read_updates(directory),
         )  # fmt: skip
     except RepairkitError as err:
         print(f"FAILED: {type(err).__name__}: {err}", file=sys.stderr)
@@ -60,15 +61,40 @@ def format_report(report: RestoreReport, seconds: float) -> str:
                 f"note: {outcome.name}: columns not in the data file get the model's default:"
                 f" {', '.join(outcome.defaulted)}"
             )
+    lines.extend(_format_fields(report))
     lines.append("")
+    done = f"{report.inserted} rows inserted"
+    if report.fields:
+        done += f", {report.updated} fields repaired"
+    verb = "apply" if report.fields else "insert"
     if report.applied:
-        lines.append(f"APPLIED: {report.inserted} rows inserted and committed ({seconds:.2f} s).")
+        lines.append(f"APPLIED: {done} and committed ({seconds:.2f} s).")
     else:
         lines.append(
-            f"DRY RUN — nothing was changed: {report.inserted} rows were inserted and checked,"
-            f" then rolled back ({seconds:.2f} s). Run again with --apply to insert them."
+            f"DRY RUN — nothing was changed: {done.replace('inserted', 'were inserted')} and"
+            f" checked, then rolled back ({seconds:.2f} s). Run again with --apply to {verb} them."
         )
     return "\n".join(lines)
+
+
+def _format_fields(report: RestoreReport) -> list[str]:
+    """Return the field repairs' counts, and each field skipped because it changed since."""
+    if not report.fields:
+        return []
+    names = [f"{outcome.table}.{outcome.column}" for outcome in report.fields]
+    width = max(len("field repairs"), *map(len, names))
+    heading = f"{'field repairs':<{width}}  {'fields':>6}  {'repaired':>8}  {'already':>7}"
+    lines = ["", heading + "  skipped (changed since)"]
+    for name, outcome in zip(names, report.fields, strict=True):
+        counts = f"{outcome.planned:>6}  {outcome.updated:>8}  {outcome.already:>7}"
+        lines.append(f"{name:<{width}}  {counts}  {len(outcome.skipped):>23}")
+    for outcome in report.fields:
+        for skipped in outcome.skipped:
+            lines.append(
+                f"skipped: {outcome.table} pk {skipped.pk!r} {outcome.column}: {skipped.reason};"
+                f" kept as it is ({skipped.where})"
+            )
+    return lines
 
 
 def _format_outcome(outcome: TableOutcome, width: int) -> str:

@@ -47,12 +47,42 @@ class TableOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class SkippedUpdate:
+    """A field repair not applied: the field no longer holds the value the plan saw."""
+
+    pk: Pk
+    reason: str  # "changed since the plan, now 'x@y.org'" or "the row is gone"
+    where: str  # the entry of updates.json
+
+
+@dataclass(frozen=True, slots=True)
+class FieldOutcome:
+    """What happened to the repairs of one table's column."""
+
+    table: str
+    column: str
+    planned: int
+    updated: int
+    already: int  # held the restored value already (an earlier run repaired it)
+    skipped: tuple[SkippedUpdate, ...]  # changed since the plan: kept as they are
+
+    def __repr__(self) -> str:
+        skipped = len(self.skipped)
+        return f"<FieldOutcome {self.table}.{self.column} ~{self.updated} skipped={skipped}>"
+
+
+@dataclass(frozen=True, slots=True)
 class RestoreReport:
     """The outcome of one run; ``applied`` is False for a dry run (rolled back)."""
 
     tables: tuple[TableOutcome, ...]
     applied: bool
     database: str  # vendor and alias, e.g. "postgresql 'default'"
+    fields: tuple[FieldOutcome, ...] = ()  # field repairs, per table and column
+
+    @property
+    def updated(self) -> int:
+        return sum(outcome.updated for outcome in self.fields)
 
     @property
     def rows(self) -> int:

@@ -6,19 +6,25 @@ data file and line of every row, so that an error can point at the line a
 reviewer would edit, and it accepts what a review leaves behind: a reviewer
 deletes lines, so no row count is checked, but every data file must still
 end with ``loader.flush_deferred_objects()``, which shows it was not cut off.
+
+The field repairs are in ``updates.json`` (``repairkit.updates_file``), read
+only if restore.py names it in an ``UPDATES_FILE = "..."`` line; a directory
+with updates and no rows has a restore.py without data files.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from repairkit.errors import DumpFormatError
+from repairkit.errors import DumpFormatError, DumpNotFoundError
 from repairkit.readers.lino_dump import RESTORE_FILE, read_lino_dump
 from repairkit.readers.lino_restore import read_restore_module
 from repairkit.readers.lino_scan import ROW_START, read_data_file, split_data_file
 from repairkit.snapshot import Column, Pk, Row, Table
+from repairkit.updates_file import UPDATES_FILE, FileUpdate, read_updates_file
 
 FOOTER = b"loader.flush_deferred_objects()"
 _PART = re.compile(r"(.+)_\d+")
@@ -53,6 +59,9 @@ def read_restore_dir(directory: Path) -> list[SourceTable]:
     :raises DumpNotFoundError: if there is no restore.py or a listed file is missing.
     :raises DumpFormatError: if a file is outside the dump grammar or has no footer.
     """
+    declared = _read_declarations(directory / RESTORE_FILE)
+    if declared.updates_file and not declared.lists_data_files:
+        return []  # only updates: restore.py has no create_ functions for the reader
     snapshot = read_lino_dump(directory)
     module = read_restore_module(directory / RESTORE_FILE)
     files: dict[str, list[Path]] = {}
@@ -62,6 +71,66 @@ def read_restore_dir(directory: Path) -> list[SourceTable]:
         table = stem if stem in snapshot.tables or not part else part.group(1)
         files.setdefault(table, []).append(directory / file_name)
     return [_read_table(table, files.get(table.name, [])) for table in snapshot.tables.values()]
+
+
+def read_updates(directory: Path) -> list[FileUpdate]:
+    """Read the field repairs that restore.py names (``UPDATES_FILE``), or none.
+
+    :raises DumpNotFoundError: if there is no restore.py.
+    :raises DumpFormatError: if the named file is missing or not an updates file,
+        or an updates file is there that restore.py does not name.
+    """
+    restore = directory / RESTORE_FILE
+    declared = _read_declarations(restore)
+    name, line = declared.updates_file, declared.line
+    if name is None:
+        if (directory / UPDATES_FILE).exists():
+            raise DumpFormatError(
+                directory / UPDATES_FILE, None,
+                f"not named in {RESTORE_FILE} (no UPDATES_FILE line): delete it, or the updates"
+                " would silently not run",
+            )  # fmt: skip
+        return []
+    path = directory / name
+    if not path.is_file():
+        raise DumpFormatError(restore, line, f"names {name!r}, which does not exist")
+    return read_updates_file(path)
+
+
+@dataclass(frozen=True, slots=True)
+class _Declarations:
+    """What restore.py says it holds, besides the tables."""
+
+    updates_file: str | None  # from its ``UPDATES_FILE = "..."`` line
+    line: int | None  # of that line
+    lists_data_files: bool  # its main() calls execfile()
+
+
+def _read_declarations(restore: Path) -> _Declarations:
+    """Read the ``UPDATES_FILE`` line and whether main() lists data files, without running it."""
+    if not restore.is_file():
+        raise DumpNotFoundError(restore, "missing: not a restore directory")
+    try:
+        tree = ast.parse(restore.read_text(encoding="utf-8"), filename=str(restore))
+    except (SyntaxError, UnicodeDecodeError) as err:
+        raise DumpFormatError(restore, getattr(err, "lineno", None), f"not valid: {err}") from err
+    name: str | None = None
+    line: int | None = None
+    lists_files = False
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and [getattr(target, "id", None) for target in node.targets] == ["UPDATES_FILE"]
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            name, line = node.value.value, node.lineno
+        elif isinstance(node, ast.FunctionDef) and node.name == "main":
+            lists_files = any(
+                isinstance(call, ast.Call) and getattr(call.func, "id", None) == "execfile"
+                for call in ast.walk(node)
+            )
+    return _Declarations(name, line, lists_files)
 
 
 def _read_table(table: Table, files: list[Path]) -> SourceTable:

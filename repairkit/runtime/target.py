@@ -45,11 +45,17 @@ def resolve_targets(tables: list[SourceTable]) -> list[TargetTable]:
 
     :raises RestoreError: if the site has no such table or column, or another primary key.
     """
+    models = site_models()
+    return [_resolve_table(table, models) for table in tables]
+
+
+def site_models() -> dict[str, type[Model]]:
+    """Return the site's concrete models by db table."""
     models: dict[str, type[Model]] = {}
     for model in apps.get_models(include_auto_created=True):
         if not model._meta.proxy:
             models.setdefault(model._meta.db_table, model)
-    return [_resolve_table(table, models) for table in tables]
+    return models
 
 
 def _resolve_table(table: SourceTable, models: dict[str, type[Model]]) -> TargetTable:

@@ -16,11 +16,18 @@ Two deliberate differences from dump2py:
   deleted lines. Instead every data file ends with
   ``loader.flush_deferred_objects()``, which the runtime requires, so that a
   file cut off at a line boundary is still noticed.
+
+Field repairs (``RestorePlan.updates``) are no rows, and the dump grammar
+has no form for them: they go into ``updates.json`` (see
+``repairkit.updates_file``), which ``restore.py`` names in its
+``UPDATES_FILE`` line, so that the runtime finds them and notices if the
+file is missing.
 """
 
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -28,6 +35,7 @@ from repairkit import __version__
 from repairkit.errors import PlanError
 from repairkit.plan import PlannedTable, Reason, RestorePlan
 from repairkit.snapshot import Column, ColumnKind, ContentTypeRef
+from repairkit.updates_file import UPDATES_FILE, render_updates_file
 
 from .lino_values import UnwritableValueError, format_value
 
@@ -38,20 +46,23 @@ DATA_FILE_FOOTER = "loader.flush_deferred_objects()"
 def write_restore_dir(plan: RestorePlan, output: Path) -> None:
     """Write ``plan`` as a restore directory at ``output`` (created; must not hold files).
 
-    :raises PlanError: if the plan has no rows, if ``output`` is not empty,
-        or if a value or table cannot be written in the dump grammar.
+    :raises PlanError: if the plan has no rows and no updates, if ``output``
+        is not empty, or if a value or table cannot be written in the dump grammar.
+    :raises EmitError: if an update's value has no JSON form.
     """
     tables = [table for table in plan.tables if table.rows]
-    if not tables:
-        raise PlanError("the plan has no rows to restore: no restore directory written")
+    if not tables and not plan.updates:
+        raise PlanError("the plan has no rows and no updates: no restore directory written")
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
         raise PlanError(f"{output}: exists and is not an empty directory")
     labels = _model_labels(plan, tables)
     model_globals = {ref: _global_name(label) for ref, label in labels.items()}
-    files = {table.name: _format_data_file(table, model_globals) for table in tables}
+    files = {f"{t.name}.py": _format_data_file(t, model_globals) for t in tables}
+    if plan.updates:
+        files[UPDATES_FILE] = render_updates_file(plan.updates)
     output.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
-        (output / f"{name}.py").write_text(text, encoding="utf-8")
+        (output / name).write_text(text, encoding="utf-8")
     restore = _format_restore_module(plan, tables, labels)
     (output / RESTORE_FILE).write_text(restore, encoding="utf-8")
 
@@ -133,6 +144,7 @@ def _format_restore_module(
     out.write(f"# {plan.row_count} rows in {len(tables)} tables.\n")
     _write_pulled_in(out, tables)
     _write_left_out(out, plan)
+    _write_updates(out, plan)
     out.write(_RESOLVE_MODEL)
     for label in sorted(labels.values()):
         out.write(f'{_global_name(label)} = resolve_model("{label}")\n')
@@ -143,6 +155,8 @@ def _format_restore_module(
     out.write('    """List the data files in load order, parents first, for the runtime."""\n')
     for table in tables:
         out.write(f'    execfile("{table.name}.py", *args)\n')
+    if not tables:
+        out.write("    pass  # no rows to insert, only the updates\n")
     out.write(_MAIN)
     return out.getvalue()
 
@@ -169,6 +183,22 @@ def _write_left_out(out: io.StringIO, plan: RestorePlan) -> None:
     for left in plan.left_out:
         detail = " ".join(left.detail.split())
         out.write(f"# - {left.table} {left.pk!r}: {left.kind.value}: {detail}\n")
+
+
+def _write_updates(out: io.StringIO, plan: RestorePlan) -> None:
+    if not plan.updates:
+        return
+    fields = Counter((u.table, u.column, u.reason, u.source) for u in plan.updates)
+    out.write(f"#\n# Field repairs: {len(plan.updates)} values, in {UPDATES_FILE}:\n")
+    for (table, column, reason, source), count in fields.items():
+        out.write(f"# - {table}.{column}: {count} ({reason}), from {source!r}\n")
+    out.write(
+        "# Each is applied after the rows, only where the field still holds the value\n"
+        "# the plan saw; a field changed since is skipped and reported. To run\n"
+        f"# without them, delete {UPDATES_FILE} and the UPDATES_FILE line below.\n"
+        "\n"
+        f'UPDATES_FILE = "{UPDATES_FILE}"\n'
+    )
 
 
 def _format_create_function(table: PlannedTable) -> str:

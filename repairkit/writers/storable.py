@@ -35,12 +35,25 @@ class ValueProblem:
 
 
 def find_value_problems(plan: RestorePlan, check: ValueCheck) -> list[ValueProblem]:
-    """Return a ValueProblem for every planned value for which ``check`` names a problem."""
+    """Return a ValueProblem for every planned value for which ``check`` names a problem.
+
+    The values of the field repairs (``plan.updates``) are checked too, both
+    the restored one and the damaged one a script compares with.
+    """
     return [
-        ValueProblem(table.name, pk, column, problem)
-        for table, pk, column, value in iterate_values(plan.tables)
+        ValueProblem(table, pk, column, problem)
+        for table, pk, column, value in iterate_plan_values(plan)
         if (problem := check(value)) is not None
     ]
+
+
+def iterate_plan_values(plan: RestorePlan) -> Iterator[tuple[str, Pk, str, Value]]:
+    """Yield ``(table name, pk, column name, value)`` for every row value and update value."""
+    for table, pk, column, value in iterate_values(plan.tables):
+        yield table.name, pk, column, value
+    for update in plan.updates:
+        yield update.table, update.pk, update.column, update.corrupted
+        yield update.table, update.pk, update.column, update.restored
 
 
 def iterate_values(

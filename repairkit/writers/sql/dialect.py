@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import ClassVar
 
-from repairkit.plan import Link, PlannedRow, PlannedTable, RestorePlan
+from repairkit.plan import Link, PlannedRow, PlannedTable, PlannedUpdate, RestorePlan
 from repairkit.snapshot import ContentTypeRef, Value
 
 CONTENT_TYPE_TABLE = "django_content_type"
@@ -167,6 +167,37 @@ class Dialect:
             f"VALUES ({values})\nON CONFLICT ({q(table.pk)}) DO NOTHING;"
         )
 
+    def render_same(self, column: str, value: Value) -> str:
+        """Return a condition that ``column`` holds ``value``, NULL matching NULL."""
+        return f"{self.quote_name(column)} IS NOT DISTINCT FROM {self.render_value(value)}"
+
+    def render_update(self, update: PlannedUpdate, pk_column: str) -> str:
+        """Return one UPDATE that repairs a field only where it still holds the damaged value."""
+        q = self.quote_name
+        restored = self.render_value(update.restored)
+        return (
+            f"UPDATE {q(update.table)} SET {q(update.column)} = {restored}\n"
+            f"WHERE {q(pk_column)} = {self.render_value(update.pk)}"
+            f" AND {self.render_same(update.column, update.corrupted)};"
+        )
+
+    def render_skipped_report(self, updates: Sequence[PlannedUpdate], plan: RestorePlan) -> str:
+        """Return a SELECT that lists the repaired fields not holding the restored value.
+
+        Run after the updates, it names the fields skipped because they
+        changed since the plan (or whose row is gone): they are kept as they are.
+        """
+        q = self.quote_name
+        branches = [
+            f"SELECT {self.render_text(u.table)} AS {q('skipped_table')},"
+            f" {self.render_text(str(u.pk))} AS {q('pk')}, {self.render_text(u.column)} AS"
+            f" {q('column_changed_since')} FROM {q(u.table)}"
+            f" WHERE {q(self.target_pk(plan, u.table))} = {self.render_value(u.pk)}"
+            f" AND NOT ({self.render_same(u.column, u.restored)})"
+            for u in updates
+        ]
+        return "\nUNION ALL ".join(branches) + ";"
+
     def render_content_type_check(self, value: ContentTypeRef) -> str:
         """Return a statement that fails when the content type is missing from the target."""
         q = self.quote_name
@@ -217,7 +248,7 @@ class Dialect:
 
 
 def content_types_used(plan: RestorePlan) -> list[ContentTypeRef]:
-    """Return the distinct content types that planned rows point to, sorted."""
+    """Return the distinct content types that planned rows and updates point to, sorted."""
     found = {
         value
         for table in plan.tables
@@ -225,6 +256,7 @@ def content_types_used(plan: RestorePlan) -> list[ContentTypeRef]:
         for value in row.values
         if isinstance(value, ContentTypeRef)
     }
+    found.update(u.restored for u in plan.updates if isinstance(u.restored, ContentTypeRef))
     return sorted(found)
 
 

@@ -63,6 +63,12 @@ class MySQLDialect(Dialect):
             " and the script will then fail; if every column is utf8mb4, say so with --utf8mb4"
         )
 
+    def render_same(self, column: str, value: Value) -> str:
+        # <=> is MySQL's NULL-safe equality. Like =, it compares text by the
+        # column's collation: with a case- or accent-insensitive one, a field
+        # whose case alone changed since the plan still counts as unchanged.
+        return f"{self.quote_name(column)} <=> {self.render_value(value)}"
+
     def render_insert(self, table: PlannedTable, row: PlannedRow) -> str:
         # Not INSERT IGNORE, which turns every error into a warning, and not
         # ON DUPLICATE KEY, which fires on any unique key: only a taken primary key skips.

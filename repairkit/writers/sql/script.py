@@ -2,7 +2,9 @@
 
 The script inserts the planned rows in the plan's order, each only where its
 primary key is still free when the script runs, inside one transaction that
-the engine rolls back at the first error. Before any text is returned, every
+the engine rolls back at the first error. Then it repairs the planned fields,
+each only where the field still holds the damaged value the plan saw, and
+lists the fields it skipped because they changed since. Before any text is returned, every
 value is checked against what the engine can store exactly, and every
 statement is checked with sqlparse to be exactly one statement of the kind
 it was written as, so that no value can end a statement or start another.
@@ -19,7 +21,7 @@ from repairkit.snapshot import Value
 from repairkit.writers.storable import (
     ValueProblem,
     find_value_problems,
-    iterate_values,
+    iterate_plan_values,
     problem_in_utf8,
 )
 
@@ -33,6 +35,8 @@ DIALECTS: dict[str, type[Dialect]] = {
     dialect.name: dialect for dialect in (SQLiteDialect, PostgreSQLDialect, MySQLDialect)
 }
 _COMMENT_UNSAFE = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+# Branches per SELECT of the skipped-fields report: SQLite allows 500 by default.
+_REPORT_CHUNK = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,14 +108,33 @@ def render_sql(
             inserts = [engine.render_insert(table, row) for row in table.rows]
             sections.append((about, inserts))
             checked_whole.append(inserts[0])  # the table's statement shape
+    if plan.updates:
+        sections.extend(_update_sections(engine, plan))
+        checked_whole += [sections[-2][1][0], *sections[-1][1]]
     closing = [*engine.render_after(plan), *engine.render_end()]
     sections.append((None, closing))
     checked_whole += closing
     check_statements(checked_whole)
     # The other INSERTs differ from the first of their table only in these values.
-    check_expressions({engine.render_value(value) for *_, value in iterate_values(plan.tables)})
+    check_expressions({engine.render_value(value) for *_, value in iterate_plan_values(plan)})
     statements = tuple(statement for _, part in sections for statement in part)
     return SqlScript(engine.name, _lay_out(engine, plan, sections), statements, tuple(warnings))
+
+
+def _update_sections(engine: Dialect, plan: RestorePlan) -> list[tuple[str | None, list[str]]]:
+    """Return the field repairs, then the report of the fields skipped."""
+    updates = [engine.render_update(u, engine.target_pk(plan, u.table)) for u in plan.updates]
+    chunks = [
+        plan.updates[start : start + _REPORT_CHUNK]
+        for start in range(0, len(plan.updates), _REPORT_CHUNK)
+    ]
+    report = [engine.render_skipped_report(chunk, plan) for chunk in chunks]
+    return [
+        (f"Field repairs: {len(updates)} value(s), each set only where the field still holds"
+         " the value the plan saw.", updates),
+        ("Fields skipped because they changed since the plan (kept as they are);"
+         " no rows listed: none was.", report),
+    ]  # fmt: skip
 
 
 def _lay_out(
@@ -135,10 +158,18 @@ def _header(engine: Dialect, plan: RestorePlan) -> list[str]:
         f" missing from {plan.current}, taken from {', '.join(plan.backups)}.",
         f"Run: {engine.apply_command}",
         "Each row is inserted only if its primary key is still free when this runs;",
+        *_repairs_line(plan),
         "everything happens in one transaction.",
         *engine.header_notes(),
     ]
     return [_comment(line) for line in text]
+
+
+def _repairs_line(plan: RestorePlan) -> list[str]:
+    if not plan.updates:
+        return []
+    count = len(plan.updates)
+    return [f"repairs {count} field(s), each only where it still holds the value the plan saw;"]
 
 
 def _comment(text: str) -> str:

@@ -44,6 +44,10 @@ class SQLiteDialect(Dialect):
                 )
         return super().problem_with(value)
 
+    def render_same(self, column: str, value: Value) -> str:
+        # SQLite's IS is its NULL-safe equality.
+        return f"{self.quote_name(column)} IS {self.render_value(value)}"
+
     def shell_lines(self) -> list[str]:
         # Without it the shell goes on after a failed statement and COMMITs the rest.
         return [".bail on"]
