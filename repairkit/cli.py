@@ -21,16 +21,19 @@ from repairkit.plan import RestorePlan, plan_restore
 from repairkit.plan_report import PLAN_FILE, render_plan_json, render_plan_text
 from repairkit.readers import read_snapshot
 from repairkit.readers.fixture_align import align_snapshots
+from repairkit.repairs import add_updates, plan_repairs, repairable_kinds
 from repairkit.report import render_json, render_text
 from repairkit.snapshot import Snapshot
+from repairkit.updates_file import UPDATES_FILE
 from repairkit.workers import default_jobs, worker_pool
+from repairkit.writers import django_script
 from repairkit.writers.fixture import render_fixture
 from repairkit.writers.restore_dir import write_restore_dir
 from repairkit.writers.sql import DIALECTS, render_sql
 from repairkit.writers.storable import ValueProblem
 
 EXIT_TROUBLE = 2
-EMIT_FORMATS = ["restore-dir", "fixture", "sql"]
+EMIT_FORMATS = ["restore-dir", "fixture", "sql", "django"]
 MERGE_SUFFIXES = (".py", ".json", ".sql")  # what a merge writes, and may replace with --force
 
 
@@ -149,6 +152,23 @@ def diff(
     sys.exit(1 if changeset.has_differences else 0)
 
 
+def parse_repair(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, list[str]]:
+    """Turn ``--repair TABLE.FIELD,FIELD`` options into ``{table: [field, ...]}``."""
+    fields: dict[str, list[str]] = {}
+    for value in values:
+        table, dot, names = value.partition(".")
+        texts = [name.strip() for name in names.split(",") if name.strip()]
+        if not dot or not table or not texts:
+            raise click.BadParameter(
+                f"{value!r} is not TABLE.FIELD,FIELD,... (e.g. contacts_partner.email)"
+            )
+        columns = fields.setdefault(table, [])
+        columns.extend(name for name in texts if name not in columns)
+    return fields
+
+
 def parse_only(
     ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
 ) -> dict[str, list[str]]:
@@ -188,6 +208,17 @@ def parse_only(
     help="Reinstate only these rows of TABLE (repeatable).",
 )  # fmt: skip
 @click.option(
+    "--repair", "repair_fields", multiple=True, metavar="TABLE.FIELD[,FIELD]",
+    callback=parse_repair,
+    help="Also put back the backup's values of these fields in rows CURRENT has, where they"
+    " differ (repeatable; see docs/merge.md, Field repair).",
+)  # fmt: skip
+@click.option(
+    "--repair-findings", "repair_findings", multiple=True, metavar="KIND[,KIND]",
+    help="Also put back the values that these kinds of findings point at: blanked, truncated,"
+    " mojibake, replaced, bulk (repeatable).",
+)  # fmt: skip
+@click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
     show_default=True, help="Print the summary as text, or plan.json as it is written.",
 )  # fmt: skip
@@ -195,8 +226,8 @@ def parse_only(
 @click.option(
     "--emit", type=click.Choice(EMIT_FORMATS), default="restore-dir", show_default=True,
     help="restore-dir: restore.py and data files for Lino; fixture: repair.json for"
-    " manage.py loaddata; sql: repair.DIALECT.sql for the database's own client"
-    " (see docs/emit.md).",
+    " manage.py loaddata; sql: repair.DIALECT.sql for the database's own client;"
+    " django: repair_django.py, standalone, for Django's ORM (see docs/emit.md).",
 )  # fmt: skip
 @click.option(
     "--dialect", type=click.Choice(sorted(DIALECTS)), help="The database engine, for --emit sql.",
@@ -211,7 +242,8 @@ def parse_only(
 def merge(
     backups: tuple[str, ...], current: str, output: Path, settings: str | None,
     tables: tuple[str, ...], exclude_tables: tuple[str, ...], only: dict[str, list[str]],
-    output_format: str, force: bool, emit: str, dialect: str | None, utf8mb4: bool,
+    repair_fields: dict[str, list[str]], repair_findings: tuple[str, ...], output_format: str,
+    force: bool, emit: str, dialect: str | None, utf8mb4: bool,
     forms: tuple[str, ...], jobs: int,
 ) -> None:  # fmt: skip
     """Plan putting back the rows that BACKUPs have and CURRENT lost, and write a restore script.
@@ -222,7 +254,10 @@ def merge(
     (multi-table-inheritance parents, rows they point to) come along. Rows
     whose key or unique values the current state now uses for something
     else, or that point to rows no dump has, are left out and listed. Rows
-    that exist in CURRENT are never touched, edited or not.
+    that exist in CURRENT are never touched, edited or not, except the
+    fields asked for with --repair or --repair-findings: those get the
+    backup's value, where they still hold the damaged value when the script
+    runs (see docs/merge.md, Field repair).
 
     The output directory gets restore.py, one data file per table, and
     plan.json (every row, where it comes from and why). Nothing is changed
@@ -235,12 +270,21 @@ def merge(
         repairkit merge backup-1101/ backup-1114/ --current today/ --output repair/
         repairkit merge backup/ --current today/ -o repair/ --only contacts_person:13,14
         repairkit merge backup/ --current today/ -o repair/ --emit sql --dialect postgresql
+        repairkit merge backup/ --current today/ -o repair/ --repair-findings blanked
     """
+    kind_names = [name.strip() for text in repair_findings for name in text.split(",")]
+    if emit == "fixture" and (repair_fields or kind_names):
+        raise RepairkitClickError(
+            "--repair and --repair-findings cannot be written as a fixture: loaddata overwrites"
+            " whole rows and cannot update a field only where it still holds the damaged value;"
+            " use the default restore directory, --emit sql or --emit django (docs/emit.md)"
+        )
     if (emit == "sql") != (dialect is not None):
         raise RepairkitClickError("--dialect goes with --emit sql, and --emit sql needs it")
     earlier_output = check_output_dir(output, force)
     # Rows are decoded while planning, in the pool: it must stay open until the plan is made.
     with library_errors_as_cli_errors(), worker_pool(jobs) as map_files:
+        kinds = repairable_kinds(kind_names)  # before the dumps are read: fail fast
         *snapshots, current_snapshot = read_inputs([*backups, current], forms, map_files)
         if len({snapshot.label for snapshot in snapshots}) < len(snapshots):
             for snapshot, path in zip(snapshots, backups, strict=True):
@@ -260,15 +304,22 @@ def merge(
             tables=tables or None, exclude_tables=exclude_tables,
             only={name: typed_pks(snapshots, name, texts) for name, texts in only.items()} or None,
         )  # fmt: skip
+        if repair_fields or kind_names:
+            updates = plan_repairs(
+                snapshots, current_snapshot,
+                fields=repair_fields, finding_kinds=kinds,
+            )  # fmt: skip
+            plan = add_updates(plan, updates)
+        has_work = bool(plan.row_count or plan.updates)
         emitted = None
-        if plan.row_count and emit != "restore-dir":
+        if has_work and emit != "restore-dir":
             emitted = render_emitted(plan, emit, dialect, utf8mb4, [current_snapshot, *snapshots])
         for stale in earlier_output:
             stale.unlink()
         if emitted:
             output.mkdir(parents=True, exist_ok=True)
             (output / emitted.name).write_text(emitted.text, encoding="utf-8")
-        elif plan.row_count:
+        elif has_work:
             write_restore_dir(plan, output)
         else:
             output.mkdir(parents=True, exist_ok=True)
@@ -328,6 +379,10 @@ def render_emitted(
         fixture = render_fixture(plan)
         command = "python manage.py loaddata repair.json"
         return Emitted("repair.json", fixture.text, command, fixture.warnings)
+    if emit == "django":
+        django = django_script.render_django_script(plan)
+        name, command = django_script.SCRIPT_FILE, django_script.APPLY_COMMAND
+        return Emitted(name, django.text, command, django.warnings)
     assert dialect is not None  # checked with the options
     primary_keys = {name: t.pk for s in reversed(snapshots) for name, t in s.tables.items()}
     script = render_sql(plan, dialect, primary_keys=primary_keys, utf8mb4=utf8mb4)
@@ -351,11 +406,12 @@ def typed_pks(snapshots: Sequence[Snapshot], table: str, texts: list[str]) -> li
 
 def describe_output(plan: RestorePlan, output: Path) -> str:
     """Say what was written where, and what to do next."""
-    if not plan.row_count:
+    if not plan.row_count and not plan.updates:
         return f"\nNothing to reinstate. Wrote {output / PLAN_FILE}."
     files = sum(1 for table in plan.tables if table.rows)
+    updates = f", {UPDATES_FILE}" if plan.updates else ""
     return (
-        f"\nWrote {output}/: restore.py, {files} data files and {PLAN_FILE}."
+        f"\nWrote {output}/: restore.py, {files} data files{updates} and {PLAN_FILE}."
         f"\nReview them, then run restore.py as its header says (a dry run unless --apply)."
     )
 

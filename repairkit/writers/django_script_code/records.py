@@ -1,0 +1,133 @@
+"""The script's records and errors, and the decoding of its data's tagged values."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class RestoreFailed(Exception):
+    """The restore stopped at a row (table, pk) or a table, for a reason; nothing was changed."""
+
+    def __init__(self, problem: str, table: str | None = None, pk: object = None) -> None:
+        self.problem = problem
+        where = ""
+        if table is not None:
+            where = f"{table}: " if pk is None else f"{table} pk {pk!r}: "
+        super().__init__(where + problem)
+
+
+class ContentTypeName(NamedTuple):
+    """A content type by natural key; the site's id is looked up when inserting."""
+
+    app_label: str
+    model: str
+
+
+class SourceTable(NamedTuple):
+    name: str
+    columns: tuple[str, ...]
+    pk: str
+    rows: list[tuple[Any, ...]]  # decoded values, in ``columns`` order
+
+
+class Update(NamedTuple):
+    table: str
+    pk: Any
+    column: str
+    corrupted: Any  # the value the plan saw; the update applies only where it still is
+    restored: Any
+
+
+class Target(NamedTuple):
+    """A table of the data with the site's model and the field of each of its columns."""
+
+    source: SourceTable
+    model: Any
+    fields: tuple[Any, ...]  # one per source column
+    defaulted: tuple[Any, ...]  # the model's own columns that the data lacks
+
+
+class TableOutcome(NamedTuple):
+    name: str
+    rows: int
+    inserted: int
+    skipped: int  # the primary key exists already
+    defaulted: tuple[str, ...]
+
+
+class UpdateOutcome(NamedTuple):
+    table: str
+    planned: int
+    updated: int
+    already: int  # holds the restored value already (e.g. a second run)
+    changed: int  # holds neither value, or the row is gone: left alone
+
+
+def decode_value(value: Any) -> Any:
+    """Return a value of the data as Python: tagged tuples become their type, others stay.
+
+    :raises ValueError: for an unknown tag.
+    """
+    if not isinstance(value, tuple):
+        return value
+    tag = value[0]
+    if tag == "Decimal":
+        return Decimal(value[1])
+    if tag == "datetime":
+        return datetime.datetime.fromisoformat(value[1])
+    if tag == "date":
+        return datetime.date.fromisoformat(value[1])
+    if tag == "time":
+        return datetime.time.fromisoformat(value[1])
+    if tag == "content_type":
+        return ContentTypeName(value[1], value[2])
+    raise ValueError(f"unknown value {value!r}")
+
+
+def decode_tables(tables: list[dict[str, Any]]) -> list[SourceTable]:
+    """Return the tables of the data with decoded values.
+
+    :raises RestoreFailed: naming the row whose value cannot be decoded.
+    """
+    decoded = []
+    for table in tables:
+        columns = tuple(table["columns"])
+        key = columns.index(table["pk"])
+        rows = []
+        for row in table["rows"]:
+            if len(row) != len(columns):
+                problem = f"the row has {len(row)} values for {len(columns)} columns"
+                raise RestoreFailed(problem, table["table"], row[key] if key < len(row) else None)
+            try:
+                rows.append(tuple(decode_value(value) for value in row))
+            except (ValueError, IndexError) as err:
+                raise RestoreFailed(
+                    f"cannot read the row: {err}", table["table"], row[key]
+                ) from err
+        decoded.append(SourceTable(table["table"], columns, table["pk"], rows))
+    return decoded
+
+
+def decode_updates(updates: list[tuple[Any, ...]]) -> list[Update]:
+    """Return the field repairs of the data with decoded values.
+
+    :raises RestoreFailed: naming the row whose value cannot be decoded.
+    """
+    decoded = []
+    for table, pk, column, corrupted, restored, *_ in updates:
+        try:
+            decoded.append(
+                Update(table, pk, column, decode_value(corrupted), decode_value(restored))
+            )
+        except (ValueError, IndexError) as err:
+            raise RestoreFailed(f"cannot read the update of {column}: {err}", table, pk) from err
+    return decoded
+
+
+def one_line(error: Exception) -> str:
+    return " ".join(str(error).split()) or type(error).__name__

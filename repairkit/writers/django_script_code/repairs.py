@@ -1,0 +1,100 @@
+"""Field repairs: put a value back where the row still holds the damaged one."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from .records import RestoreFailed, Update, UpdateOutcome, one_line
+from .target import ValueConverter, is_enforced_link, own_fields
+
+
+def repair_fields(
+    connection: Any, updates: list[Update], models: dict[str, Any], converter: ValueConverter
+) -> tuple[list[UpdateOutcome], list[str]]:
+    """Put back each restored value where the row still holds the corrupted one.
+
+    A value that differs from both was edited since the plan was made and is
+    left alone. Returns the outcome per table and the tables updated.
+
+    :raises RestoreFailed: naming the row, if its table or column is unknown or the
+        database refuses the value.
+    """
+    counts: dict[str, list[int]] = {}
+    updated_tables: list[str] = []
+    for update in updates:
+        model = models.get(update.table)
+        if model is None:
+            raise RestoreFailed("the site has no model with this db table", update.table, update.pk)
+        field = own_fields(model).get(update.column)
+        if field is None:
+            problem = f"the site's table has no column {update.column!r}"
+            raise RestoreFailed(problem, update.table, update.pk)
+        count = counts.setdefault(update.table, [0, 0, 0, 0])
+        count[0] += 1
+        count[repair_field(connection, model, field, update, converter)] += 1
+        if count[1] and update.table not in updated_tables:
+            updated_tables.append(update.table)
+    outcomes = [UpdateOutcome(table, *count) for table, count in counts.items()]
+    return outcomes, updated_tables
+
+
+UPDATED, ALREADY, CHANGED = 1, 2, 3  # where repair_field's outcome is counted
+
+
+def repair_field(
+    connection: Any, model: Any, field: Any, update: Update, converter: ValueConverter
+) -> int:
+    """Repair one field of one row; return UPDATED, ALREADY or CHANGED.
+
+    :raises RestoreFailed: naming the row, if the database refuses the value.
+    """
+    from django.db import DatabaseError
+
+    manager = model._base_manager.db_manager(connection.alias)
+    row = manager.filter(pk=model._meta.pk.to_python(update.pk))
+    locked = row
+    if connection.features.has_select_for_update:
+        locked = row.select_for_update()  # nobody may change it between our read and write
+    try:
+        current = list(locked.values_list(field.attname, flat=True))
+        if not current:
+            return CHANGED  # the row is gone
+        if same_value(current[0], converter.python_value(update.restored)):
+            return ALREADY
+        if not same_value(current[0], converter.python_value(update.corrupted)):
+            return CHANGED
+        value = converter.python_value(update.restored)
+        # update() sends no signals and calls no save(), like the raw inserts.
+        row.update(**{field.attname: value})
+    except RestoreFailed as err:
+        raise RestoreFailed(f"{field.column}: {err.problem}", update.table, update.pk) from err
+    except DatabaseError as err:
+        problem = f"{field.column}: cannot store {update.restored!r}: {one_line(err)}"
+        raise RestoreFailed(problem, update.table, update.pk) from err
+    if is_enforced_link(field) and value is not None:
+        target = field.related_model._base_manager.db_manager(connection.alias)
+        if not target.filter(**{field.target_field.attname: value}).exists():
+            raise RestoreFailed(
+                f"{field.column} = {value!r} points to no row of"
+                f" {field.related_model._meta.db_table}",
+                update.table,
+                update.pk,
+            )
+    return UPDATED
+
+
+def same_value(current: Any, expected: Any) -> bool:
+    """Compare a stored value with one of the data, as repairkit compares values.
+
+    The data holds datetimes in whole seconds (dump2py drops microseconds),
+    and booleans as booleans where a database may hand back 0 or 1.
+    """
+    if current is None or expected is None:
+        return current is None and expected is None
+    if isinstance(current, datetime.datetime) and isinstance(expected, datetime.datetime):
+        if expected.microsecond == 0:
+            current = current.replace(microsecond=0)
+    if isinstance(expected, bool):
+        return isinstance(current, int) and bool(current) is expected
+    return bool(current == expected)

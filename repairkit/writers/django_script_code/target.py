@@ -1,0 +1,118 @@
+"""Map the data onto the site: tables to models, columns to fields, values to SQL."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from .records import ContentTypeName, RestoreFailed, SourceTable, Target
+
+
+def site_models() -> dict[str, Any]:
+    """Return the site's concrete models by db table."""
+    from django.apps import apps
+
+    models: dict[str, Any] = {}
+    for model in apps.get_models(include_auto_created=True):
+        if not model._meta.proxy:
+            models.setdefault(model._meta.db_table, model)
+    return models
+
+
+def own_fields(model: Any) -> dict[str, Any]:
+    """Return the model's own concrete fields by column and by attname.
+
+    A multi-table-inheritance child writes only its own table: its local
+    fields, whose link to the parent is its primary key.
+    """
+    own = list(model._meta.local_concrete_fields)
+    fields = {field.column: field for field in own}
+    fields.update((field.attname, field) for field in own)
+    return fields
+
+
+def resolve_table(table: SourceTable, models: dict[str, Any]) -> Target:
+    """Find the site's model and the field of every column.
+
+    :raises RestoreFailed: if the site has no such table or column, or another primary key.
+    """
+    model = models.get(table.name)
+    if model is None:
+        raise RestoreFailed("the site has no model with this db table", table.name)
+    by_column = own_fields(model)
+    fields = []
+    for column in table.columns:
+        if column not in by_column:
+            raise RestoreFailed(f"the site's table has no column {column!r}", table.name)
+        fields.append(by_column[column])
+    pk = model._meta.pk
+    if table.pk not in (pk.column, pk.attname):
+        raise RestoreFailed(
+            f"the data takes {table.pk!r} for the primary key, the site {pk.column!r}", table.name
+        )
+    defaulted = tuple(f for f in model._meta.local_concrete_fields if f not in fields)
+    return Target(table, model, tuple(fields), defaulted)
+
+
+class ValueConverter:
+    """Turn decoded values into what the site's fields and database driver take."""
+
+    def __init__(self, connection: Any) -> None:
+        from django.conf import settings
+
+        self.connection = connection
+        self.use_tz = bool(settings.USE_TZ)
+        self.content_types: dict[ContentTypeName, int] = {}
+
+    def python_value(self, value: Any) -> Any:
+        """Return ``value`` as the site's field wants it: content type ids, aware datetimes."""
+        if isinstance(value, ContentTypeName):
+            return self.content_type_id(value)
+        if isinstance(value, datetime.datetime) and self.use_tz and value.tzinfo is None:
+            # Dumps hold datetimes in UTC, so the site's TIME_ZONE must not shift them.
+            return value.replace(tzinfo=datetime.timezone.utc)
+        return value
+
+    def db_value(self, field: Any, value: Any) -> Any:
+        return field.get_db_prep_save(self.python_value(value), self.connection)
+
+    def content_type_id(self, name: ContentTypeName) -> int:
+        """Return the site's id of a content type: ids differ between databases.
+
+        :raises RestoreFailed: if the site has no such content type.
+        """
+        if name not in self.content_types:
+            from django.contrib.contenttypes.models import ContentType
+
+            manager = ContentType.objects.db_manager(self.connection.alias)
+            try:
+                found = manager.get_by_natural_key(name.app_label, name.model)
+            except ContentType.DoesNotExist as err:
+                label = f"{name.app_label}.{name.model}"
+                raise RestoreFailed(f"the site has no content type {label!r}") from err
+            self.content_types[name] = found.pk
+        return self.content_types[name]
+
+    def row_params(self, target: Target, row: tuple[Any, ...], pk: Any) -> list[Any]:
+        """Return the parameters of the row's INSERT: its values, then the defaulted columns.
+
+        :raises RestoreFailed: naming the row and column, if a value does not fit.
+        """
+        params = []
+        for field, value in zip(target.fields, row, strict=True):
+            try:
+                params.append(self.db_value(field, value))
+            except RestoreFailed as err:
+                problem = f"{field.column}: {err.problem}"
+                raise RestoreFailed(problem, target.source.name, pk) from err
+            except Exception as err:  # a field's own conversion may raise anything
+                raise RestoreFailed(
+                    f"{field.column}: cannot store {value!r}: {err}", target.source.name, pk
+                ) from err
+        params.extend(self.db_value(field, field.get_default()) for field in target.defaulted)
+        return params
+
+
+def is_enforced_link(field: Any) -> bool:
+    """Tell whether the database itself enforces this field as a foreign key."""
+    return bool((field.many_to_one or field.one_to_one) and getattr(field, "db_constraint", False))
