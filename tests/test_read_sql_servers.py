@@ -24,6 +24,7 @@ import pytest
 from repairkit.diff import diff_snapshots
 from repairkit.errors import DumpFormatError
 from repairkit.readers import detect_format, read_snapshot
+from repairkit.readers.fixture_align import align_snapshots
 from repairkit.readers.lino_dump import read_lino_dump
 
 from .conftest import MARIADB, POSTGRES, server_unavailable
@@ -109,7 +110,9 @@ def manage(env: dict[str, str], *args: object) -> None:
     run([sys.executable, str(DEMO / "manage.py"), *map(str, args)], env)
 
 
-def make_dumps(env: dict[str, str], work: Path, dump_sql: dict[str, list[str]]) -> Dumps:
+def make_dumps(
+    env: dict[str, str], work: Path, dump_sql: dict[str, list[str]], dumpdata: bool = False
+) -> Dumps:
     """Load the demo site, then dump it before and after the accident."""
     manage(env, "prep", "--noinput")
     dumps: Dumps = {}
@@ -118,6 +121,9 @@ def make_dumps(env: dict[str, str], work: Path, dump_sql: dict[str, list[str]]) 
             manage(env, "run", DEMO / "accident.py", work / "accident.json")
         dumps[moment, "lino"] = work / f"{moment}-lino"
         manage(env, "dump2py", dumps[moment, "lino"])
+        if dumpdata:
+            dumps[moment, "dumpdata"] = work / f"{moment}-dumpdata.json"
+            manage(env, "dumpdata", "--format", "json", "-o", dumps[moment, "dumpdata"])
         for variant, command in dump_sql.items():
             dumps[moment, variant] = work / f"{moment}-{variant}.sql"
             run(command, env, stdout=dumps[moment, variant])
@@ -135,7 +141,7 @@ def pg_dumps(tmp_path_factory: pytest.TempPathFactory) -> Dumps:
             ]
             for variant, options in PG_VARIANTS.items()
         }  # fmt: skip
-        return make_dumps(env, tmp_path_factory.mktemp("pg"), commands)
+        return make_dumps(env, tmp_path_factory.mktemp("pg"), commands, dumpdata=True)
 
 
 @pytest.fixture(scope="module")
@@ -167,6 +173,16 @@ def test_pg_dump_reads_as_the_lino_dump_of_the_same_moment(
 def test_pg_dumps_diff_to_exactly_the_accident(pg_dumps: Dumps, variant: str) -> None:
     backup, current = (read_snapshot(pg_dumps[moment, variant]) for moment in MOMENTS)
     assert_tells_accident(diff_snapshots(backup, current))
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_dumpdata_of_the_postgresql_site_reads_as_its_pg_dump(pg_dumps: Dumps, moment: str) -> None:
+    """The site's own dumpdata, its pg_dump and its Lino dump of one moment: no difference."""
+    sources = [pg_dumps[moment, variant] for variant in ("dumpdata", "copy", "lino")]
+    fixture, pg_dump, lino = align_snapshots([read_snapshot(source) for source in sources])
+    for other in (pg_dump, lino):
+        changeset = diff_snapshots(other, fixture)
+        assert not changeset.has_differences, changeset.summary
 
 
 def test_pg_copy_block_cut_off_names_the_copy_line(pg_dumps: Dumps, tmp_path: Path) -> None:
