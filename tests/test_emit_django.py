@@ -265,7 +265,8 @@ def test_script_imports_only_django_and_the_standard_library() -> None:
         )
     }
     assert imported == {
-        "__future__", "argparse", "datetime", "decimal", "django", "os", "sys", "time", "typing",
+        "__future__", "argparse", "collections", "datetime", "decimal", "django", "os", "sys",
+        "time", "typing",
     }  # fmt: skip
     # The data are plain literals: they read back with literal_eval, and hold no call.
     data = [node for node in tree.body if isinstance(node, ast.Assign)]
@@ -306,7 +307,7 @@ def test_merge_emits_the_script_and_says_how_to_run_it(tmp_path: Path) -> None:
     before = site.checksums()
     dry = run(site, output / SCRIPT_FILE)
     assert dry.returncode == 0, dry.output
-    assert "69 rows inserted, 10 fields repaired, checked, then rolled back" in dry.stdout
+    assert "69 rows were inserted, 10 fields repaired and checked, then rolled back" in dry.stdout
     assert site.checksums() == before
     applied = run(site, output / SCRIPT_FILE, "--apply")
     assert "APPLIED: 69 rows inserted, 10 fields repaired and committed" in applied.stdout

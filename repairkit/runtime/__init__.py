@@ -1,13 +1,12 @@
 """The restore runtime: what a restore directory's ``restore.py`` runs.
 
-It needs Django, the site's models and repairkit, and no particular Lino
-version. ``main`` is the command line (see ``command``); ``restore_rows``
-does the work in one transaction and reports, or raises ``RestoreError``.
+It reads the directory as data (``source``: the data files with repairkit's
+Lino reader, ``updates.json`` for the field repairs) into the records of the
+restore engine (``repairkit.restore_engine``), which does the rest, as it
+does for the standalone ``--emit django`` script. It needs Django, the
+site's models and repairkit, and no particular Lino version.
 """
 
 from .command import main
-from .report import FieldOutcome, RestoreError, RestoreReport, SkippedUpdate, TableOutcome
 
-__all__ = [
-    "FieldOutcome", "RestoreError", "RestoreReport", "SkippedUpdate", "TableOutcome", "main",
-]  # fmt: skip
+__all__ = ["main"]

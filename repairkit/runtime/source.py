@@ -1,7 +1,8 @@
-"""Read a restore directory as data: each table's rows, and where each row is written.
+"""Read a restore directory as data, into the restore engine's records.
 
 The rows come from repairkit's own Lino reader (``read_lino_dump``); nothing
-in the directory is executed. On top of the reader, this module knows the
+in the directory is executed. They become the engine's ``SourceTable``s
+(``repairkit.restore_engine``), which put them back. On top of the reader, this module knows the
 data file and line of every row, so that an error can point at the line a
 reviewer would edit, and it accepts what a review leaves behind: a reviewer
 deletes lines, so no row count is checked, but every data file must still
@@ -19,42 +20,39 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from repairkit.errors import DumpFormatError, DumpNotFoundError
+from repairkit.errors import DumpFormatError, DumpNotFoundError, RepairkitError
 from repairkit.readers.lino_dump import RESTORE_FILE, read_lino_dump
 from repairkit.readers.lino_restore import read_restore_module
 from repairkit.readers.lino_scan import ROW_START, read_data_file, split_data_file
-from repairkit.snapshot import Column, Pk, Row, Table
+from repairkit.restore_engine.records import ContentTypeName, RestoreFailed, SourceTable, Update
+from repairkit.snapshot import ContentTypeRef, Table, Value
 from repairkit.updates_file import UPDATES_FILE, FileUpdate, read_updates_file
 
 FOOTER = b"loader.flush_deferred_objects()"
 _PART = re.compile(r"(.+)_\d+")
 
 
-@dataclass(frozen=True, slots=True)
-class SourceRow:
-    """One row to insert, and the data file line it comes from."""
+def read_restore_data(directory: Path) -> tuple[list[SourceTable], list[Update]]:
+    """Read the rows and the field repairs of the restore directory, for the engine.
 
-    pk: Pk
-    values: Row
-    where: str  # "file.py:line"
-
-
-@dataclass(frozen=True, slots=True)
-class SourceTable:
-    """The rows of one table, in the order of its data files."""
-
-    name: str
-    model: str | None
-    columns: tuple[Column, ...]
-    pk: str
-    rows: tuple[SourceRow, ...]
-
-    def __repr__(self) -> str:
-        return f"<SourceTable {self.name} {len(self.rows)} rows pk={self.pk}>"
+    :raises RestoreFailed: for what ``read_restore_dir`` and ``read_updates`` raise.
+    """
+    try:
+        tables = read_restore_dir(directory)
+        updates = [
+            Update(update.table, update.pk, update.column, _engine_value(update.corrupted),
+                   _engine_value(update.restored), update.where)
+            for update in read_updates(directory)
+        ]  # fmt: skip
+    except RepairkitError as err:
+        raise RestoreFailed(f"{type(err).__name__}: {err}") from err
+    return tables, updates
 
 
 def read_restore_dir(directory: Path) -> list[SourceTable]:
     """Read every table of the restore directory, in load order (as restore.py lists them).
+
+    Each row's location (``"file.py:line"``) goes with it, for the engine's errors.
 
     :raises DumpNotFoundError: if there is no restore.py or a listed file is missing.
     :raises DumpFormatError: if a file is outside the dump grammar or has no footer.
@@ -146,8 +144,18 @@ def _read_table(table: Table, files: list[Path]) -> SourceTable:
         for offset, line in enumerate(row_lines):
             lines[hash(line)] = f"{path.name}:{first + offset}"
     fingerprints = table.fingerprints
-    rows = tuple(
-        SourceRow(pk, values, lines.get(fingerprints[pk], "?"))
-        for pk, values in table.decode().items()
+    rows = table.decode()
+    return SourceTable(
+        table.name,
+        tuple(column.name for column in table.columns),
+        table.pk,
+        [tuple(map(_engine_value, values)) for values in rows.values()],
+        tuple(lines.get(fingerprints[pk], "?") for pk in rows),
     )
-    return SourceTable(table.name, table.model, table.columns, table.pk, rows)
+
+
+def _engine_value(value: Value) -> object:
+    # The engine imports no repairkit, so it has a content type record of its own.
+    if isinstance(value, ContentTypeRef):
+        return ContentTypeName(value.app_label, value.model)
+    return value

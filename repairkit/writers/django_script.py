@@ -3,7 +3,7 @@
 For sites where neither Lino's tooling nor repairkit is at hand: the script
 imports only Django, the site's models (through its settings) and the
 standard library. It holds the plan's rows, then its code
-(the modules of ``django_script_code``, copied), and is run as
+(the modules of ``repairkit.restore_engine``, copied), and is run as
 
     python repair_django.py --settings mysite.settings [--apply]
 
@@ -29,15 +29,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from repairkit import restore_engine
 from repairkit.errors import EmitError, UnstorableValueError
 from repairkit.plan import PlannedUpdate, RestorePlan
 from repairkit.snapshot import ContentTypeRef, Value
-from repairkit.writers.django_script_code import PARTS
 from repairkit.writers.storable import ValueProblem, find_nul, find_value_problems, problem_in_utf8
 
 SCRIPT_FILE = "repair_django.py"
 APPLY_COMMAND = f"python {SCRIPT_FILE} --settings mysite.settings --apply"
-_CODE_DIR = Path(__file__).with_name("django_script_code")
+_CODE_DIR = Path(restore_engine.__file__).parent
 _COMMENT_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _TARGET = "a Django restore script"
 
@@ -74,14 +74,15 @@ def render_django_script(plan: RestorePlan) -> DjangoScript:
     text = "\n".join([
         "#!/usr/bin/env python3", *header, "from __future__ import annotations", "",
         *data_lines, "", code.rstrip("\n"), "", "",
-        'if __name__ == "__main__":', "    sys.exit(main(TABLES, UPDATES, sys.argv[1:]))", "",
+        'if __name__ == "__main__":',
+        "    sys.exit(main(TABLES, UPDATES, sys.argv[1:], __file__))", "",
     ])  # fmt: skip
     return DjangoScript(text, plan.row_count, len(plan.updates), tuple(warnings))
 
 
 def _read_code() -> str:
-    """Return the script's code: the parts of ``django_script_code``, as one module."""
-    return "\n\n\n".join(_script_part(_CODE_DIR / f"{part}.py") for part in PARTS)
+    """Return the script's code: the parts of ``restore_engine``, as one module."""
+    return "\n\n\n".join(_script_part(_CODE_DIR / f"{part}.py") for part in restore_engine.PARTS)
 
 
 def _script_part(path: Path) -> str:

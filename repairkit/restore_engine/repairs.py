@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from .records import RestoreFailed, Update, UpdateOutcome, one_line
+from .records import RestoreFailed, SkippedRepair, Update, UpdateOutcome, one_line
 from .target import ValueConverter, is_enforced_link, own_fields
 
 
@@ -20,32 +20,34 @@ def repair_fields(
     :raises RestoreFailed: naming the row, if its table or column is unknown or the
         database refuses the value.
     """
-    counts: dict[str, list[int]] = {}
-    updated_tables: list[str] = []
+    results: dict[str, list[bool | SkippedRepair]] = {}
     for update in updates:
+        row = (update.table, update.pk, update.where)
         model = models.get(update.table)
         if model is None:
-            raise RestoreFailed("the site has no model with this db table", update.table, update.pk)
+            raise RestoreFailed("the site has no model with this db table", *row)
         field = own_fields(model).get(update.column)
         if field is None:
-            problem = f"the site's table has no column {update.column!r}"
-            raise RestoreFailed(problem, update.table, update.pk)
-        count = counts.setdefault(update.table, [0, 0, 0, 0])
-        count[0] += 1
-        count[repair_field(connection, model, field, update, converter)] += 1
-        if count[1] and update.table not in updated_tables:
-            updated_tables.append(update.table)
-    outcomes = [UpdateOutcome(table, *count) for table, count in counts.items()]
-    return outcomes, updated_tables
-
-
-UPDATED, ALREADY, CHANGED = 1, 2, 3  # where repair_field's outcome is counted
+            raise RestoreFailed(f"the site's table has no column {update.column!r}", *row)
+        result = repair_field(connection, model, field, update, converter)
+        results.setdefault(update.table, []).append(result)
+    outcomes = [
+        UpdateOutcome(
+            table,
+            planned=len(found),
+            updated=sum(1 for result in found if result is True),
+            already=sum(1 for result in found if result is False),
+            skipped=tuple(result for result in found if isinstance(result, SkippedRepair)),
+        )
+        for table, found in results.items()
+    ]
+    return outcomes, [outcome.table for outcome in outcomes if outcome.updated]
 
 
 def repair_field(
     connection: Any, model: Any, field: Any, update: Update, converter: ValueConverter
-) -> int:
-    """Repair one field of one row; return UPDATED, ALREADY or CHANGED.
+) -> bool | SkippedRepair:
+    """Repair one field of one row: True if updated, False if it held the restored value already.
 
     :raises RestoreFailed: naming the row, if the database refuses the value.
     """
@@ -56,32 +58,34 @@ def repair_field(
     locked = row
     if connection.features.has_select_for_update:
         locked = row.select_for_update()  # nobody may change it between our read and write
+    where = (update.table, update.pk, update.where)
     try:
         current = list(locked.values_list(field.attname, flat=True))
         if not current:
-            return CHANGED  # the row is gone
+            return SkippedRepair(update, "the row is gone")
+        # Compared here in Python, not in the UPDATE's WHERE: a case-insensitive
+        # collation (MySQL's default) would take an edited 'X@y.org' for 'x@y.org'.
         if same_value(current[0], converter.python_value(update.restored)):
-            return ALREADY
+            return False
         if not same_value(current[0], converter.python_value(update.corrupted)):
-            return CHANGED
+            return SkippedRepair(update, f"changed since the plan, now {current[0]!r}")
         value = converter.python_value(update.restored)
         # update() sends no signals and calls no save(), like the raw inserts.
         row.update(**{field.attname: value})
     except RestoreFailed as err:
-        raise RestoreFailed(f"{field.column}: {err.problem}", update.table, update.pk) from err
+        raise RestoreFailed(f"{field.column}: {err.problem}", *where) from err
     except DatabaseError as err:
         problem = f"{field.column}: cannot store {update.restored!r}: {one_line(err)}"
-        raise RestoreFailed(problem, update.table, update.pk) from err
+        raise RestoreFailed(problem, *where) from err
     if is_enforced_link(field) and value is not None:
         target = field.related_model._base_manager.db_manager(connection.alias)
         if not target.filter(**{field.target_field.attname: value}).exists():
             raise RestoreFailed(
                 f"{field.column} = {value!r} points to no row of"
                 f" {field.related_model._meta.db_table}",
-                update.table,
-                update.pk,
+                *where,
             )
-    return UPDATED
+    return True
 
 
 def same_value(current: Any, expected: Any) -> bool:

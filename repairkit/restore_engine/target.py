@@ -1,4 +1,8 @@
-"""Map the data onto the site: tables to models, columns to fields, values to SQL."""
+"""Map the data onto the site: tables to models, columns to fields, values to SQL.
+
+Only Django is used here, never Lino: the engine must work on any Django
+project whose models have the tables of the data.
+"""
 
 from __future__ import annotations
 
@@ -82,18 +86,26 @@ class ValueConverter:
         :raises RestoreFailed: if the site has no such content type.
         """
         if name not in self.content_types:
+            from django.apps import apps
+
+            label = f"{name.app_label}.{name.model}"
+            if not apps.is_installed("django.contrib.contenttypes"):
+                raise RestoreFailed(
+                    f"content type {label}: the site lacks django.contrib.contenttypes"
+                )
             from django.contrib.contenttypes.models import ContentType
 
             manager = ContentType.objects.db_manager(self.connection.alias)
             try:
                 found = manager.get_by_natural_key(name.app_label, name.model)
             except ContentType.DoesNotExist as err:
-                label = f"{name.app_label}.{name.model}"
                 raise RestoreFailed(f"the site has no content type {label!r}") from err
             self.content_types[name] = found.pk
         return self.content_types[name]
 
-    def row_params(self, target: Target, row: tuple[Any, ...], pk: Any) -> list[Any]:
+    def row_params(
+        self, target: Target, row: tuple[Any, ...], pk: Any, where: str | None = None
+    ) -> list[Any]:
         """Return the parameters of the row's INSERT: its values, then the defaulted columns.
 
         :raises RestoreFailed: naming the row and column, if a value does not fit.
@@ -104,11 +116,10 @@ class ValueConverter:
                 params.append(self.db_value(field, value))
             except RestoreFailed as err:
                 problem = f"{field.column}: {err.problem}"
-                raise RestoreFailed(problem, target.source.name, pk) from err
+                raise RestoreFailed(problem, target.source.name, pk, where) from err
             except Exception as err:  # a field's own conversion may raise anything
-                raise RestoreFailed(
-                    f"{field.column}: cannot store {value!r}: {err}", target.source.name, pk
-                ) from err
+                problem = f"{field.column}: cannot store {value!r}: {err}"
+                raise RestoreFailed(problem, target.source.name, pk, where) from err
         params.extend(self.db_value(field, field.get_default()) for field in target.defaulted)
         return params
 

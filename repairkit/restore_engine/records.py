@@ -1,4 +1,4 @@
-"""The script's records and errors, and the decoding of its data's tagged values."""
+"""The engine's records and errors, and the decoding of the standalone script's tagged values."""
 
 from __future__ import annotations
 
@@ -11,14 +11,22 @@ EXIT_USAGE = 2
 
 
 class RestoreFailed(Exception):
-    """The restore stopped at a row (table, pk) or a table, for a reason; nothing was changed."""
+    """The restore stopped at a row (table, pk) or a table, for a reason; nothing was changed.
 
-    def __init__(self, problem: str, table: str | None = None, pk: object = None) -> None:
+    ``where`` is the row's place in the data (``"repairdemo_order.py:7"``),
+    where the caller knows one: what a reviewer would edit.
+    """
+
+    def __init__(
+        self, problem: str, table: str | None = None, pk: object = None, where: str | None = None
+    ) -> None:
         self.problem = problem
-        where = ""
+        self.table, self.pk, self.where = table, pk, where
+        row = ""
         if table is not None:
-            where = f"{table}: " if pk is None else f"{table} pk {pk!r}: "
-        super().__init__(where + problem)
+            row = table if pk is None else f"{table} pk {pk!r}"
+            row += f" ({where}): " if where else ": "
+        super().__init__(row + problem)
 
 
 class ContentTypeName(NamedTuple):
@@ -33,6 +41,9 @@ class SourceTable(NamedTuple):
     columns: tuple[str, ...]
     pk: str
     rows: list[tuple[Any, ...]]  # decoded values, in ``columns`` order
+    # Where each row is written ("file.py:7"), in the order of ``rows``; empty
+    # when the data has no places worth naming (the standalone script's rows).
+    locations: tuple[str, ...] = ()
 
 
 class Update(NamedTuple):
@@ -41,6 +52,7 @@ class Update(NamedTuple):
     column: str
     corrupted: Any  # the value the plan saw; the update applies only where it still is
     restored: Any
+    where: str | None = None  # its place in the data ("updates.json, entry 3"), if any
 
 
 class Target(NamedTuple):
@@ -60,12 +72,19 @@ class TableOutcome(NamedTuple):
     defaulted: tuple[str, ...]
 
 
+class SkippedRepair(NamedTuple):
+    """A field repair left alone: the field no longer holds the value the plan saw."""
+
+    update: Update
+    reason: str  # "changed since the plan, now 'x@y.org'" or "the row is gone"
+
+
 class UpdateOutcome(NamedTuple):
     table: str
     planned: int
     updated: int
     already: int  # holds the restored value already (e.g. a second run)
-    changed: int  # holds neither value, or the row is gone: left alone
+    skipped: tuple[SkippedRepair, ...]  # holds neither value, or the row is gone: left alone
 
 
 def decode_value(value: Any) -> Any:

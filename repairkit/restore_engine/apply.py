@@ -1,4 +1,11 @@
-"""Insert the rows in one transaction, check them, repair fields, commit or roll back."""
+"""Insert the rows in one transaction, check them, repair fields, commit or roll back.
+
+Like Django's ``loaddata``, rows go in raw: one INSERT per row of exactly
+the model's own columns, no ``save()``, no signals, so a multi-table-
+inheritance child writes only its own table. Foreign-key checks are deferred
+while inserting, then the inserted rows are checked before the transaction
+ends. A dry run does all of it and rolls back.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +40,7 @@ def restore(
     targets = [resolve_table(table, models) for table in tables]
     converter = ValueConverter(connection)
     outcomes = []
-    inserted: dict[str, set[Any]] = {}
+    inserted: dict[str, dict[Any, str | None]] = {}
     try:
         with transaction.atomic(using=using):
             # Deferred (SQLite, PostgreSQL) or off (MySQL) until the checks below, so
@@ -69,8 +76,10 @@ def restore(
 
 def insert_rows(
     connection: Any, target: Target, converter: ValueConverter
-) -> tuple[TableOutcome, set[Any]]:
+) -> tuple[TableOutcome, dict[Any, str | None]]:
     """Insert the table's rows whose key is free, raw; return the outcome and the keys inserted.
+
+    The keys inserted map to where their rows are written, if the data says.
 
     :raises RestoreFailed: naming the row the database refused.
     """
@@ -86,17 +95,18 @@ def insert_rows(
     key = target.source.columns.index(target.source.pk)
     keys = [pk_field.to_python(row[key]) for row in target.source.rows]
     existing = existing_keys(target, keys, connection.alias)
-    inserted: set[Any] = set()
+    locations = target.source.locations or [None] * len(keys)
+    inserted: dict[Any, str | None] = {}
     with connection.cursor() as cursor:
-        for row, pk in zip(target.source.rows, keys, strict=True):
+        for row, pk, where in zip(target.source.rows, keys, locations, strict=True):
             if pk in existing:
                 continue
-            params = converter.row_params(target, row, row[key])
+            params = converter.row_params(target, row, row[key], where)
             try:
                 cursor.execute(sql, params)
             except DatabaseError as err:
-                raise RestoreFailed(one_line(err), name, row[key]) from err
-            inserted.add(pk)
+                raise RestoreFailed(one_line(err), name, row[key], where) from err
+            inserted[pk] = where
     rows = len(target.source.rows)
     defaulted = tuple(field.column for field in target.defaulted)
     return TableOutcome(name, rows, len(inserted), rows - len(inserted), defaulted), inserted
@@ -117,7 +127,7 @@ def existing_keys(target: Target, keys: list[Any], using: str) -> set[Any]:
     return found
 
 
-def check_foreign_keys(connection: Any, target: Target, inserted: set[Any]) -> None:
+def check_foreign_keys(connection: Any, target: Target, inserted: dict[Any, str | None]) -> None:
     """Raise for the first inserted row whose foreign key points at no row.
 
     The database would find it too (``check_constraints``), but PostgreSQL's
@@ -147,6 +157,7 @@ def check_foreign_keys(connection: Any, target: Target, inserted: set[Any]) -> N
                 f" {field.related_model._meta.db_table}{more}",
                 target.source.name,
                 pk,
+                inserted[pk],
             )
 
 
