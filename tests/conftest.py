@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,21 @@ class ServerDatabase:
         auth = f"{self.user}:{self.password}@" if self.password else f"{self.user}@"
         return f"{self.engine}://{auth}{self.host}:{self.port}/{self.name}"
 
+    def demo_site_environment(self) -> dict[str, str]:
+        """Return the environment variables that point the demo site at this database.
+
+        ``demo/repairdemo/settings_server.py`` reads them.
+        """
+        return {
+            "DJANGO_SETTINGS_MODULE": "repairdemo.settings_server",
+            "REPAIRDEMO_DB_ENGINE": self.engine,
+            "REPAIRDEMO_DB_NAME": self.name,
+            "REPAIRDEMO_DB_HOST": self.host,
+            "REPAIRDEMO_DB_PORT": str(self.port),
+            "REPAIRDEMO_DB_USER": self.user,
+            "REPAIRDEMO_DB_PASSWORD": self.password,
+        }
+
     def django_settings(self) -> dict[str, object]:
         """Return a Django DATABASES entry for this database."""
         engine = "django.db.backends." + ("postgresql" if self.engine == "postgresql" else "mysql")
@@ -65,6 +81,20 @@ def server_unavailable(what: str, error: Exception) -> None:
 @pytest.fixture
 def postgres_database() -> Iterator[ServerDatabase]:
     """Create a fresh PostgreSQL database, yield it, drop it."""
+    with new_postgres_database() as database:
+        yield database
+
+
+@pytest.fixture
+def mariadb_database() -> Iterator[ServerDatabase]:
+    """Create a fresh MariaDB database, yield it, drop it."""
+    with new_mariadb_database() as database:
+        yield database
+
+
+@contextmanager
+def new_postgres_database() -> Iterator[ServerDatabase]:
+    """Create a fresh PostgreSQL database, yield it, drop it (for fixtures of any scope)."""
     psycopg = pytest.importorskip("psycopg")
     name = f"repairkit_{uuid.uuid4().hex[:12]}"
     try:
@@ -79,9 +109,9 @@ def postgres_database() -> Iterator[ServerDatabase]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture
-def mariadb_database() -> Iterator[ServerDatabase]:
-    """Create a fresh MariaDB database, yield it, drop it."""
+@contextmanager
+def new_mariadb_database() -> Iterator[ServerDatabase]:
+    """Create a fresh MariaDB database, yield it, drop it (for fixtures of any scope)."""
     pymysql = pytest.importorskip("pymysql")
     name = f"repairkit_{uuid.uuid4().hex[:12]}"
     try:

@@ -60,12 +60,8 @@ class SiteDatabase:
             env["REPAIRDEMO_DB"] = str(self.sqlite)
         else:
             assert self.server is not None
-            server = self.server
-            env.update(
-                REPAIRDEMO_DB_ENGINE=server.engine, REPAIRDEMO_DB_NAME=server.name,
-                REPAIRDEMO_DB_HOST=server.host, REPAIRDEMO_DB_PORT=str(server.port),
-                REPAIRDEMO_DB_USER=server.user, REPAIRDEMO_DB_PASSWORD=server.password,
-            )  # fmt: skip
+            env.update(self.server.demo_site_environment())
+            env["DJANGO_SETTINGS_MODULE"] = self.settings
         return env
 
     def manage(self, *args: object, check: bool = True) -> Run:

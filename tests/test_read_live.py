@@ -76,12 +76,7 @@ def test_skipped_tables_are_not_read() -> None:
 
 
 def site_env(server: ServerDatabase) -> dict[str, str]:
-    return dict(
-        os.environ, DJANGO_SETTINGS_MODULE="repairdemo.settings_server",
-        REPAIRDEMO_DB_ENGINE=server.engine, REPAIRDEMO_DB_NAME=server.name,
-        REPAIRDEMO_DB_HOST=server.host, REPAIRDEMO_DB_PORT=str(server.port),
-        REPAIRDEMO_DB_USER=server.user, REPAIRDEMO_DB_PASSWORD=server.password,
-    )  # fmt: skip
+    return {**os.environ, **server.demo_site_environment()}
 
 
 def run_in_site(server: ServerDatabase, *args: str) -> subprocess.CompletedProcess[str]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +26,7 @@ from repairkit.readers import detect_format, read_snapshot
 from repairkit.readers.fixture_align import align_snapshots
 from repairkit.readers.lino_dump import read_lino_dump
 
-from .conftest import MARIADB, POSTGRES, server_unavailable
+from .conftest import ServerDatabase, new_mariadb_database, new_postgres_database
 from .test_read_sql import MOMENTS, assert_same_moment, assert_tells_accident
 
 pytest.importorskip("lino", reason="the demo site needs Lino (pip install -e .[test])")
@@ -48,50 +47,19 @@ Dumps = dict[tuple[str, str], Path]  # (moment, variant) -> dump file; variant "
 @contextmanager
 def postgres_site_database() -> Iterator[dict[str, str]]:
     """Create a fresh PostgreSQL database; yield the site's environment for it; drop it."""
-    psycopg = pytest.importorskip("psycopg")
-    name = f"repairkit_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(**POSTGRES, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as error:
-        server_unavailable("PostgreSQL at 127.0.0.1:5432", error)
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield site_environment("postgresql", name, POSTGRES["port"], POSTGRES["user"])
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with new_postgres_database() as database:
+        yield site_environment(database)
 
 
 @contextmanager
 def mariadb_site_database() -> Iterator[dict[str, str]]:
     """Create a fresh MariaDB database; yield the site's environment for it; drop it."""
-    pymysql = pytest.importorskip("pymysql")
-    name = f"repairkit_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = pymysql.connect(**MARIADB, autocommit=True, connect_timeout=5)
-    except pymysql.err.OperationalError as error:
-        server_unavailable("MariaDB at 127.0.0.1:3306", error)
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-        yield site_environment("mysql", name, MARIADB["port"], MARIADB["user"])
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        admin.close()
+    with new_mariadb_database() as database:
+        yield site_environment(database)
 
 
-def site_environment(engine: str, name: str, port: object, user: object) -> dict[str, str]:
-    return dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="repairdemo.settings_server",
-        REPAIRDEMO_DB_ENGINE=engine,
-        REPAIRDEMO_DB_NAME=name,
-        REPAIRDEMO_DB_HOST="127.0.0.1",
-        REPAIRDEMO_DB_PORT=str(port),
-        REPAIRDEMO_DB_USER=str(user),
-        REPAIRDEMO_DB_PASSWORD="",
-    )
+def site_environment(database: ServerDatabase) -> dict[str, str]:
+    return {**os.environ, **database.demo_site_environment()}
 
 
 def run(command: list[str], env: dict[str, str], stdout: Path | None = None) -> None:
