@@ -28,7 +28,8 @@ from repairkit.updates_file import UPDATES_FILE
 from repairkit.workers import default_jobs, worker_pool
 from repairkit.writers import django_script
 from repairkit.writers.fixture import render_fixture
-from repairkit.writers.restore_dir import write_restore_dir
+from repairkit.writers.output_dir import write_output_files
+from repairkit.writers.restore_dir import render_restore_dir
 from repairkit.writers.sql import DIALECTS, render_sql
 from repairkit.writers.storable import ValueProblem
 
@@ -312,18 +313,15 @@ def merge(
             plan = add_updates(plan, updates)
         has_work = bool(plan.row_count or plan.updates)
         emitted = None
+        files: dict[str, str] = {}
         if has_work and emit != "restore-dir":
             emitted = render_emitted(plan, emit, dialect, utf8mb4, [current_snapshot, *snapshots])
-        for stale in earlier_output:
-            stale.unlink()
-        if emitted:
-            output.mkdir(parents=True, exist_ok=True)
-            (output / emitted.name).write_text(emitted.text, encoding="utf-8")
+            files[emitted.name] = emitted.text
         elif has_work:
-            write_restore_dir(plan, output)
-        else:
-            output.mkdir(parents=True, exist_ok=True)
-        (output / PLAN_FILE).write_text(render_plan_json(plan), encoding="utf-8")
+            files.update(render_restore_dir(plan))
+        files[PLAN_FILE] = render_plan_json(plan)
+        # Everything is rendered before an earlier merge's files go: trouble keeps them.
+        write_output_files(output, files, replaced=earlier_output)
     if output_format == "json":
         click.echo(render_plan_json(plan), nl=False)
     else:

@@ -8,6 +8,7 @@ the diff does only for rows whose line differs between two dumps.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -49,6 +50,7 @@ def read_lino_dump(
         raise DumpNotFoundError(directory, "no such dump directory")
     if not restore_path.is_file():
         raise DumpNotFoundError(restore_path, "missing: not a dump2py directory")
+    _check_inside(directory, restore_path, None)
     module = read_restore_module(restore_path)
     parts = _assign_data_files(module, directory)
     tables = []
@@ -72,7 +74,12 @@ def _assign_data_files(module: RestoreModule, directory: Path) -> dict[str, list
     parts: dict[str, list[Path]] = {}
     listed = set()
     for file_name, line in module.data_files:
+        if Path(file_name).name != file_name or file_name in (".", ".."):
+            raise DumpFormatError(
+                module.path, line, f"lists {file_name!r}, which is not a file of the dump directory"
+            )
         file_path = directory / file_name
+        _check_inside(directory, file_path, line)
         if not file_path.is_file():
             raise DumpFormatError(module.path, line, f"lists {file_name!r}, which does not exist")
         table = _table_of_file(module, file_name)
@@ -86,6 +93,22 @@ def _assign_data_files(module: RestoreModule, directory: Path) -> dict[str, list
         if file_path.name != RESTORE_FILE and file_path.name not in listed:
             raise DumpFormatError(file_path, None, f"data file not listed in {RESTORE_FILE}")
     return parts
+
+
+def _check_inside(directory: Path, file_path: Path, line: int | None) -> None:
+    """Refuse a file of the dump that is a link to a place outside the dump directory.
+
+    Only the names are compared: nothing of such a file is read, so that
+    none of it can reach an error message.
+    """
+    if not os.path.lexists(file_path):
+        return
+    inside = directory.resolve()
+    if file_path.resolve().parent != inside:
+        where = file_path if line is None else directory / RESTORE_FILE
+        raise DumpFormatError(
+            where, line, f"{file_path.name!r} is a link to a file outside the dump directory"
+        )
 
 
 def _table_of_file(module: RestoreModule, file_name: str) -> str | None:

@@ -90,6 +90,8 @@ def read_updates(directory: Path) -> list[FileUpdate]:
             )  # fmt: skip
         return []
     path = directory / name
+    if Path(name).name != name or (path.exists() and path.resolve().parent != directory.resolve()):
+        raise DumpFormatError(restore, line, f"names {name!r}, which is not a file of {directory}")
     if not path.is_file():
         raise DumpFormatError(restore, line, f"names {name!r}, which does not exist")
     return read_updates_file(path)

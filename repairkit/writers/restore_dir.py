@@ -37,7 +37,9 @@ from repairkit.plan import PlannedTable, Reason, RestorePlan
 from repairkit.snapshot import Column, ColumnKind, ContentTypeRef
 from repairkit.updates_file import UPDATES_FILE, render_updates_file
 
+from .identifiers import check_identifier, check_model_label, comment_text
 from .lino_values import UnwritableValueError, format_value
+from .output_dir import write_output_files
 
 RESTORE_FILE = "restore.py"
 DATA_FILE_FOOTER = "loader.flush_deferred_objects()"
@@ -46,25 +48,47 @@ DATA_FILE_FOOTER = "loader.flush_deferred_objects()"
 def write_restore_dir(plan: RestorePlan, output: Path) -> None:
     """Write ``plan`` as a restore directory at ``output`` (created; must not hold files).
 
-    :raises PlanError: if the plan has no rows and no updates, if ``output``
-        is not empty, or if a value or table cannot be written in the dump grammar.
-    :raises EmitError: if an update's value has no JSON form.
+    :raises PlanError: if the plan has no rows and no updates, or if ``output``
+        is not empty.
+    :raises EmitError: if a value, name or table cannot be written in the dump
+        grammar, or an update's value has no JSON form.
+    """
+    if output.exists() and (not output.is_dir() or any(output.iterdir())):
+        raise PlanError(f"{output}: exists and is not an empty directory")
+    write_output_files(output, render_restore_dir(plan))
+
+
+def render_restore_dir(plan: RestorePlan) -> dict[str, str]:
+    """Return the files of ``plan``'s restore directory: file name -> text.
+
+    Every table name, column name and model label that goes into a file
+    name or into restore.py's code is checked to be a plain identifier
+    first (``repairkit.writers.identifiers``): a dump is hostile input.
+
+    :raises PlanError: if the plan has no rows and no updates.
+    :raises EmitError: if a value, name or table cannot be written in the dump grammar.
     """
     tables = [table for table in plan.tables if table.rows]
     if not tables and not plan.updates:
         raise PlanError("the plan has no rows and no updates: no restore directory written")
-    if output.exists() and (not output.is_dir() or any(output.iterdir())):
-        raise PlanError(f"{output}: exists and is not an empty directory")
+    for table in tables:
+        _check_names(table)
     labels = _model_labels(plan, tables)
     model_globals = {ref: _global_name(label) for ref, label in labels.items()}
     files = {f"{t.name}.py": _format_data_file(t, model_globals) for t in tables}
     if plan.updates:
         files[UPDATES_FILE] = render_updates_file(plan.updates)
-    output.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (output / name).write_text(text, encoding="utf-8")
-    restore = _format_restore_module(plan, tables, labels)
-    (output / RESTORE_FILE).write_text(restore, encoding="utf-8")
+    files[RESTORE_FILE] = _format_restore_module(plan, tables, labels)
+    return files
+
+
+def _check_names(table: PlannedTable) -> None:
+    """Refuse a table whose names cannot stand in restore.py's code and file names."""
+    check_identifier(table.name, "table")
+    if table.model:
+        check_model_label(table.model, f"model of table {table.name!r}:")
+    for column in table.columns:
+        check_identifier(column.name, f"column of table {table.name!r}:")
 
 
 def ordered_columns(table: PlannedTable) -> list[int]:
@@ -104,7 +128,8 @@ def _model_labels(plan: RestorePlan, tables: list[PlannedTable]) -> dict[Content
                 if isinstance(value, ContentTypeRef) and value not in labels:
                     # Where no planned table names this model, its class name is
                     # unknown; the lower-case name reads back the same.
-                    labels[value] = known.get(value, str(value))
+                    label = known.get(value, str(value))
+                    labels[value] = check_model_label(label, f"content type in {table.name!r}:")
     return labels
 
 
@@ -139,14 +164,16 @@ def _format_restore_module(
     plan: RestorePlan, tables: list[PlannedTable], labels: Mapping[ContentTypeRef, str]
 ) -> str:
     out = io.StringIO()
-    out.write(_HEADER.format(version=__version__, current=plan.current))
-    out.write(f"# Backups the rows come from: {', '.join(map(repr, plan.backups))}\n")
+    out.write(_HEADER.format(version=__version__, current=comment_text(repr(plan.current))))
+    backups = comment_text(", ".join(map(repr, plan.backups)))
+    out.write(f"# Backups the rows come from: {backups}\n")
     out.write(f"# {plan.row_count} rows in {len(tables)} tables.\n")
     _write_pulled_in(out, tables)
     _write_left_out(out, plan)
     _write_updates(out, plan)
     out.write(_RESOLVE_MODEL)
     for label in sorted(labels.values()):
+        # Labels and table names are checked identifiers: quoting them as dump2py does is safe.
         out.write(f'{_global_name(label)} = resolve_model("{label}")\n')
     out.write("\n\n")
     for table in tables:
@@ -173,7 +200,7 @@ def _write_pulled_in(out: io.StringIO, tables: list[PlannedTable]) -> None:
     out.write("#\n# Rows that are here because another row needs them:\n")
     for name, pk, reason, needed_by in pulled:
         by = f" of {needed_by[0]} {needed_by[1]!r}" if needed_by else ""
-        out.write(f"# - {name} {pk!r}: {reason.value}{by}\n")
+        out.write(comment_text(f"# - {name} {pk!r}: {reason.value}{by}") + "\n")
 
 
 def _write_left_out(out: io.StringIO, plan: RestorePlan) -> None:
@@ -182,7 +209,7 @@ def _write_left_out(out: io.StringIO, plan: RestorePlan) -> None:
     out.write("#\n# Missing rows that are NOT restored, and why:\n")
     for left in plan.left_out:
         detail = " ".join(left.detail.split())
-        out.write(f"# - {left.table} {left.pk!r}: {left.kind.value}: {detail}\n")
+        out.write(comment_text(f"# - {left.table} {left.pk!r}: {left.kind.value}: {detail}") + "\n")
 
 
 def _write_updates(out: io.StringIO, plan: RestorePlan) -> None:
@@ -191,7 +218,7 @@ def _write_updates(out: io.StringIO, plan: RestorePlan) -> None:
     fields = Counter((u.table, u.column, u.reason, u.source) for u in plan.updates)
     out.write(f"#\n# Field repairs: {len(plan.updates)} values, in {UPDATES_FILE}:\n")
     for (table, column, reason, source), count in fields.items():
-        out.write(f"# - {table}.{column}: {count} ({reason}), from {source!r}\n")
+        out.write(comment_text(f"# - {table}.{column}: {count} ({reason}), from {source!r}") + "\n")
     out.write(
         "# Each is applied after the rows, only where the field still holds the value\n"
         "# the plan saw; a field changed since is skipped and reported. To run\n"
@@ -226,7 +253,7 @@ _HEADER = """\
 # -*- coding: UTF-8 -*-
 
 # A restore directory written by repairkit {version}: it puts back rows that
-# are missing from {current!r}. Review the data files before running it
+# are missing from {current}. Review the data files before running it
 # (see docs/restore-script.md in repairkit); delete a row's line to keep it out.
 #
 #   python manage.py run restore.py [--apply]                     (a Lino site)

@@ -1,0 +1,64 @@
+"""Write a merge's rendered files into ``--output``: the one place that writes them.
+
+Every file name is checked to be a plain name inside the directory (a name
+built from a hostile dump must never reach another place), and each file is
+created afresh, never through an existing path: a symbolic link planted in
+the directory cannot redirect a write. Files of an earlier merge that are
+replaced (``merge --force``) are removed only here, after everything new
+has been rendered, so that a merge that fails keeps the earlier output.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from repairkit.errors import EmitError
+
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+
+
+def check_file_name(name: str) -> str:
+    """Return ``name`` if it names a file directly inside a directory; else refuse.
+
+    :raises EmitError: for an empty, absolute, dotted or nested name.
+    """
+    if (
+        not name
+        or name in (".", "..")
+        or "\0" in name
+        or os.sep in name
+        or (os.altsep and os.altsep in name)
+        or Path(name).is_absolute()
+    ):
+        raise EmitError(f"refusing to write {name!r}: not a plain file name inside --output")
+    return name
+
+
+def write_output_files(
+    output: Path, files: Mapping[str, str], replaced: Iterable[Path] = ()
+) -> list[Path]:
+    """Write ``files`` (name -> text) into ``output``, after removing ``replaced``.
+
+    ``output`` is created if missing. Returns the paths written.
+
+    :raises EmitError: for a file name that would leave ``output``, or a
+        file that exists already (nothing of the new output is written then).
+    """
+    names = [check_file_name(name) for name in files]
+    output.mkdir(parents=True, exist_ok=True)
+    leaving = {path.name for path in replaced}
+    clashes = [name for name in names if os.path.lexists(output / name) and name not in leaving]
+    if clashes:
+        raise EmitError(f"{output}: already holds {', '.join(sorted(clashes))}; nothing written")
+    for path in replaced:
+        path.unlink(missing_ok=True)
+    written = []
+    for name, text in files.items():
+        path = output / name
+        descriptor = os.open(path, _CREATE, 0o644)
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        written.append(path)
+    return written
