@@ -28,14 +28,13 @@ from repairkit.updates_file import UPDATES_FILE
 from repairkit.workers import default_jobs, worker_pool
 from repairkit.writers import django_script
 from repairkit.writers.fixture import render_fixture
-from repairkit.writers.output_dir import write_output_files
+from repairkit.writers.output_dir import find_earlier_merge_files, write_output_files
 from repairkit.writers.restore_dir import render_restore_dir
 from repairkit.writers.sql import DIALECTS, render_sql
 from repairkit.writers.storable import ValueProblem
 
 EXIT_TROUBLE = 2
 EMIT_FORMATS = ["restore-dir", "fixture", "sql", "django"]
-MERGE_SUFFIXES = (".py", ".json", ".sql")  # what a merge writes, and may replace with --force
 
 
 class RepairkitClickError(click.ClickException):
@@ -334,24 +333,18 @@ def merge(
 def check_output_dir(output: Path, force: bool) -> list[Path]:
     """Make sure ``output`` is free to write to; with ``force``, return an earlier merge's files.
 
-    Only files a merge writes (``*.py`` and plan.json) are ever replaced; they
-    are removed once the new plan is made, so that trouble keeps them.
+    Only the files an earlier merge wrote are ever replaced; they are removed
+    once the new output is rendered, so that trouble keeps them.
     """
     if output.exists() and not output.is_dir():
         raise RepairkitClickError(f"--output {output}: exists and is not a directory")
-    entries = sorted(output.iterdir()) if output.exists() else []
-    if entries and not force:
+    if output.exists() and any(output.iterdir()) and not force:
         raise RepairkitClickError(
             f"--output {output}: directory is not empty; pass --force to replace an earlier"
             " merge's output there"
         )
-    foreign = [e.name for e in entries if not (e.is_file() and e.suffix in MERGE_SUFFIXES)]
-    if foreign:
-        raise RepairkitClickError(
-            f"--output {output}: holds files a merge does not write ({', '.join(foreign)});"
-            " choose another directory"
-        )
-    return entries
+    with library_errors_as_cli_errors():
+        return find_earlier_merge_files(output)
 
 
 class Emitted(NamedTuple):

@@ -144,9 +144,10 @@ def test_merge_force_over_a_planted_link_leaves_its_target_alone(tmp_path: Path)
     outside = tmp_path / "precious.py"
     outside.write_text("keep me", encoding="utf-8")
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "restore.py").symlink_to(outside)
     backup, current = str(FIXTURES / "backup"), str(FIXTURES / "current")
+    assert merge(backup, "--current", current, "-o", str(out))[0] == 0
+    (out / "restore.py").unlink()
+    (out / "restore.py").symlink_to(outside)
     code, output = merge(backup, "--current", current, "-o", str(out), "--force")
     assert code == 0, output
     assert outside.read_text(encoding="utf-8") == "keep me"

@@ -151,6 +151,29 @@ def test_force_never_removes_files_a_merge_does_not_write(tmp_path: Path) -> Non
     assert [path.name for path in tmp_path.iterdir()] == ["notes.txt"]
 
 
+@pytest.mark.parametrize("name", ["notes.json", "my_helper.py", "fix.sql"])
+def test_force_keeps_a_users_file_beside_an_earlier_merge(tmp_path: Path, name: str) -> None:
+    out = tmp_path / "r"
+    assert run("merge", BACKUP, "--current", CURRENT, "-o", str(out))[0] == 0
+    (out / name).write_text("mine", encoding="utf-8")
+    before = sorted(path.name for path in out.iterdir())
+    code, output = run("merge", BACKUP, "--current", CURRENT, "-o", str(out), "--force")
+    assert code == 2 and name in output and "no merge wrote" in output
+    assert sorted(path.name for path in out.iterdir()) == before
+    assert (out / name).read_text(encoding="utf-8") == "mine"
+
+
+def test_a_failing_merge_with_force_keeps_the_earlier_output(tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    assert run("merge", BACKUP, "--current", CURRENT, "-o", str(out))[0] == 0
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    # --only naming an unknown table fails after the dumps are read.
+    code, output = run("merge", BACKUP, "--current", CURRENT, "-o", str(out), "--force",
+                       "--only", "nope:1")  # fmt: skip
+    assert code == 2, output
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+
+
 def test_help_has_an_example() -> None:
     code, output = run("merge", "--help")
     assert code == 0

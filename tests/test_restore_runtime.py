@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,6 +88,17 @@ def test_plain_django_entry_needs_no_manage_py(site: SiteDatabase, repair: Path)
     run = site.restore_plain(repair / "restore.py", "--apply")
     assert "APPLIED: 69 rows inserted" in run.stdout
     assert count(site, "repairdemo_orderitem") == 555 + 36
+
+
+def test_without_repairkit_restore_py_says_what_to_install(repair: Path) -> None:
+    # -I -S: no site-packages and not the script's folder, as on a server without repairkit.
+    run = subprocess.run(
+        [sys.executable, "-I", "-S", str(repair / "restore.py"), "--apply"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 1
+    assert "restore.py needs repairkit" in run.stderr and "--emit django" in run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_content_types_are_the_sites_own_ids(site: SiteDatabase, repair: Path) -> None:

@@ -10,11 +10,20 @@ has been rendered, so that a merge that fails keeps the earlier output.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from repairkit.errors import EmitError
+from repairkit.plan_report import PLAN_FILE
+
+# What any merge writes besides one data file per table: restore.py and
+# updates.json (restore directory), repair.json, repair.<dialect>.sql, repair_django.py.
+_FIXED_NAMES = re.compile(
+    r"restore\.py|updates\.json|repair\.json|repair\.\w+\.sql|repair_django\.py"
+)
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 
@@ -62,3 +71,56 @@ def write_output_files(
             stream.write(text)
         written.append(path)
     return written
+
+
+def find_earlier_merge_files(output: Path) -> list[Path]:
+    """Return the files that an earlier merge wrote into ``output``, for ``merge --force``.
+
+    They are known by the earlier plan.json: its tables name the data files.
+    A directory without one, or with any other file, is not an earlier
+    merge's output, and nothing in it is replaced.
+
+    :raises EmitError: if ``output`` holds anything a merge did not write.
+    """
+    if not output.exists():
+        return []
+    if not output.is_dir():
+        raise EmitError(f"--output {output}: exists and is not a directory")
+    entries = sorted(output.iterdir())
+    if not entries:
+        return []
+    plan = output / PLAN_FILE
+    data_files = _data_files_of_plan(plan) if plan.is_file() else set()
+    foreign = [
+        entry.name
+        for entry in entries
+        if entry.is_dir()
+        or not (
+            entry.name == PLAN_FILE
+            or entry.name in data_files
+            or _FIXED_NAMES.fullmatch(entry.name)
+        )
+    ]
+    if foreign:
+        raise EmitError(
+            f"--output {output}: holds files no merge wrote ({', '.join(foreign)});"
+            " nothing is replaced: choose another directory"
+        )
+    if not plan.is_file():
+        raise EmitError(
+            f"--output {output}: has no {PLAN_FILE}, so it is not an earlier merge's output;"
+            " nothing is replaced: choose another directory"
+        )
+    return entries
+
+
+def _data_files_of_plan(path: Path) -> set[str]:
+    """Return the data file names an earlier merge's plan.json implies."""
+    try:
+        plan = json.loads(path.read_text(encoding="utf-8"))
+        return {f"{table['table']}.py" for table in plan["tables"]}
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise EmitError(
+            f"--output {path.parent}: no readable {PLAN_FILE} of an earlier merge ({err});"
+            " nothing is replaced: choose another directory"
+        ) from err

@@ -279,7 +279,14 @@ _MAIN = """
 
 if __name__ == "__main__":
     # Reached by `python restore.py ...` and by Lino's `manage.py run restore.py ...`.
-    from repairkit.runtime import main as run_restore
+    try:
+        from repairkit.runtime import main as run_restore
+    except ImportError as error:
+        raise SystemExit(
+            f"restore.py needs repairkit, which this Python cannot import ({error}).\\n"
+            "Install it where the site runs (pip install repairkit), or write the plan\\n"
+            "with `repairkit merge ... --emit django` instead: that script needs only Django."
+        ) from None
 
     run_restore(__file__)
 """
