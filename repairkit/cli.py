@@ -23,6 +23,7 @@ from repairkit.readers import read_snapshot
 from repairkit.readers.fixture_align import align_snapshots
 from repairkit.repairs import add_updates, plan_repairs, repairable_kinds
 from repairkit.report import render_json, render_text
+from repairkit.report_html import render_diff_html, render_plan_html
 from repairkit.snapshot import Snapshot
 from repairkit.updates_file import UPDATES_FILE
 from repairkit.workers import default_jobs, worker_pool
@@ -34,6 +35,7 @@ from repairkit.writers.sql import DIALECTS, render_sql
 from repairkit.writers.storable import ValueProblem
 
 EXIT_TROUBLE = 2
+REPORT_FILE = "report.html"  # beside plan.json: the plan as a page to look at or send
 EMIT_FORMATS = ["restore-dir", "fixture", "sql", "django"]
 
 
@@ -101,8 +103,13 @@ def read_inputs(sources: Sequence[str], forms: tuple[str, ...], map_files: Any) 
     help="Compare only this database table (repeatable).",
 )  # fmt: skip
 @click.option(
-    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-    show_default=True, help="text for people, json for programs.",
+    "--format", "output_format", type=click.Choice(["text", "json", "html"]), default="text",
+    show_default=True,
+    help="text for people, json for programs, html for a self-contained page to look at or send.",
+)  # fmt: skip
+@click.option(
+    "--output", "-o", "output_file", type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of standard output.",
 )  # fmt: skip
 @click.option("--summary", is_flag=True, help="Print only the counts per table, no details.")
 @click.option(
@@ -113,8 +120,8 @@ def read_inputs(sources: Sequence[str], forms: tuple[str, ...], map_files: Any) 
 @FROM_OPTION
 @JOBS_OPTION
 def diff(
-    old: str, new: str, tables: tuple[str, ...], output_format: str, summary: bool,
-    strict: bool, forms: tuple[str, ...], jobs: int,
+    old: str, new: str, tables: tuple[str, ...], output_format: str, output_file: Path | None,
+    summary: bool, strict: bool, forms: tuple[str, ...], jobs: int,
 ) -> None:  # fmt: skip
     """Show what was deleted, added and changed from OLD to NEW.
 
@@ -134,6 +141,7 @@ def diff(
         repairkit diff backup/ current/ --table contacts_person --format json
         repairkit diff backup/ sqlite:///db.sqlite3
         repairkit diff backup.json.gz django:mysite.settings
+        repairkit diff backup/ current/ --format html -o report.html
     """
     with library_errors_as_cli_errors(), worker_pool(jobs) as map_files:
         old_snapshot, new_snapshot = read_inputs([old, new], forms, map_files)
@@ -144,11 +152,16 @@ def diff(
             check_all_rows(old_snapshot, new_snapshot)
         changeset = diff_snapshots(old_snapshot, new_snapshot, tables or None)
         findings = find_findings(changeset, old_snapshot, new_snapshot)
-        render = render_json if output_format == "json" else render_text
-        click.echo(
-            render(changeset, summary_only=summary, findings=findings),
-            nl=output_format == "json",
-        )
+        if output_format == "html":
+            report = render_diff_html(changeset, old_snapshot, new_snapshot, findings)
+        elif output_format == "json":
+            report = render_json(changeset, summary_only=summary, findings=findings) + "\n"
+        else:
+            report = render_text(changeset, summary_only=summary, findings=findings)
+    if output_file:
+        output_file.write_text(report, encoding="utf-8")
+    else:
+        click.echo(report, nl=False)
     sys.exit(1 if changeset.has_differences else 0)
 
 
@@ -319,6 +332,7 @@ def merge(
         elif has_work:
             files.update(render_restore_dir(plan))
         files[PLAN_FILE] = render_plan_json(plan)
+        files[REPORT_FILE] = render_plan_html(plan)
         # Everything is rendered before an earlier merge's files go: trouble keeps them.
         write_output_files(output, files, replaced=earlier_output)
     if output_format == "json":
@@ -357,7 +371,7 @@ class Emitted(NamedTuple):
 
     def describe(self, output: Path) -> str:
         return (
-            f"\nWrote {output / self.name} and {PLAN_FILE}."
+            f"\nWrote {output / self.name}, {PLAN_FILE} and {REPORT_FILE} (the plan as a page)."
             f"\nReview them, then run: {self.apply_command}"
         )
 
@@ -398,11 +412,12 @@ def typed_pks(snapshots: Sequence[Snapshot], table: str, texts: list[str]) -> li
 def describe_output(plan: RestorePlan, output: Path) -> str:
     """Say what was written where, and what to do next."""
     if not plan.row_count and not plan.updates:
-        return f"\nNothing to reinstate. Wrote {output / PLAN_FILE}."
+        return f"\nNothing to reinstate. Wrote {output / PLAN_FILE} and {REPORT_FILE}."
     files = sum(1 for table in plan.tables if table.rows)
     updates = f", {UPDATES_FILE}" if plan.updates else ""
     return (
-        f"\nWrote {output}/: restore.py, {files} data files{updates} and {PLAN_FILE}."
+        f"\nWrote {output}/: restore.py, {files} data files{updates}, {PLAN_FILE} and"
+        f" {REPORT_FILE} (the plan as a page)."
         f"\nReview them, then run restore.py as its header says (a dry run unless --apply)."
     )
 

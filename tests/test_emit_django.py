@@ -300,7 +300,7 @@ def test_merge_emits_the_script_and_says_how_to_run_it(tmp_path: Path) -> None:
         "-o", str(output), "--emit", "django", "--repair-findings", "blanked", "--jobs", "1",
     ])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert sorted(path.name for path in output.iterdir()) == ["plan.json", SCRIPT_FILE]
+    assert {path.name for path in output.iterdir()} == {"plan.json", "report.html", SCRIPT_FILE}
     assert f"python {SCRIPT_FILE} --settings mysite.settings --apply" in result.output
 
     site = SiteDatabase(sqlite=demo_plans.copy_current_database(tmp_path))

@@ -56,7 +56,7 @@ def test_merge_writes_plan_json_and_the_restore_directory(tmp_path: Path) -> Non
     assert code == 0, output
     deleted = accident()["deleted"]
     files = {path.name for path in out.iterdir()}
-    assert files == {"plan.json", "restore.py"} | {f"{name}.py" for name in deleted}
+    assert files == {"plan.json", "report.html", "restore.py"} | {f"{name}.py" for name in deleted}
     plan = read_plan(out)
     assert plan["backups"] == ["backup"] and plan["current"] == "current"
     assert plan["summary"]["reinstated"] == 69 and plan["left_out"] == []
@@ -68,7 +68,7 @@ def test_merge_writes_plan_json_and_the_restore_directory(tmp_path: Path) -> Non
     }  # fmt: skip
     inferred = {(k["table"], k["column"]) for k in plan["links"] if k["inferred"]}
     assert ("repairdemo_orderitem", "product_id") in inferred
-    assert f"Wrote {out}/: restore.py, 6 data files and plan.json." in output
+    assert f"Wrote {out}/: restore.py, 6 data files, plan.json and report.html" in output
 
 
 def test_json_format_prints_plan_json(tmp_path: Path) -> None:
@@ -101,7 +101,7 @@ def test_nothing_to_reinstate_still_writes_a_plan(tmp_path: Path) -> None:
     code, output = run("merge", CURRENT, "--current", CURRENT, "-o", str(out))
     assert code == 0
     assert "Nothing to reinstate." in output
-    assert [path.name for path in out.iterdir()] == ["plan.json"]
+    assert sorted(path.name for path in out.iterdir()) == ["plan.json", "report.html"]
     assert read_plan(out)["tables"] == []
 
 
@@ -140,7 +140,7 @@ def test_a_non_empty_output_directory_is_refused_unless_force(tmp_path: Path) ->
     assert code == 0, output
     assert (out / "plan.json").read_text(encoding="utf-8") != before
     assert {path.name for path in out.iterdir()} == {
-        "plan.json", "restore.py", "repairdemo_partner.py", "repairdemo_person.py"
+        "plan.json", "report.html", "restore.py", "repairdemo_partner.py", "repairdemo_person.py"
     }  # fmt: skip
 
 

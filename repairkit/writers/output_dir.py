@@ -20,9 +20,10 @@ from repairkit.errors import EmitError
 from repairkit.plan_report import PLAN_FILE
 
 # What any merge writes besides one data file per table: restore.py and
-# updates.json (restore directory), repair.json, repair.<dialect>.sql, repair_django.py.
+# updates.json (restore directory), repair.json, repair.<dialect>.sql, repair_django.py,
+# and report.html.
 _FIXED_NAMES = re.compile(
-    r"restore\.py|updates\.json|repair\.json|repair\.\w+\.sql|repair_django\.py"
+    r"restore\.py|updates\.json|repair\.json|repair\.\w+\.sql|repair_django\.py|report\.html"
 )
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
