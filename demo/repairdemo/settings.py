@@ -21,6 +21,8 @@ class Site(Site):  # noqa: F405 -- the Site class comes from the star import abo
         # gfks brings django.contrib.contenttypes, which Note.owner needs.
         yield "lino.modlib.gfks"
         yield "repairdemo"
+        # `manage.py repairkit ...`: repairkit's commands with this site's models and database.
+        yield "repairkit.django"
 
 
 SITE = Site(globals())
