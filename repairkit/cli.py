@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import click
 
 from repairkit.diff import diff_snapshots
-from repairkit.errors import RepairkitError
+from repairkit.errors import RepairkitError, did_you_mean
 from repairkit.findings import find_findings
 from repairkit.plan import RestorePlan, plan_restore
 from repairkit.plan_report import PLAN_FILE, render_plan_json, render_plan_text
@@ -53,7 +53,7 @@ def library_errors_as_cli_errors() -> contextlib.AbstractContextManager[None]:
 class _LibraryErrors(contextlib.AbstractContextManager[None]):
     def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
         if isinstance(error, RepairkitError):
-            raise RepairkitClickError(f"{type(error).__name__}: {error}") from error
+            raise RepairkitClickError(str(error)) from error
 
 
 JOBS_OPTION = click.option(
@@ -147,7 +147,10 @@ def diff(
         old_snapshot, new_snapshot = read_inputs([old, new], forms, map_files)
         for table in tables:
             if table not in old_snapshot.tables and table not in new_snapshot.tables:
-                raise RepairkitClickError(f"no table {table!r} in {old} or {new}")
+                known = [*old_snapshot.tables, *new_snapshot.tables]
+                raise RepairkitClickError(
+                    f"no table {table!r} in {old} or {new}{did_you_mean(table, known)}"
+                )
         if strict:
             check_all_rows(old_snapshot, new_snapshot)
         changeset = diff_snapshots(old_snapshot, new_snapshot, tables or None)

@@ -16,7 +16,8 @@ them into a message and exit status 2.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 
@@ -92,3 +93,25 @@ class UnstorableValueError(EmitError, ValueError):
 
 
 _PROBLEMS_SHOWN = 20
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """Return ``" (did you mean 'x'?)"`` for the known name closest to ``name``, or ``""``.
+
+    For messages about a mistyped table or column: the user sees at once
+    what was meant. Names that share a long prefix (``repairdemo_…``) are
+    all alike, so only those about as close as the closest are named.
+    """
+    scores = sorted(
+        ((difflib.SequenceMatcher(None, name, other).ratio(), other) for other in set(known)),
+        reverse=True,
+    )
+    if not scores or scores[0][0] < _CLOSE_ENOUGH:
+        return ""
+    best = scores[0][0]
+    close = [other for score, other in scores[:3] if score >= best - _AS_CLOSE]
+    return f" (did you mean {' or '.join(map(repr, close))}?)"
+
+
+_CLOSE_ENOUGH = 0.6
+_AS_CLOSE = 0.02

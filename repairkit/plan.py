@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from repairkit.conflicts import ConflictKind, Key, LeftOut, find_reused_pks, find_taken_unique
 from repairkit.diff import sort_pks
-from repairkit.errors import PlanError
+from repairkit.errors import PlanError, did_you_mean
 from repairkit.links import (
     GenericLink,
     Link,
@@ -174,10 +174,13 @@ def _check_selection(
             if name not in known:
                 raise PlanError(
                     f"{option} {name!r}: no such table in the backups or the current state"
+                    + did_you_mean(name, known)
                 )
     for name, pks in (only or {}).items():
         if name not in in_backups:
-            raise PlanError(f"--only {name!r}: no such table in the backups")
+            raise PlanError(
+                f"--only {name!r}: no such table in the backups" + did_you_mean(name, in_backups)
+            )
         for pk in pks:
             if not any(name in b.tables and pk in b.tables[name] for b in backups):
                 raise PlanError(f"--only {name}:{pk}: no backup has primary key {pk!r} in {name}")

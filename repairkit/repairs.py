@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from repairkit.diff import diff_snapshots, same_value, sort_pks
-from repairkit.errors import PlanError
+from repairkit.errors import PlanError, did_you_mean
 from repairkit.findings import FindingKind, find_findings
 from repairkit.plan import PlannedUpdate, RestorePlan
 from repairkit.snapshot import Pk, Row, Snapshot, Table
@@ -112,14 +112,18 @@ def _check_columns(
     """Raise PlanError for a table or column that cannot be repaired as asked."""
     table = current.tables.get(name)
     if table is None:
-        raise PlanError(f"--repair {name!r}: no such table in {current.label}")
+        raise PlanError(
+            f"--repair {name!r}: no such table in {current.label}"
+            + did_you_mean(name, current.tables)
+        )
     if not any(name in backup.tables for backup in backups):
         raise PlanError(f"--repair {name!r}: no backup has this table")
     for column in columns:
         if column not in table.column_names:
             raise PlanError(
-                f"--repair {name}.{column}: {name} has no column {column!r} in {current.label};"
-                f" its columns: {', '.join(table.column_names)}"
+                f"--repair {name}.{column}: {name} has no column {column!r} in {current.label}"
+                f"{did_you_mean(column, table.column_names)}; its columns:"
+                f" {', '.join(table.column_names)}"
             )
         if column == table.pk:
             raise PlanError(
