@@ -58,6 +58,7 @@ def write_restore_dir(plan: RestorePlan, output: Path) -> None:
     labels = _model_labels(plan, tables)
     model_globals = {ref: _global_name(label) for ref, label in labels.items()}
     files = {f"{t.name}.py": _format_data_file(t, model_globals) for t in tables}
+    _add_gone_comments(files, plan)
     if plan.updates:
         files[UPDATES_FILE] = render_updates_file(plan.updates)
     output.mkdir(parents=True, exist_ok=True)
@@ -65,6 +66,24 @@ def write_restore_dir(plan: RestorePlan, output: Path) -> None:
         (output / name).write_text(text, encoding="utf-8")
     restore = _format_restore_module(plan, tables, labels)
     (output / RESTORE_FILE).write_text(restore, encoding="utf-8")
+
+
+def _add_gone_comments(files: dict[str, str], plan: RestorePlan) -> None:
+    """Name, in each data file's header, the rows that every newer backup lacks."""
+    gone: dict[str, list[str]] = {}
+    for absence in plan.absences:
+        if absence.gone_since is not None:
+            gone.setdefault(f"{absence.table}.py", []).append(
+                f"# - pk {absence.pk!r}: gone since {absence.gone_since!r}"
+                f" (last seen in {absence.last_seen!r})\n"
+            )
+    for name, lines in gone.items():
+        coding, _, rest = files[name].partition("\n")
+        header = (
+            "# Gone since an older backup: every newer backup lacks these rows, so they\n"
+            "# may have been deleted on purpose (delete their lines to keep them out):\n"
+        )
+        files[name] = f"{coding}\n{header}{''.join(lines)}{rest}"
 
 
 def ordered_columns(table: PlannedTable) -> list[int]:
