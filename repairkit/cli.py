@@ -444,7 +444,7 @@ def time_order(
         backups, snapshots, keep_order, (current, current_snapshot)
     )
     if len(ordered) > 1:
-        shown = ", ".join(f"{label} ({time})" if time else label for label, time in times[:-1])
+        shown = ", ".join(f"{label} {time}" if time else label for label, time in times[:-1])
         click.echo(f"Backups, oldest first: {shown}", err=True)
     return sources, ordered
 

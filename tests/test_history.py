@@ -24,6 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from repairkit.cli import cli
+from repairkit.runtime.source import read_restore_dir
 from repairkit.snapshot_time import TimeSource, read_dump_time
 
 from .conftest import DEMO, ServerDatabase
@@ -249,12 +250,15 @@ def test_merge_marks_old_deletions_in_the_plan_and_the_data_files(
     assert code == 0, err
     assert "  repairdemo_note 50: gone since tue (last seen in mon)" in text
     assert "  repairdemo_note 20: gone since thu (last seen in wed)" in text
-    assert "Backups, oldest first: mon (2025-11-04 04:00:00 (file time of mon/" in err
+    assert "Backups, oldest first: mon 2025-11-04 04:00:00 (file time of mon/" in err
     notes = (out / "repairdemo_note.py").read_text(encoding="utf-8")
     header = notes.split("loader.save", 1)[0]
     assert "# - pk 50: gone since 'tue' (last seen in 'mon')\n" in header
     assert "# - pk 20: gone since 'thu' (last seen in 'wed')\n" in header
     assert "pk 7:" not in header  # lost in the last step
+    # The restore runtime reads the data files with that header as it reads any.
+    restored = {table.name: len(table.rows) for table in read_restore_dir(out)}
+    assert restored["repairdemo_note"] == 15 and restored["repairdemo_partner"] == 4
 
 
 def test_merge_since_leaves_rows_gone_before_that_backup_out(week: Series, tmp_path: Path) -> None:
