@@ -13,7 +13,8 @@ rows, cumulatively. Then it times, in the same run and alternating:
   per step;
 - `repairkit timeline DAY1..DAYN`: every step diffed, with findings.
 
-It prints the best wall time of each and its ratio to N x the baseline, and
+It prints the best wall time of each, its peak memory (measured as
+bench_diff.py does) and its ratio to N x the baseline, and
 checks that the row's history matches what was generated. Exit status: 0
 when it matches, 1 when not or a command fails. See benchmarks/README.md.
 """
@@ -25,12 +26,12 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from bench_diff import run_measured
 from dumpgen import (
     SMALL_TABLE_ROWS,
     TABLES,
@@ -111,13 +112,13 @@ def repairkit_command() -> str:
     return str(beside) if beside.exists() else "repairkit"
 
 
-def timed(cmd: list[str]) -> tuple[float, str]:
-    started = time.perf_counter()
-    result = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    if result.returncode not in (0, 1):
-        sys.exit(f"failed ({result.returncode}): {' '.join(cmd)}\n{result.stderr}")
-    return wall, result.stdout
+def timed(cmd: list[str], workdir: Path) -> tuple[float, int, str]:
+    """Run ``cmd``; return its wall time, peak memory (bytes) and output."""
+    out = workdir / "stdout.txt"
+    measured = run_measured(cmd, str(out))
+    if measured.returncode not in (0, 1):
+        sys.exit(f"failed ({measured.returncode}): {' '.join(cmd)}")
+    return measured.wall, measured.peak_memory, out.read_text(encoding="utf-8")
 
 
 def main() -> int:
@@ -146,11 +147,13 @@ def main() -> int:
         "timeline": [tool, "timeline", *dumps, "--format", "json"],
     }
     best: dict[str, float] = {}
+    memory: dict[str, int] = {}
     outputs: dict[str, str] = {}
     for _ in range(args.repeat):
         for name, cmd in commands.items():
-            wall, outputs[name] = timed(cmd)
+            wall, peak, outputs[name] = timed(cmd, args.workdir)
             best[name] = min(best.get(name, wall), wall)
+            memory[name] = max(memory.get(name, 0), peak)
     # The ratios leave out the start-up (imports, worker pool) paid once per command.
     startup = best.pop("start-up")
     baseline = (best["one dump read"] - startup) * args.days
@@ -158,7 +161,8 @@ def main() -> int:
     print(f"start-up of the command {startup:.2f} s, left out of the ratios:")
     for name, wall in best.items():
         ratio = f"  {(wall - startup) / baseline:.2f} x N reads of one dump"
-        print(f"  {name:<16} {wall:7.2f} s{'' if name == 'one dump read' else ratio}")
+        shown = "" if name == "one dump read" else ratio
+        print(f"  {name:<16} {wall:7.2f} s  {memory[name] / 1e6:6.0f} MB peak{shown}")
     states = json.loads(outputs["history --pk"])["rows"][pk]
     seen = [{"present": s["present"], "changed": sorted(s.get("changed", {}))} for s in states]
     if seen != expected["life"]:

@@ -10,13 +10,12 @@ one read of each dump.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 from repairkit.diff import same_value, sort_pks
 from repairkit.errors import RepairkitError
-from repairkit.snapshot import Pk, Snapshot, Value
+from repairkit.snapshot import Pk, Snapshot, Table, Value
 
 
 class HistoryError(RepairkitError, LookupError):
@@ -66,39 +65,61 @@ class TableStep:
     changed: int  # rows in both whose stored form differs (fingerprints)
 
 
-def trace_rows(snapshots: Sequence[Snapshot], table: str, pks: Collection[Pk]) -> list[RowHistory]:
+def trace_rows(snapshots: Iterable[Snapshot], table: str, pks: Sequence[Pk]) -> list[RowHistory]:
     """Return the history of rows ``pks`` of ``table`` across ``snapshots`` (oldest first).
+
+    Each snapshot is used once, as it comes, and only the rows asked for are
+    decoded. A key given as text also finds a numeric key (``"13"`` finds 13).
 
     :raises HistoryError: if no snapshot has the table, or one of the rows.
     """
-    _check_table(snapshots, table)
+    labels: list[str] = []
+    found: list[dict[Pk, dict[str, Value]]] = []  # per snapshot: asked key -> record
+    has_table = False
+    for snapshot in snapshots:
+        labels.append(snapshot.label)
+        stored = snapshot.tables.get(table)
+        if stored is None:
+            found.append({})
+            continue
+        has_table = True
+        keys = {pk: key for pk in pks if (key := _stored_key(stored, pk)) is not None}
+        records = stored.records(list(keys.values()))
+        found.append({pk: records[key] for pk, key in keys.items()})
+    if not has_table:
+        raise HistoryError(f"no table {table!r} in {', '.join(labels)}")
     for pk in pks:
-        if not any(table in s.tables and pk in s.tables[table] for s in snapshots):
+        if not any(pk in records for records in found):
             raise HistoryError(f"{table} {pk!r}: no snapshot has this row")
-    decoded = [
-        s.tables[table].records(pks) if table in s.tables else {} for s in snapshots
-    ]  # fmt: skip
-    return [_row_history(snapshots, table, pk, decoded) for pk in pks]
+    return [_row_history(labels, table, pk, found) for pk in pks]
+
+
+def _stored_key(table: Table, pk: Pk) -> Pk | None:
+    if pk in table:
+        return pk
+    if isinstance(pk, str) and pk.lstrip("-").isdigit() and int(pk) in table:
+        return int(pk)
+    return None
 
 
 def _row_history(
-    snapshots: Sequence[Snapshot], table: str, pk: Pk, decoded: list[dict[Pk, dict[str, Value]]]
+    labels: Sequence[str], table: str, pk: Pk, found: Sequence[dict[Pk, dict[str, Value]]]
 ) -> RowHistory:
     states: list[RowState] = []
     returns: list[str] = []
     last: dict[str, Value] | None = None
     absent_since_last = False
-    for snapshot, records in zip(snapshots, decoded, strict=True):
+    for label, records in zip(labels, found, strict=True):
         record = records.get(pk)
         if record is None:
-            states.append(RowState(snapshot.label, False))
+            states.append(RowState(label, False))
             absent_since_last = last is not None or absent_since_last
             continue
         changed = {} if last is None else _changed_fields(last, record)
         values = record if last is None or absent_since_last else None
         if last is not None and absent_since_last:
-            returns.append(snapshot.label)
-        states.append(RowState(snapshot.label, True, changed, values))
+            returns.append(label)
+        states.append(RowState(label, True, changed, values))
         last, absent_since_last = record, False
     return RowHistory(table, pk, tuple(states), tuple(returns))
 
@@ -112,20 +133,30 @@ def _changed_fields(old: dict[str, Value], new: dict[str, Value]) -> dict[str, t
 
 
 def count_steps(
-    snapshots: Sequence[Snapshot], tables: Collection[str] | None = None
-) -> Iterator[TableStep]:
-    """Yield, for each consecutive pair of snapshots and each table, the rows lost and gained.
+    snapshots: Iterable[Snapshot], tables: Collection[str] | None = None
+) -> list[TableStep]:
+    """Return, for each consecutive pair of snapshots and each table, the rows lost and gained.
 
-    Tables come in the order the snapshots first name them; a table missing
-    from one snapshot counts as empty there.
+    Each snapshot is used once, as it comes. Tables come in the order the
+    two snapshots of a step name them; a table missing from one snapshot
+    counts as empty there.
 
     :raises HistoryError: if a table asked for is in no snapshot.
     """
+    steps: list[TableStep] = []
+    labels: list[str] = []
+    seen: set[str] = set()
+    before: Snapshot | None = None
+    for after in snapshots:
+        labels.append(after.label)
+        seen.update(after.tables)
+        if before is not None:
+            steps.extend(count_step(before, after, _table_names([before, after], tables)))
+        before = after
     for name in tables or ():
-        _check_table(snapshots, name)
-    names = _table_names(snapshots, tables)
-    for before, after in pairwise(snapshots):
-        yield from count_step(before, after, names)
+        if name not in seen:
+            raise HistoryError(f"no table {name!r} in {', '.join(labels)}")
+    return steps
 
 
 def count_step(before: Snapshot, after: Snapshot, names: Sequence[str]) -> Iterator[TableStep]:
@@ -156,9 +187,3 @@ def _table_names(snapshots: Sequence[Snapshot], tables: Collection[str] | None) 
             if tables is None or name in tables:
                 names.setdefault(name)
     return list(names)
-
-
-def _check_table(snapshots: Sequence[Snapshot], table: str) -> None:
-    if not any(table in snapshot.tables for snapshot in snapshots):
-        labels = ", ".join(snapshot.label for snapshot in snapshots)
-        raise HistoryError(f"no table {table!r} in {labels}")

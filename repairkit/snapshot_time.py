@@ -21,7 +21,7 @@ import datetime
 import enum
 import gzip
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,12 +163,15 @@ class TimeOrder:
         return self.order == tuple(range(len(self.times)))
 
 
-def order_by_time(snapshots: Sequence[Snapshot], times: Sequence[SnapshotTime | None]) -> TimeOrder:
-    """Put ``snapshots`` in time order, asking their data where the dumps' times tie.
+def order_by_time(
+    times: Sequence[SnapshotTime | None], data_time: Callable[[int], SnapshotTime | None]
+) -> TimeOrder:
+    """Put a series of snapshots in time order, asking their data where the dumps' times tie.
 
-    Snapshots whose header or file times are within ``TIE`` of each other
-    (copied together, dumped within a second) are ordered by the newest
-    ``created``/``modified`` value in their data, where all of them have one.
+    ``times`` are the dumps' own times (``read_dump_time``), in the order
+    given. Snapshots whose times are within ``TIE`` of each other (copied
+    together, dumped within a second) are ordered by ``data_time(index)``
+    (``find_data_time`` of that snapshot), where all of them have one.
     Without a time for every snapshot, the order given is kept.
     """
     dated = list(times)
@@ -179,7 +182,7 @@ def order_by_time(snapshots: Sequence[Snapshot], times: Sequence[SnapshotTime | 
     # and is settled inside by the data: data times are older than the dump.
     keys = {i: (t.when, t.when) for i, t in enumerate(dated) if t is not None}
     for group in _ties(dated):
-        hints = [find_data_time(snapshots[index]) for index in group]
+        hints = [data_time(index) for index in group]
         start = min(keys[index][0] for index in group)
         for index, hint in zip(group, hints, strict=True):
             if all(hints) and hint is not None:

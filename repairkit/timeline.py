@@ -10,9 +10,8 @@ thresholds: docs/history.md.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 
 from repairkit.diff import diff_snapshots
 from repairkit.findings import Finding, find_findings
@@ -74,32 +73,42 @@ class Timeline:
         return step.before if step is not None else None
 
 
-def build_timeline(snapshots: Sequence[Snapshot]) -> Timeline:
-    """Diff each pair of consecutive ``snapshots`` (oldest first) and judge each step."""
-    names = list(dict.fromkeys(table for snapshot in snapshots for table in snapshot.tables))
-    present = {
-        name: tuple(len(s.tables[name]) if name in s.tables else 0 for s in snapshots)
-        for name in names
-    }
+def build_timeline(snapshots: Iterable[Snapshot]) -> Timeline:
+    """Diff each pair of consecutive ``snapshots`` (oldest first) and judge each step.
+
+    Each snapshot is used once, as it comes: two are held at a time.
+    """
+    labels: list[str] = []
+    present: dict[str, list[int]] = {}
     steps = []
-    for before, after in pairwise(snapshots):
-        changeset = diff_snapshots(before, after)
-        findings = tuple(find_findings(changeset, before, after))
-        tables = tuple(count_step(before, after, names))
-        lost = sum(len(table.lost) for table in tables)
-        why = _judge(findings, lost, len(before))
-        steps.append(
-            Step(
-                before=before.label,
-                after=after.label,
-                tables=tables,
-                findings=findings,
-                changed=changeset.summary.changed,
-                accident=bool(why),
-                why=why,
-            )  # fmt: skip
-        )
-    return Timeline(tuple(s.label for s in snapshots), present, tuple(steps))
+    before: Snapshot | None = None
+    for after in snapshots:
+        for name, table in after.tables.items():
+            present.setdefault(name, [0] * len(labels)).append(len(table))
+        labels.append(after.label)
+        for counts in present.values():
+            counts.extend([0] * (len(labels) - len(counts)))  # tables this snapshot lacks
+        if before is not None:
+            steps.append(_judge_step(before, after))
+        before = after
+    return Timeline(tuple(labels), {n: tuple(c) for n, c in present.items()}, tuple(steps))
+
+
+def _judge_step(before: Snapshot, after: Snapshot) -> Step:
+    names = list(dict.fromkeys([*before.tables, *after.tables]))
+    changeset = diff_snapshots(before, after)
+    findings = tuple(find_findings(changeset, before, after))
+    tables = tuple(count_step(before, after, names))
+    why = _judge(findings, sum(len(table.lost) for table in tables), len(before))
+    return Step(
+        before=before.label,
+        after=after.label,
+        tables=tables,
+        findings=findings,
+        changed=changeset.summary.changed,
+        accident=bool(why),
+        why=why,
+    )
 
 
 def _judge(findings: Sequence[Finding], lost: int, rows_before: int) -> str:
