@@ -17,3 +17,12 @@ html_theme = "alabaster"
 autodoc_typehints = "description"
 # Options such as --table must stay two hyphens, not become an en dash.
 smartquotes = False
+
+
+def _escape_globs(app: object, ctx: object, lines: list[str]) -> None:
+    # Help texts show shell globs (backups/*/), which reStructuredText would read as emphasis.
+    lines[:] = [line.replace("*", r"\*") for line in lines]
+
+
+def setup(app: object) -> None:
+    app.connect("sphinx-click-process-description", _escape_globs)  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import click
 
+from repairkit.absence import add_absences, since_index
 from repairkit.diff import diff_snapshots
 from repairkit.errors import RepairkitError, did_you_mean
 from repairkit.findings import find_findings
@@ -253,6 +254,11 @@ def parse_only(
     help="With --emit sql --dialect mysql: every text column is utf8mb4, so 4-byte"
     " characters (emoji) need no warning.",
 )  # fmt: skip
+@click.option(
+    "--since", metavar="BACKUP",
+    help="Reinstate only rows that BACKUP or a newer backup has: rows gone before it stay gone.",
+)  # fmt: skip
+@click.option("--keep-order", is_flag=True, help="Take BACKUPs as given, not in time order.")
 @FROM_OPTION
 @JOBS_OPTION
 def merge(
@@ -260,13 +266,15 @@ def merge(
     tables: tuple[str, ...], exclude_tables: tuple[str, ...], only: dict[str, list[str]],
     repair_fields: dict[str, list[str]], repair_findings: tuple[str, ...], output_format: str,
     force: bool, emit: str, dialect: str | None, utf8mb4: bool,
-    forms: tuple[str, ...], jobs: int,
+    forms: tuple[str, ...], jobs: int, since: str | None = None, keep_order: bool = False,
 ) -> None:  # fmt: skip
     """Plan putting back the rows that BACKUPs have and CURRENT lost, and write a restore script.
 
     BACKUPs and CURRENT are dumps or databases in any known format (see
-    docs/formats.md); BACKUPs oldest first; a row's values come
-    from the newest backup that has it. Rows the reinstated rows need
+    docs/formats.md), put in time order by the times their dumps show (a
+    different order given is warned about); a row's values come from the
+    newest backup that has it, and rows every newer backup lacks are marked
+    "gone since" (see docs/history.md). Rows the reinstated rows need
     (multi-table-inheritance parents, rows they point to) come along. Rows
     whose key or unique values the current state now uses for something
     else, or that point to rows no dump has, are left out and listed. Rows
@@ -287,6 +295,7 @@ def merge(
         repairkit merge backup/ --current today/ -o repair/ --only contacts_person:13,14
         repairkit merge backup/ --current today/ -o repair/ --emit sql --dialect postgresql
         repairkit merge backup/ --current today/ -o repair/ --repair-findings blanked
+        repairkit merge mon/ tue/ wed/ --current today/ -o repair/ --since tue
     """
     kind_names = [name.strip() for text in repair_findings for name in text.split(",")]
     if emit == "fixture" and (repair_fields or kind_names):
@@ -302,9 +311,8 @@ def merge(
     with library_errors_as_cli_errors(), worker_pool(jobs) as map_files:
         kinds = repairable_kinds(kind_names)  # before the dumps are read: fail fast
         *snapshots, current_snapshot = read_inputs([*backups, current], forms, map_files)
-        if len({snapshot.label for snapshot in snapshots}) < len(snapshots):
-            for snapshot, path in zip(snapshots, backups, strict=True):
-                snapshot.label = path  # two backups with one directory name: say which
+        sources, snapshots = time_order(backups, snapshots, keep_order, current, current_snapshot)
+        since_at = since_index(snapshots, since, sources) if since else 0
         schema = None
         if settings:
             from repairkit.site_schema import read_site_schema  # sets Django up: only when asked
@@ -319,7 +327,9 @@ def merge(
             unique=schema.unique if schema else None,
             tables=tables or None, exclude_tables=exclude_tables,
             only={name: typed_pks(snapshots, name, texts) for name, texts in only.items()} or None,
+            since=since_at,
         )  # fmt: skip
+        plan = add_absences(plan, snapshots)
         if repair_fields or kind_names:
             updates = plan_repairs(
                 snapshots, current_snapshot,
@@ -432,6 +442,33 @@ def check_all_rows(*snapshots: Snapshot) -> None:
             table.decode()
 
 
+def time_order(
+    backups: Sequence[str], snapshots: list[Snapshot], keep_order: bool, current: str,
+    current_snapshot: Snapshot,
+) -> tuple[list[str], list[Snapshot]]:  # fmt: skip
+    """Put the backups in time order (``repairkit.cli_history``), saying so on stderr."""
+    from repairkit.cli_history import put_in_time_order  # it imports this module
+
+    sources, ordered, times = put_in_time_order(
+        backups, snapshots, keep_order, (current, current_snapshot)
+    )
+    if len(ordered) > 1:
+        shown = ", ".join(f"{label} {time}" if time else label for label, time in times[:-1])
+        click.echo(f"Backups, oldest first: {shown}", err=True)
+    return sources, ordered
+
+
 def main(args: Any = None) -> None:
     """Run the command line."""
     cli.main(args=args, prog_name="repairkit")
+
+
+def _add_history_commands() -> None:
+    # Imported here, after the options and helpers that the commands use are defined.
+    from repairkit.cli_history import history, timeline
+
+    cli.add_command(history)
+    cli.add_command(timeline)
+
+
+_add_history_commands()

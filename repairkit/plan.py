@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from repairkit.conflicts import ConflictKind, Key, LeftOut, find_reused_pks, find_taken_unique
 from repairkit.diff import sort_pks
@@ -25,6 +26,9 @@ from repairkit.links import (
     tables_by_model,
 )
 from repairkit.snapshot import Column, Pk, Row, Snapshot, Table, Value
+
+if TYPE_CHECKING:
+    from repairkit.absence import Absence
 
 __all__ = [
     "ConflictKind", "GenericLink", "LeftOut", "Link", "PlannedRow", "PlannedTable",
@@ -95,6 +99,8 @@ class RestorePlan:
     kept: tuple[tuple[str, Pk], ...] = ()
     # Field repairs of rows that the current state has, in table order, then by pk.
     updates: tuple[PlannedUpdate, ...] = ()
+    # When each planned row was last seen (repairkit.absence.add_absences), in row order.
+    absences: tuple[Absence, ...] = ()
 
     @property
     def row_count(self) -> int:
@@ -120,6 +126,7 @@ def plan_restore(
     tables: Collection[str] | None = None,
     exclude_tables: Collection[str] = (),
     only: Mapping[str, Collection[Pk]] | None = None,
+    since: int = 0,
 ) -> RestorePlan:
     """Plan which rows of ``backups`` (oldest first) to put back into ``current``.
 
@@ -130,6 +137,8 @@ def plan_restore(
     come along when they are missing too. ``links`` and ``generic_links``
     default to what ``repairkit.links`` reads and infers from the snapshots;
     ``unique`` (table -> unique column sets) comes from the site's models.
+    With ``since``, only rows that ``backups[since]`` or a newer backup has
+    are asked for: a row older backups alone have was deleted long ago.
 
     :raises PlanError: if there is no backup, or a table or primary key asked
         for is in no backup, or a table's columns differ between the backups
@@ -144,7 +153,7 @@ def plan_restore(
     if generic_links is None:
         generic_links = find_generic_links(known)
     planner = _Planner(backups, current, known, links, generic_links, set(exclude_tables))
-    seeds = planner.find_asked_rows(tables, only)
+    seeds = [key for key in planner.find_asked_rows(tables, only) if planner.seen_since(key, since)]
     planner.explore(seeds)
     planner.check_unique(unique or {})
     planner.spread_left_out()
@@ -231,6 +240,11 @@ class _Planner:
             if table is not None and pk in table:
                 return index
         return None
+
+    def seen_since(self, key: Key, since: int) -> bool:
+        """Tell whether ``backups[since]`` or a newer backup has ``key``."""
+        source = self.source_of(key)
+        return source is not None and source >= since
 
     def in_current(self, key: Key) -> bool:
         table = self.current.tables.get(key[0])

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+from repairkit.absence import Absence
 from repairkit.plan import Reason, RestorePlan
 from repairkit.report import format_pks
 from repairkit.snapshot import Pk
@@ -25,6 +26,7 @@ def plan_to_json(plan: RestorePlan) -> dict[str, Any]:
     The values are in the data files of the restore directory; plan.json
     says what is put back and why, for review and for programs.
     """
+    absences = {(a.table, a.pk): a for a in plan.absences}
     return {
         "backups": list(plan.backups),
         "current": plan.current,
@@ -50,6 +52,7 @@ def plan_to_json(plan: RestorePlan) -> dict[str, Any]:
                             if row.needed_by is None
                             else {"table": row.needed_by[0], "pk": row.needed_by[1]}
                         ),
+                        **_absence_json(absences.get((table.name, row.pk))),
                     }
                     for row in table.rows
                 ],
@@ -80,6 +83,17 @@ def plan_to_json(plan: RestorePlan) -> dict[str, Any]:
             {"table": g.table, "type_column": g.type_column, "id_column": g.id_column}
             for g in plan.generic_links
         ],
+    }
+
+
+def _absence_json(absence: Absence | None) -> dict[str, Any]:
+    """Return when a row was last seen, and whether every newer backup lacks it."""
+    if absence is None:
+        return {}
+    return {
+        "last_seen": absence.last_seen,
+        "first_missing": absence.first_missing,
+        "gone_since": absence.gone_since,
     }
 
 
@@ -122,6 +136,7 @@ def _text_lines(plan: RestorePlan) -> Iterator[str]:
         yield "Not asked for, but needed by rows that are (see plan.json for each row):"
         for (name, reason, needer), pks in pulled.items():
             yield f"  {name} {format_pks(pks)}: {_NEEDED_AS[reason]} rows of {needer}"
+    yield from _gone_lines(plan)
     if plan.updates:
         yield ""
         yield f"Field repairs: put back damaged values of rows in {plan.current}"
@@ -147,3 +162,19 @@ def _text_lines(plan: RestorePlan) -> Iterator[str]:
         yield "Foreign keys inferred from column names (pass --settings to read the models):"
         for link in inferred:
             yield f"  {link}"
+
+
+def _gone_lines(plan: RestorePlan) -> Iterator[str]:
+    """Name the rows that every newer backup lacks: deleted long ago, perhaps on purpose."""
+    gone: dict[tuple[str, str, str], list[Pk]] = {}
+    for absence in plan.absences:
+        if absence.gone_since is not None:
+            key = (absence.table, absence.gone_since, absence.last_seen)
+            gone.setdefault(key, []).append(absence.pk)
+    if not gone:
+        return
+    yield ""
+    yield "Gone since an older backup (every newer backup lacks them: deleted on purpose?"
+    yield "pass --since BACKUP to restore only rows lost after that backup):"
+    for (name, since, last_seen), pks in gone.items():
+        yield f"  {name} {format_pks(pks)}: gone since {since} (last seen in {last_seen})"

@@ -64,7 +64,7 @@ def test_merge_writes_plan_json_and_the_restore_directory(tmp_path: Path) -> Non
     first = plan["tables"][0]["rows"][0]
     assert first == {
         "table": "repairdemo_partner", "pk": 7, "source": "backup", "reason": "missing",
-        "needed_by": None,
+        "needed_by": None, "last_seen": "backup", "first_missing": "current", "gone_since": None,
     }  # fmt: skip
     inferred = {(k["table"], k["column"]) for k in plan["links"] if k["inferred"]}
     assert ("repairdemo_orderitem", "product_id") in inferred

@@ -76,6 +76,7 @@ def render_restore_dir(plan: RestorePlan) -> dict[str, str]:
     labels = _model_labels(plan, tables)
     model_globals = {ref: _global_name(label) for ref, label in labels.items()}
     files = {f"{t.name}.py": _format_data_file(t, model_globals) for t in tables}
+    _add_gone_comments(files, plan)
     if plan.updates:
         files[UPDATES_FILE] = render_updates_file(plan.updates)
     files[RESTORE_FILE] = _format_restore_module(plan, tables, labels)
@@ -89,6 +90,27 @@ def _check_names(table: PlannedTable) -> None:
         check_model_label(table.model, f"model of table {table.name!r}:")
     for column in table.columns:
         check_identifier(column.name, f"column of table {table.name!r}:")
+
+
+def _add_gone_comments(files: dict[str, str], plan: RestorePlan) -> None:
+    """Name, in each data file's header, the rows that every newer backup lacks."""
+    gone: dict[str, list[str]] = {}
+    for absence in plan.absences:
+        if absence.gone_since is not None:
+            gone.setdefault(f"{absence.table}.py", []).append(
+                comment_text(
+                    f"# - pk {absence.pk!r}: gone since {absence.gone_since!r}"
+                    f" (last seen in {absence.last_seen!r})"
+                )
+                + "\n"
+            )
+    for name, lines in gone.items():
+        coding, _, rest = files[name].partition("\n")
+        header = (
+            "# Gone since an older backup: every newer backup lacks these rows, so they\n"
+            "# may have been deleted on purpose (delete their lines to keep them out):\n"
+        )
+        files[name] = f"{coding}\n{header}{''.join(lines)}{rest}"
 
 
 def ordered_columns(table: PlannedTable) -> list[int]:
