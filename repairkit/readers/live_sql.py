@@ -32,6 +32,7 @@ from .live_tables import (
     build_table,
     parent_table,
 )
+from .sql_sqlite import decimal_places
 
 URL_SCHEMES = {
     "sqlite": "sqlite",
@@ -187,7 +188,7 @@ class _SqliteEngine:
             for _, column, declared, _, _, pk_position in self.connection.execute(
                 f"PRAGMA table_info({_quoted(table)})"
             ):
-                columns.append((table, column, declared, _decimal_places(declared)))
+                columns.append((table, column, declared, decimal_places(declared)))
                 if pk_position:
                     keys.append((table, column, "p", None, pk_position))
             for row in self.connection.execute(f"PRAGMA foreign_key_list({_quoted(table)})"):
@@ -201,13 +202,6 @@ class _SqliteEngine:
 
     def close(self) -> None:
         self.connection.close()
-
-
-def _decimal_places(declared: str) -> int | None:
-    # "decimal(10, 2)" where a schema says so; Django's SQLite tables say only "decimal".
-    inside = declared.partition("(")[2].rstrip(") ")
-    parts = [part.strip() for part in inside.split(",")]
-    return int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else None
 
 
 class _PostgresEngine:
