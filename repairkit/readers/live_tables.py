@@ -7,8 +7,10 @@ their value types, the key, what they point to) and stream its rows here.
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -150,9 +152,10 @@ _NUMBER_TEXT = re.compile(
 def convert_stored(value: object, value_type: ValueType, scale: int | None = None) -> Value:
     """Return a value as a database stores it (a driver's value) in the one value model.
 
-    Bytes stay bytes, in any column. A NaN (which SQLite keeps as the text
-    ``'NaN'``, and PostgreSQL as a numeric or float NaN) stays the text it
-    is, because a NaN would not equal itself and every diff would show it.
+    Bytes stay bytes, in any column; a UUID and a timedelta stay themselves.
+    A NaN (which SQLite keeps as the text ``'NaN'``, and PostgreSQL as a
+    numeric or float NaN) stays the text it is, because a NaN would not
+    equal itself and every diff would show it.
     A text in a number column is read only when it is a plain number
     (``int('1_000')`` would make a number of a text SQLite keeps as text).
 
@@ -160,6 +163,8 @@ def convert_stored(value: object, value_type: ValueType, scale: int | None = Non
     """
     if isinstance(value, (bytes, memoryview)):
         return bytes(value)
+    if isinstance(value, (uuid.UUID, datetime.timedelta)) and value_type is ValueType.TEXT:
+        return value  # a uuid or interval column, which the value model holds as it is
     if (
         isinstance(value, str)
         and value_type in (ValueType.INTEGER, ValueType.FLOAT)
