@@ -86,7 +86,7 @@ def test_every_literal_is_stored_as_the_engine_stores_it() -> None:
         insert = f"INSERT INTO t VALUES({','.join(literals)});"
         engine = engine_row(f"CREATE TABLE t({columns});\n{insert}")
         _, raw = next(ValuesParser(Dialect.SQLITE).rows(insert, insert.index("VALUES") + 6))
-        for declared, literal, value, stored in zip(TYPES, literals, raw, engine):
+        for declared, literal, value, stored in zip(TYPES, literals, raw, engine, strict=True):
             try:
                 ours = store(value, affinity_of(declared))
             except ValueError:
@@ -171,7 +171,7 @@ def test_a_real_dump_of_every_storage_class_reads_as_the_live_database(tmp_path:
     differ = [
         (key, column, dumped, stored)
         for key in live
-        for column, (dumped, stored) in enumerate(zip(from_dump[key], live[key]))
+        for column, (dumped, stored) in enumerate(zip(from_dump[key], live[key], strict=True))
         if not same_stored(dumped, stored)
     ]
     assert differ == []
