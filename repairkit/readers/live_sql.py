@@ -163,10 +163,18 @@ def _quoted(name: str, quote_char: str = '"') -> str:
 
 
 def _select(spec: TableSpec, quote_char: str = '"', as_text: Collection[int] = ()) -> str:
-    """Return the SELECT of a table's rows in key order; columns in ``as_text`` as ``::text``."""
+    """Return the SELECT of a table's rows in key order; columns in ``as_text`` as their text.
+
+    ``format('%s', x)`` gives the type's output text, as pg_dump writes it
+    (``::text`` would write an inet ``::1`` as ``::1/128``); it gives ``''``
+    for NULL, hence the CASE.
+    """
+    names = [_quoted(column.name, quote_char) for column in spec.columns]
     columns = ", ".join(
-        _quoted(column.name, quote_char) + ("::text" if i in as_text else "")
-        for i, column in enumerate(spec.columns)
+        f"CASE WHEN {name} IS NULL THEN NULL ELSE format('%s', {name}) END"
+        if i in as_text
+        else name
+        for i, name in enumerate(names)
     )
     order = ", ".join(_quoted(name, quote_char) for name in spec.key)
     return f"SELECT {columns} FROM {_quoted(spec.name, quote_char)} ORDER BY {order}"
