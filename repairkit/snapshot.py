@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import uuid
 from collections.abc import Collection, Iterable, KeysView, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -45,6 +46,9 @@ Value = (
     | datetime.datetime
     | datetime.time
     | ContentTypeRef
+    | bytes
+    | uuid.UUID
+    | datetime.timedelta
 )
 Row = tuple[Value, ...]
 

@@ -229,7 +229,7 @@ def test_insert_into_a_table_the_dump_does_not_create(
         ),
         ("INSERT INTO repairdemo_category VALUES(3,'Hardware' NULL);", "expected ',' or ')'"),
         ("this is not SQL at all;", "not SQL that a dump holds: 'this is not SQL at all'"),
-        ("UPDATE repairdemo_category SET name = 'x';", "changes rows in place"),
+        ("UPDATE repairdemo_category SET name = 'x';", "['repairdemo_category'] in place"),
     ],
 )
 def test_garbage_in_a_dump_names_the_line(

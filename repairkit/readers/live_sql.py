@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlsplit
@@ -32,6 +32,8 @@ from .live_tables import (
     build_table,
     parent_table,
 )
+from .sql_pg_values import read_interval
+from .sql_sqlite import decimal_places
 
 URL_SCHEMES = {
     "sqlite": "sqlite",
@@ -160,8 +162,20 @@ def _quoted(name: str, quote_char: str = '"') -> str:
     return quote_char + name.replace(quote_char, quote_char * 2) + quote_char
 
 
-def _select(spec: TableSpec, quote_char: str = '"') -> str:
-    columns = ", ".join(_quoted(column.name, quote_char) for column in spec.columns)
+def _select(spec: TableSpec, quote_char: str = '"', as_text: Collection[int] = ()) -> str:
+    """Return the SELECT of a table's rows in key order; columns in ``as_text`` as their text.
+
+    ``format('%s', x)`` gives the type's output text, as pg_dump writes it
+    (``::text`` would write an inet ``::1`` as ``::1/128``); it gives ``''``
+    for NULL, hence the CASE.
+    """
+    names = [_quoted(column.name, quote_char) for column in spec.columns]
+    columns = ", ".join(
+        f"CASE WHEN {name} IS NULL THEN NULL ELSE format('%s', {name}) END"
+        if i in as_text
+        else name
+        for i, name in enumerate(names)
+    )
     order = ", ".join(_quoted(name, quote_char) for name in spec.key)
     return f"SELECT {columns} FROM {_quoted(spec.name, quote_char)} ORDER BY {order}"
 
@@ -187,7 +201,7 @@ class _SqliteEngine:
             for _, column, declared, _, _, pk_position in self.connection.execute(
                 f"PRAGMA table_info({_quoted(table)})"
             ):
-                columns.append((table, column, declared, _decimal_places(declared)))
+                columns.append((table, column, declared, decimal_places(declared)))
                 if pk_position:
                     keys.append((table, column, "p", None, pk_position))
             for row in self.connection.execute(f"PRAGMA foreign_key_list({_quoted(table)})"):
@@ -203,11 +217,15 @@ class _SqliteEngine:
         self.connection.close()
 
 
-def _decimal_places(declared: str) -> int | None:
-    # "decimal(10, 2)" where a schema says so; Django's SQLite tables say only "decimal".
-    inside = declared.partition("(")[2].rstrip(") ")
-    parts = [part.strip() for part in inside.split(",")]
-    return int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else None
+# Types psycopg hands over as the value model wants them; every other column is
+# read as the server's text, the same text pg_dump writes (arrays, inet, json...).
+_POSTGRES_NATIVE = frozenset({
+    "smallint", "integer", "bigint", "numeric", "real", "double precision", "boolean", "date",
+    "timestamp without time zone", "timestamp with time zone", "time without time zone",
+    "text", "character varying", "character", "uuid", "bytea",
+})  # fmt: skip
+# Read from that text where psycopg's own conversion would guess (a month as 30 days).
+_POSTGRES_FROM_TEXT: dict[str, Callable[[str], object]] = {"interval": read_interval}
 
 
 class _PostgresEngine:
@@ -237,21 +255,43 @@ class _PostgresEngine:
         # One read-only transaction: no writes, and every table from the same moment.
         self.connection.read_only = True
         self.connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        # The interval text that read_interval reads, as pg_dump also sets it.
+        self.connection.execute("SET intervalstyle = postgres")
         self.cursors = 0
+        self.types: dict[tuple[str, str], str] = {}
 
     def catalog(self) -> tuple[list[_ColumnRow], list[_KeyRow]]:
         with self.connection.cursor() as cursor:
             columns = cursor.execute(self._COLUMNS).fetchall()
             keys = cursor.execute(self._KEYS).fetchall()
+        self.types = {(table, column): declared for table, column, declared, _ in columns}
         return columns, keys
 
     def rows(self, spec: TableSpec) -> Iterator[tuple[Any, ...]]:
         self.cursors += 1
+        types = [self.types.get((spec.name, column.name), "") for column in spec.columns]
+        as_text = {i for i, declared in enumerate(types) if declared not in _POSTGRES_NATIVE}
+        readers = {
+            i: (spec.columns[i].name, _POSTGRES_FROM_TEXT[declared])
+            for i, declared in enumerate(types)
+            if declared in _POSTGRES_FROM_TEXT
+        }
         # A named (server-side) cursor streams the rows instead of fetching them all.
         with self.connection.cursor(name=f"repairkit_{self.cursors}") as cursor:
             cursor.itersize = _BATCH
-            cursor.execute(_select(spec))
-            yield from cursor
+            cursor.execute(_select(spec, as_text=as_text))
+            if not readers:
+                yield from cursor
+                return
+            for row in cursor:
+                values = list(row)
+                for i, (column, read) in readers.items():
+                    if values[i] is not None:
+                        try:
+                            values[i] = read(values[i])
+                        except ValueError as err:
+                            raise ValueError(f"{spec.name}.{column}: {err}") from err
+                yield tuple(values)
 
     def close(self) -> None:
         self.connection.rollback()

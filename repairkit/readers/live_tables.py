@@ -7,8 +7,13 @@ their value types, the key, what they point to) and stream its rows here.
 
 from __future__ import annotations
 
+import datetime
+import math
+import re
+import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from repairkit.snapshot import (
     Column,
@@ -136,7 +141,44 @@ def _converter(
 
         return convert_content_type
     value_type, scale = column.value_type, column.scale
-    return lambda value: convert_value(value, value_type, scale)
+    return lambda value: convert_stored(value, value_type, scale)
+
+
+_NUMBER_TEXT = re.compile(
+    r"\s*(?:[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?|NaN|[-+]?Infinity)\s*"
+)
+
+
+def convert_stored(value: object, value_type: ValueType, scale: int | None = None) -> Value:
+    """Return a value as a database stores it (a driver's value) in the one value model.
+
+    Bytes stay bytes, in any column; a UUID and a timedelta stay themselves.
+    A NaN (which SQLite keeps as the text ``'NaN'``, and PostgreSQL as a
+    numeric or float NaN) stays the text it is, because a NaN would not
+    equal itself and every diff would show it.
+    A text in a number column is read only when it is a plain number
+    (``int('1_000')`` would make a number of a text SQLite keeps as text).
+
+    :raises ValueError: if ``value`` cannot be read as ``value_type``.
+    """
+    if isinstance(value, (bytes, memoryview)):
+        return bytes(value)
+    if isinstance(value, (uuid.UUID, datetime.timedelta)) and value_type is ValueType.TEXT:
+        return value  # a uuid or interval column, which the value model holds as it is
+    if (
+        isinstance(value, str)
+        and value_type in (ValueType.INTEGER, ValueType.FLOAT)
+        and not (_NUMBER_TEXT.fullmatch(value) and value.isascii())
+    ):
+        raise ValueError(f"text {value[:40]!r} in a {value_type.value} column")
+    converted = convert_value(value, value_type, scale)
+    if (
+        isinstance(converted, Decimal)
+        and converted.is_nan()
+        or (isinstance(converted, float) and math.isnan(converted))
+    ):
+        return value if isinstance(value, str) else "NaN"
+    return converted
 
 
 def parent_table(spec: TableSpec) -> str | None:

@@ -3,12 +3,16 @@
 pg_dump's text format: one row per line, columns separated by tabs, ``\\N``
 for NULL, and backslash escapes for the characters that would break the
 format (``\\t``, ``\\n``, ``\\\\``...), octal (``\\123``) and hex (``\\x41``).
+Octal and hex escapes stand for bytes, which the server decodes together
+as UTF-8 (``caf\\303\\251`` is ``café``) and refuses when they are not.
 Every value is text here; ``sql_types`` turns it into the column's type.
 """
 
 from __future__ import annotations
 
 import re
+
+from .sql_values import decode_escaped_bytes, escaped_byte
 
 NULL = "\\N"
 _ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.)|$)")
@@ -35,15 +39,20 @@ def _read_field(field: str) -> str | None:
         return None
     if "\\" not in field:
         return field
-    return _ESCAPE.sub(_replace_escape, field)
+    try:
+        return decode_escaped_bytes(_ESCAPE.sub(_replace_escape, field))
+    except CopyLineError:
+        raise
+    except ValueError as err:
+        raise CopyLineError(str(err)) from None
 
 
 def _replace_escape(match: re.Match[str]) -> str:
     octal, hex2, simple = match.groups()
     if octal:
-        return chr(int(octal, 8))
+        return escaped_byte(int(octal, 8))
     if hex2:
-        return chr(int(hex2, 16))
+        return escaped_byte(int(hex2, 16))
     if simple is None:
         raise CopyLineError("line ends with a lone backslash")
     if simple == "N":

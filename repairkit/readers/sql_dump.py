@@ -4,7 +4,12 @@ Nothing is executed. The dump is read line by line (gzip-compressed or
 not) and split into statements (``sql_statements``); CREATE TABLE and
 ALTER TABLE give the columns, types and keys (``sql_schema``); INSERT and
 COPY give the rows (``sql_values``, ``sql_copy``), which are turned into the
-one value model by column type (``sql_types``). Every other statement (SET,
+one value model by column type (``sql_types``). Statements that change rows
+are applied as the engine would load the dump where that is certain
+(``TRUNCATE``, ``DELETE FROM t`` without a condition, ``DROP TABLE``) and
+refused by name otherwise (``UPDATE``, ``DELETE ... WHERE``, an ALTER TABLE
+that renames or drops columns). PostgreSQL's ``SET
+standard_conforming_strings`` is followed. Every other statement (SET,
 CREATE INDEX, LOCK TABLES, ...) is skipped.
 
 The snapshot keeps the tables a Lino ``dump2py`` dump of the same site
@@ -32,11 +37,13 @@ from .sql_schema import (
     SchemaSyntaxError,
     StatementKind,
     TableSchema,
-    changed_table,
     read_alter_table,
+    read_change,
     read_create_table,
+    read_drop_table,
     read_target,
     recognise_statement,
+    row_changing_clause,
 )
 from .sql_statements import Dialect, Line, Statement, StatementSplitter
 from .sql_tables import TableRows, build_tables
@@ -48,6 +55,17 @@ _SNIFF_LINES = 40
 _VALUES = re.compile(r"\bVALUES\b", re.IGNORECASE)
 _FROM_STDIN = re.compile(r"\bFROM\s+stdin\b", re.IGNORECASE)
 _ADDS_KEY = re.compile(r"\b(PRIMARY|FOREIGN)\s+KEY\b", re.IGNORECASE)
+_STANDARD_STRINGS = re.compile(
+    r"(?:SET\s+(?:SESSION\s+|LOCAL\s+)?standard_conforming_strings\s*(?:=|\bTO\b)\s*'?(\w+)'?"
+    r"|SELECT\s+(?:pg_catalog\.)?set_config\s*\(\s*'standard_conforming_strings'\s*,"
+    r"\s*'(\w+)'\s*,\s*\w+\s*\))\s*",
+    re.IGNORECASE,
+)
+_MENTIONS_STANDARD_STRINGS = re.compile(r"standard_conforming_strings", re.IGNORECASE)
+_SETTING_WORDS = {"on": True, "true": True, "off": False, "false": False}
+# The engines' own limits on the columns of a table (SQLite's SQLITE_MAX_COLUMN default).
+_MAX_COLUMNS = {Dialect.SQLITE: 2000, Dialect.POSTGRES: 1600, Dialect.MYSQL: 4096}
+_SURROGATE = re.compile("[\udc80-\udcff]")
 
 
 def sniff_dialect(source: str | Path) -> Dialect | None:
@@ -83,7 +101,7 @@ def read_sql_dump(path: str | Path, dialect: Dialect, label: str | None = None) 
         raise DumpNotFoundError(path, "no such SQL dump file")
     reader = _DumpReader(path, dialect)
     with _open(path) as stream:
-        reader.read(StatementSplitter(path, _numbered_lines(path, stream), dialect))
+        reader.read(StatementSplitter(path, _numbered_lines(path, stream, dialect), dialect))
     tables = build_tables(path, reader.data)
     return Snapshot(label or path.name, tables, {"dialect": dialect.value})
 
@@ -108,17 +126,22 @@ def _open(path: Path) -> BinaryIO:
     return stream
 
 
-def _numbered_lines(path: Path, stream: BinaryIO) -> Iterator[Line]:
+def _numbered_lines(path: Path, stream: BinaryIO, dialect: Dialect) -> Iterator[Line]:
     """Yield ``(number, text)`` per line, split at ``\\n`` only (a ``\\r`` may be data).
 
-    :raises DumpFormatError: for a line that is not UTF-8, or a broken or
-        cut-off gzip file.
+    A MySQL dump holds BLOBs as raw bytes: its bytes that are not UTF-8 are
+    kept as surrogates (``surrogateescape``), for ``sql_types`` to turn back
+    into bytes in a binary column and to refuse anywhere else.
+
+    :raises DumpFormatError: for a line that is not UTF-8 (MySQL aside), or
+        a broken or cut-off gzip file.
     """
     number = 0
+    errors = "surrogateescape" if dialect is Dialect.MYSQL else "strict"
     try:
         for number, raw in enumerate(stream, start=1):
             try:
-                text = raw.decode("utf-8")
+                text = raw.decode("utf-8", errors)
             except UnicodeDecodeError as err:
                 raise DumpFormatError(path, number, f"not UTF-8: {err}") from err
             if number == 1:
@@ -137,20 +160,29 @@ class _DumpReader:
         self.values = ValuesParser(dialect)
         self.data: dict[str, TableRows] = {}
 
-    def read(self, statements: Iterator[Statement] | StatementSplitter) -> None:
+    def read(self, statements: StatementSplitter) -> None:
         for statement in statements:
             kind = recognise_statement(statement.text)
+            if kind is not StatementKind.INSERT and _SURROGATE.search(statement.text):
+                raise DumpFormatError(self.path, statement.line, "not UTF-8 outside a value")
             try:
                 if kind is StatementKind.CREATE_TABLE:
                     self._create_table(statement)
-                elif kind is StatementKind.ALTER_TABLE and _ADDS_KEY.search(statement.text):
+                elif kind is StatementKind.ALTER_TABLE:
                     self._alter_table(statement)
                 elif kind is StatementKind.INSERT:
                     self._insert(statement)
                 elif kind is StatementKind.COPY:
                     self._copy(statement)
                 elif kind is StatementKind.CHANGE:
-                    self._check_change(statement)
+                    self._change(statement)
+                elif kind is StatementKind.DROP_TABLE:
+                    for name in read_drop_table(statement.text):
+                        self.data.pop(name, None)
+                elif kind is StatementKind.OTHER and _MENTIONS_STANDARD_STRINGS.search(
+                    statement.text
+                ):
+                    self._standard_strings(statement, statements)
                 elif kind is StatementKind.UNKNOWN:
                     raise DumpFormatError(
                         self.path,
@@ -162,6 +194,14 @@ class _DumpReader:
 
     def _create_table(self, statement: Statement) -> None:
         schema = read_create_table(statement.text, statement.line)
+        limit = _MAX_COLUMNS[self.dialect]
+        if len(schema.columns) > limit:
+            raise DumpFormatError(
+                self.path,
+                statement.line,
+                f"table {schema.name!r} has {len(schema.columns)} columns;"
+                f" {self.dialect.value} allows at most {limit}",
+            )
         if schema.name in self.data:
             raise DumpFormatError(
                 self.path,
@@ -172,7 +212,33 @@ class _DumpReader:
         converters = [make_converter(declared, self.dialect) for declared in schema.types]
         self.data[schema.name] = TableRows(schema, converters)
 
+    def _standard_strings(self, statement: Statement, splitter: StatementSplitter) -> None:
+        """Follow ``SET standard_conforming_strings``, which decides what a backslash means.
+
+        :raises DumpFormatError: for a setting that cannot be read.
+        """
+        match = _STANDARD_STRINGS.fullmatch(statement.text)
+        word = (match.group(1) or match.group(2) or "").lower() if match else ""
+        if word not in _SETTING_WORDS:
+            raise DumpFormatError(
+                self.path,
+                statement.line,
+                f"standard_conforming_strings set in a way not read: {statement.text[:60]!r}",
+            )
+        splitter.set_standard_strings(_SETTING_WORDS[word])
+        self.values.standard_strings = _SETTING_WORDS[word]
+
     def _alter_table(self, statement: Statement) -> None:
+        clause = row_changing_clause(statement.text)
+        if clause is not None:
+            raise DumpFormatError(
+                self.path,
+                statement.line,
+                f"{statement.text[:40]!r} changes the table's columns or name ({clause});"
+                " such a dump is not read",
+            )
+        if not _ADDS_KEY.search(statement.text):
+            return
         constraints = read_alter_table(statement.text)
         table = self.data.get(constraints.table)
         if table is not None:
@@ -210,22 +276,44 @@ class _DumpReader:
                 raise DumpFormatError(self.path, number, f"COPY {name}: {err}") from err
             self._add_row(table, columns, raw, number)
 
-    def _check_change(self, statement: Statement) -> None:
-        """Allow UPDATE, DELETE and TRUNCATE only on skipped tables.
+    def _change(self, statement: Statement) -> None:
+        """Apply a statement that empties tables; refuse any other change to rows that are kept.
 
-        ``sqlite3 .dump`` writes ``DELETE FROM sqlite_sequence;``; a change to
-        any other table would be lost on a reader of rows, so it is an error.
+        ``sqlite3 .dump`` writes ``DELETE FROM sqlite_sequence;``. Emptying
+        a table is applied only where no foreign key can cascade: in SQLite
+        (``.dump`` turns them off) or where no table read so far points to it.
 
-        :raises DumpFormatError: for one that changes rows the snapshot keeps.
+        :raises DumpFormatError: for a change that is not read.
         """
-        table = changed_table(statement.text)
-        if table is None or not is_skipped_table(table):
-            raise DumpFormatError(
-                self.path,
-                statement.line,
-                f"{statement.text[:40]!r} changes rows in place; only rows of INSERT and COPY"
-                " are read",
-            )
+        change = read_change(statement.text)
+        kept = [name for name in change.tables if not is_skipped_table(name)]
+        if not kept:
+            return
+        if change.every_row:
+            blocked = [name for name in kept if self._referenced(name)]
+            if not blocked:
+                for name in kept:
+                    if name in self.data:
+                        self.data[name].rows.clear()
+                        self.data[name].lines.clear()
+                return
+            reason = f"rows of other tables point to {blocked}, and a cascade is not read"
+        else:
+            reason = "only rows of INSERT and COPY are read, and tables emptied as a whole"
+        raise DumpFormatError(
+            self.path,
+            statement.line,
+            f"{statement.text[:40]!r} changes rows of {kept} in place; {reason}",
+        )
+
+    def _referenced(self, name: str) -> bool:
+        if self.dialect is Dialect.SQLITE:
+            return False
+        return any(
+            table.rows and name in table.schema.references.values()
+            for other, table in self.data.items()
+            if other != name
+        )
 
     def _target(self, name: str, statement: Statement) -> TableRows | None:
         """Return the table rows go to, or None for rows to skip.
@@ -271,9 +359,10 @@ class _DumpReader:
             raise DumpFormatError(
                 self.path, line, f"{len(columns)} columns named but {len(raw)} values given"
             )
-        unknown = [column for column in columns if column not in schema.columns]
-        missing = [column for column in schema.columns if column not in columns]
-        if unknown or missing:
+        known, named = set(schema.columns), set(columns)
+        unknown = [column for column in columns if column not in known]
+        missing = [column for column in schema.columns if column not in named]
+        if unknown or missing or len(named) != len(columns):
             raise DumpFormatError(
                 self.path,
                 line,

@@ -26,6 +26,7 @@ class StatementKind(str, enum.Enum):
     INSERT = "insert"
     COPY = "copy"
     CHANGE = "change"  # UPDATE, DELETE, TRUNCATE: rows changed in place
+    DROP_TABLE = "drop table"
     OTHER = "other"  # SET, CREATE INDEX, LOCK TABLES, ...: carries no rows
     UNKNOWN = "unknown"  # no statement a dump tool writes
 
@@ -33,16 +34,11 @@ class StatementKind(str, enum.Enum):
 _KIND = re.compile(
     r"(?P<create>CREATE\s+(?:(?:GLOBAL\s+|LOCAL\s+)?(?:TEMP|TEMPORARY|UNLOGGED)\s+)?TABLE\b)"
     r"|(?P<alter>ALTER\s+TABLE\b)|(?P<insert>(?:INSERT|REPLACE)\b)|(?P<copy>COPY\b)"
-    r"|(?P<change>(?:UPDATE|DELETE|TRUNCATE)\b)"
+    r"|(?P<change>(?:UPDATE|DELETE|TRUNCATE)\b)|(?P<drop>DROP\s+(?:TEMPORARY\s+)?TABLE\b)"
     # What sqlite3 .dump, pg_dump and mysqldump write besides tables and rows.
     r"|(?P<other>(?:SET|SELECT|CREATE|ALTER|DROP|LOCK|UNLOCK|BEGIN|COMMIT|START|END|ROLLBACK"
     r"|SAVEPOINT|RELEASE|PRAGMA|COMMENT|GRANT|REVOKE|USE|ANALYZE|VACUUM|REINDEX|SECURITY"
     r"|REFRESH|FLUSH)\b)",
-    re.IGNORECASE,
-)
-_CHANGED_TABLE = re.compile(
-    r"(?:UPDATE(?:\s+ONLY)?|DELETE\s+FROM(?:\s+ONLY)?|TRUNCATE(?:\s+TABLE)?(?:\s+ONLY)?)\s+"
-    r"(?:[\w\"`]+\.)?[\"`]?(\w+)",
     re.IGNORECASE,
 )
 
@@ -61,14 +57,9 @@ _KINDS = {
     "insert": StatementKind.INSERT,
     "copy": StatementKind.COPY,
     "change": StatementKind.CHANGE,
+    "drop": StatementKind.DROP_TABLE,
     "other": StatementKind.OTHER,
 }
-
-
-def changed_table(text: str) -> str | None:
-    """Return the table an UPDATE, DELETE or TRUNCATE statement changes, if it can be read."""
-    match = _CHANGED_TABLE.match(text)
-    return match.group(1).lower() if match else None
 
 
 class SchemaSyntaxError(ValueError):
@@ -85,6 +76,19 @@ class TableSchema:
     types: list[str]  # the SQL type of each column, lower case, e.g. "numeric(10,2)"
     pk: list[str] = field(default_factory=list)
     references: dict[str, str] = field(default_factory=dict)  # column -> table
+
+
+@dataclass(frozen=True, slots=True)
+class RowChange:
+    """What an UPDATE, DELETE or TRUNCATE statement does to rows.
+
+    ``every_row`` is true where the statement empties its tables
+    (``TRUNCATE``, ``DELETE FROM t`` without a condition).
+    """
+
+    verb: str
+    tables: tuple[str, ...]
+    every_row: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +238,9 @@ def read_create_table(text: str, line: int) -> TableSchema:
         _read_definition(schema, _Reader(definition, f"CREATE TABLE {schema.name}"))
     if not schema.columns:
         raise SchemaSyntaxError(f"CREATE TABLE {schema.name} has no columns")
+    if len(set(schema.columns)) != len(schema.columns):
+        twice = sorted({name for name in schema.columns if schema.columns.count(name) > 1})
+        raise SchemaSyntaxError(f"CREATE TABLE {schema.name} names columns twice: {twice[:5]}")
     return schema
 
 
@@ -282,7 +289,8 @@ def _read_definition(schema: TableSchema, reader: _Reader) -> None:
 
 def _join_type(words: list[str]) -> str:
     text = " ".join(words).lower()
-    return re.sub(r"\s*([(),])\s*", r"\1", text)
+    # "int(10) unsigned" keeps its space: the type's words after a length still count.
+    return re.sub(r"\)(?=\w)", ") ", re.sub(r"\s*([(),])\s*", r"\1", text))
 
 
 def _read_constraint(reader: _Reader) -> tuple[list[str], dict[str, str]]:
@@ -342,3 +350,88 @@ def read_target(head: str, what: str) -> tuple[str, list[str] | None]:
     if reader.peek() is not None:
         raise SchemaSyntaxError(f"unexpected {reader.peek().text!r} in {what}")  # type: ignore[union-attr]
     return table, columns
+
+
+# Words that may come between DELETE/UPDATE/TRUNCATE and the table without changing its meaning.
+_CHANGE_MODIFIERS = ("LOW_PRIORITY", "QUICK", "IGNORE", "TABLE", "ONLY")
+
+
+def read_change(text: str) -> RowChange:
+    """Read which tables an UPDATE, DELETE or TRUNCATE statement changes, and how.
+
+    A MySQL multi-table ``UPDATE a, b SET`` or ``DELETE a FROM a JOIN b``
+    names every table it may change.
+
+    :raises SchemaSyntaxError: if the table names cannot be read.
+    """
+    reader = _Reader(_words(text), "statement")
+    verb = reader.next().text
+    while reader.peek() is not None and reader.peek().is_(*_CHANGE_MODIFIERS):  # type: ignore[union-attr]
+        reader.next()
+    if verb == "DELETE" and not reader.accept("FROM"):
+        tables = _names_until(reader, "FROM")  # DELETE a, b FROM a JOIN b ...
+        return RowChange(verb, tuple(tables), every_row=False)
+    tables = [reader.name()]
+    while reader.accept(","):
+        tables.append(reader.name())
+    if verb == "UPDATE":
+        return RowChange(verb, tuple(tables), every_row=False)
+    rest = reader.words[reader.position :]
+    if verb == "TRUNCATE":
+        plain = all(word.is_("RESTART", "CONTINUE", "IDENTITY", "RESTRICT") for word in rest)
+        return RowChange(verb, tuple(tables), every_row=plain)
+    return RowChange(verb, tuple(tables), every_row=not rest and len(tables) == 1)
+
+
+def _names_until(reader: _Reader, stop: str) -> list[str]:
+    names = [reader.name()]
+    while reader.accept(","):
+        names.append(reader.name())
+    reader.expect(stop)
+    return names
+
+
+def read_drop_table(text: str) -> list[str]:
+    """Return the tables a DROP TABLE statement drops.
+
+    :raises SchemaSyntaxError: if their names cannot be read.
+    """
+    reader = _Reader(_words(text), "DROP TABLE")
+    reader.expect("DROP")
+    reader.accept("TEMPORARY")
+    reader.expect("TABLE")
+    reader.accept("IF", "EXISTS")
+    tables = [reader.name()]
+    while reader.accept(","):
+        tables.append(reader.name())
+    return tables
+
+
+# ALTER TABLE clauses that change the rows already loaded (their columns or the table's name);
+# ADD and DROP change rows unless a constraint, key, default or identity follows.
+_ROW_CHANGING_WORDS = frozenset({"RENAME", "MODIFY", "CHANGE"})
+_ADD_OR_DROP_KEEPS_ROWS = frozenset({
+    "CONSTRAINT", "PRIMARY", "FOREIGN", "UNIQUE", "CHECK", "KEY", "INDEX", "FULLTEXT",
+    "SPATIAL", "EXCLUDE", "GENERATED", "DEFAULT", "NOT", "IDENTITY", "EXPRESSION", "TRIGGER",
+    "PARTITION",
+})  # fmt: skip
+
+
+def row_changing_clause(text: str) -> str | None:
+    """Return the clause of an ALTER TABLE statement that changes loaded rows, if it has one."""
+    words = _words(text)
+    for index, word in enumerate(words):
+        if word.is_(*_ROW_CHANGING_WORDS):
+            return word.text
+        # ALTER [COLUMN] name TYPE ..., SET DATA TYPE ...: a column named "type" is no clause.
+        if (
+            word.is_("TYPE")
+            and index >= 2
+            and (words[index - 1].is_("DATA") or words[index - 2].is_("ALTER", "COLUMN"))
+        ):
+            return "ALTER COLUMN ... TYPE"
+        if word.is_("ADD", "DROP"):
+            following = words[index + 1] if index + 1 < len(words) else None
+            if following is None or not following.is_(*_ADD_OR_DROP_KEEPS_ROWS):
+                return f"{word.text} {following.text if following else ''}".strip()
+    return None

@@ -9,6 +9,13 @@ sqlparse (see ``sql_schema``). The splitter knows each dialect's strings
 comments, mysqldump's ``DELIMITER`` lines, psql's backslash meta-commands, and
 the data block that follows ``COPY ... FROM stdin;``, which it hands over
 line by line rather than as one string.
+
+MySQL runs the text of a *conditional comment* (``/*!40000 ALTER TABLE ...*/``,
+``/*M!100100 ...*/``) as code when the server is at least that version, so
+its text is kept as part of the statement, and a dump that hides a
+``DELETE`` in one is read as the server would load it. Only a version of
+999999 or more (MariaDB's ``/*M!999999\\- enable the sandbox mode */``, which
+its client reads) is a plain comment.
 """
 
 from __future__ import annotations
@@ -60,6 +67,8 @@ class Statement:
 _COPY_FROM_STDIN = re.compile(r"COPY\b.*\bFROM\s+stdin\b", re.IGNORECASE | re.DOTALL)
 _DELIMITER_LINE = re.compile(r"DELIMITER\s+(\S+)\s*$", re.IGNORECASE)
 _DOLLAR_TAG = r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$"
+_CONDITIONAL = re.compile(r"/\*M?!(\d*)")
+_NEVER_RUN = 999999  # a version no server has: the comment stays a comment
 
 
 class StatementSplitter:
@@ -70,6 +79,16 @@ class StatementSplitter:
         self.lines = lines
         self.dialect = dialect
         self.delimiter = ";"
+        self.standard_strings = True
+        self._conditional = 0  # MySQL conditional comments open around the text under way
+        self._special = self._special_pattern()
+
+    def set_standard_strings(self, standard: bool) -> None:
+        """Follow PostgreSQL's ``standard_conforming_strings`` from the next text on.
+
+        Off, a plain ``'...'`` string takes backslash escapes (``'it\\'s'``).
+        """
+        self.standard_strings = standard
         self._special = self._special_pattern()
 
     def _special_pattern(self) -> re.Pattern[str]:
@@ -80,10 +99,10 @@ class StatementSplitter:
         is what keeps a megabyte INSERT line fast.
         """
         opening = [r"'", r'"', r"--", r"/\*", re.escape(self.delimiter)]
-        whole = [_whole("'", self.dialect is Dialect.MYSQL)]
+        whole = [_whole("'", self.dialect is Dialect.MYSQL or not self.standard_strings)]
         whole.append(_whole('"', self.dialect is Dialect.MYSQL))
         if self.dialect is Dialect.MYSQL:
-            opening.insert(0, r"`")
+            opening[:0] = [r"`", _CONDITIONAL.pattern, r"\*/"]
             whole.append(_whole("`", False))
         if self.dialect is Dialect.POSTGRES:
             opening[:0] = [_DOLLAR_TAG, r"(?<!\w)[Ee]'"]
@@ -159,7 +178,10 @@ class StatementSplitter:
                     if start:
                         pieces.append("\n")
                     break  # the rest of the line is a comment
-                closer = _Closer.open(token, self.dialect)
+                if self._enters_code(token, number):
+                    position = match.end()
+                    continue
+                closer = _Closer.open(token, self.dialect, self.standard_strings)
                 closer_line = number
                 if closer.keeps_text and not start:
                     start = number
@@ -168,10 +190,30 @@ class StatementSplitter:
                 position = match.end()
         if closer is not None:
             raise DumpFormatError(self.path, closer_line, f"unterminated {closer.what}")
+        if self._conditional:
+            raise DumpFormatError(self.path, number, "conditional comment '/*!' not closed")
         if start:
             raise DumpFormatError(
                 self.path, start, f"statement not ended by {self.delimiter!r} at end of file"
             )
+
+    def _enters_code(self, token: str, number: int) -> bool:
+        """Step into or out of a MySQL conditional comment, whose text is code.
+
+        Return False for a token that opens something else.
+        """
+        if self.dialect is not Dialect.MYSQL:
+            return False
+        if token == "*/":
+            if self._conditional:
+                self._conditional -= 1
+                return True
+            raise DumpFormatError(self.path, number, "'*/' outside a comment")
+        conditional = _CONDITIONAL.fullmatch(token)
+        if conditional is None or int(conditional.group(1) or 0) >= _NEVER_RUN:
+            return False
+        self._conditional += 1
+        return True
 
     def _copy_data(self, statement: Statement) -> Iterator[Line]:
         for number, text in self.lines:
@@ -206,14 +248,20 @@ class _Closer:
         self.what = what
 
     @classmethod
-    def open(cls, token: str, dialect: Dialect) -> _Closer:
-        if token == "/*":
+    def open(cls, token: str, dialect: Dialect, standard_strings: bool = True) -> _Closer:
+        if token.startswith("/*"):
             return cls(r"\*/", False, "comment '/* ...'")
         if token.startswith("$"):
             return cls(re.escape(token), True, f"string {token}...{token}")
         quote = token[-1]
         # MySQL strings, and PostgreSQL's E'...' strings, take backslash escapes.
-        backslash = dialect is Dialect.MYSQL and quote != "`" or token[0] in "Ee"
+        backslash = (
+            dialect is Dialect.MYSQL
+            and quote != "`"
+            or token[0] in "Ee"
+            or quote == "'"
+            and not standard_strings
+        )
         name = "string" if quote == "'" or dialect is Dialect.MYSQL and quote == '"' else "name"
         return cls(r"[\\" + quote + "]" if backslash else quote, True, f"{name} {quote}...")
 

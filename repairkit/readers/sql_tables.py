@@ -78,7 +78,8 @@ def _build(path: Path, table: TableRows, content_types: ContentTypes) -> Table:
         raise DumpFormatError(path, schema.line, f"table {schema.name!r} has no primary key")
     key = _key(schema)
     names = [spec.name for spec in key.columns]
-    kept = [schema.columns.index(name) for name in names]
+    index_of = {name: i for i, name in enumerate(schema.columns)}
+    kept = [index_of[name] for name in names]
     key_index = [names.index(name) for name in key.key]
     columns = [_column(schema, name, schema.types[i]) for name, i in zip(names, kept, strict=True)]
     pointers = [i for i, column in enumerate(columns) if column.kind is ColumnKind.CONTENT_TYPE]
