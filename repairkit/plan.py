@@ -453,7 +453,12 @@ class _Planner:
 
         :raises PlanError: if those backups disagree on the table's columns.
         """
-        sources = sorted({source for (table, _), (source, _) in self.rows.items() if table == name})
+        # Rows left out for schema drift do not go back: their shape does not count.
+        sources = sorted(
+            {source for key, (source, _) in self.rows.items() if key[0] == name
+             and not _drifted(self.problems.get(key))}
+            or {source for (table, _), (source, _) in self.rows.items() if table == name}
+        )  # fmt: skip
         shapes = [self.backups[source].tables[name] for source in sources]
         newest = self.backups[sources[-1]].label
         for source, shape in zip(sources, shapes[:-1], strict=False):
@@ -487,3 +492,7 @@ class _Planner:
             reported[key]
             for key in sorted(reported, key=lambda k: (position[k[0]], isinstance(k[1], str), k[1]))
         )
+
+
+def _drifted(problem: LeftOut | None) -> bool:
+    return problem is not None and problem.kind is ConflictKind.SCHEMA_DRIFT

@@ -133,16 +133,28 @@ def _version_items(backup: Snapshot, current: Snapshot, site: SiteFields | None)
     today = site.version if site is not None else current.info.get("source_version")
     if made_by is None or today is None or made_by == today:
         return []
-    where = "the site" if site is not None else current.label
+    if site is None:
+        unchecked = DriftItem(
+            backup.label, DriftKind.VERSION, None, None,
+            "without the site's models, types, max_length, NULL and choices are not checked",
+            "pass --settings",
+        )  # fmt: skip
+        return [_version_item(backup, made_by, today, current.label, ()), unchecked]
+    return [_version_item(backup, made_by, today, "the site", site.migrators)]
+
+
+def _version_item(
+    backup: Snapshot, made_by: str, today: str, where: str, migrators: Sequence[str]
+) -> DriftItem:
     detail = f"made by version {made_by}, {where} is version {today}"
     step = "migrate_from_" + made_by.replace(".", "_")
-    if site is not None and step in site.migrators:
+    if step in migrators:
         detail += (
             f"; the site's migrator {step}() adapts such rows when Lino loads the backup,"
             " and merge does not run it"
         )
     fix = "repairkit upgrade BACKUP --settings SITE -o UPGRADED/, then merge UPGRADED"
-    return [DriftItem(backup.label, DriftKind.VERSION, None, None, detail, fix)]
+    return DriftItem(backup.label, DriftKind.VERSION, None, None, detail, fix)
 
 
 def _gone_table(
@@ -182,12 +194,15 @@ def _column_items(
     specs = site.tables.get(name, {}) if site is not None else {}
     for new_column in new:
         spec = specs.get(new_column)
+        fix = f"--set-column {name}.{new_column}=VALUE (JSON), or upgrade the backup"
+        if len(gone) == 1 and len(new) == 1:
+            fix = f"--rename-column {name}.{gone[0]}={new_column}, " + fix
         default = f" (the model's default is {spec.default!r})" if spec and spec.has_default else ""
         items.append(DriftItem(
             backup.label, DriftKind.COLUMN_NEW, name, new_column,
             f"today's table has column {new_column!r}, which the backup lacks{default}: an upgrade"
             " may have given old rows another value than the default",
-            f"--set-column {name}.{new_column}=VALUE (JSON), or upgrade the backup",
+            fix,
             blocking=True,
         ))  # fmt: skip
     now = current.tables.get(name)
@@ -211,9 +226,8 @@ def _column_items(
                 items.append(DriftItem(
                     backup.label, DriftKind.TYPE_CHANGED, name, column.name,
                     f"column {column.name!r} holds decimals in the backup and is an"
-                    f" {spec.internal_type} today: no exact conversion",
+                    f" {spec.internal_type} today: each value is checked, none converted",
                     "upgrade the backup with the site's migrators (repairkit upgrade)",
-                    blocking=True,
                 ))  # fmt: skip
     return items
 

@@ -1,0 +1,213 @@
+"""Restoring from a backup made before an upgrade: the demo site from version 1.0 to 2.0.
+
+The dumps are made by real Lino (``demo/upgrade/make_dumps.py``): a 1.0
+backup, the upgrade of it by Lino's own loader and the site's migrator, a
+2.0 backup, an accident, the 2.0 current dump. Each change of 2.0 is either
+restored exactly with a mapping, or refused by name before anything is
+written. After a restore, the database is compared row by row (sqlite3)
+with what the upgrade made of the pre-accident database.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from repairkit.cli import EXIT_LEFT_OUT, cli
+
+from .conftest import DEMO, FIXTURES
+
+pytest.importorskip("lino", reason="the demo site needs Lino (pip install -e .[test])")
+
+UPGRADE = DEMO / "upgrade"
+V2_SETTINGS = "repairdemo.settings"  # importable from demo/upgrade/
+MAPPING = """\
+rename_tables: {repairdemo_note: notes_note}
+rename_columns: {repairdemo_partner.city: town}
+drop_columns: [repairdemo_country.short_code]
+set_columns: {repairdemo_product.origin_id: BE}
+"""
+
+
+@pytest.fixture(scope="session")
+def dumps(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Make the 1.0 and 2.0 dumps and databases once per session (about a minute)."""
+    out = tmp_path_factory.mktemp("upgrade") / "dumps"
+    subprocess.run(
+        [sys.executable, str(UPGRADE / "make_dumps.py"), str(out)], check=True, capture_output=True
+    )
+    return out
+
+
+def merge(*args: str | Path, cwd: Path = UPGRADE) -> tuple[int, str, dict[str, Any]]:
+    """Run ``repairkit merge`` as a user would, from ``cwd``; return status, output, plan.json."""
+    argv = [str(a) for a in args]
+    output = Path(argv[argv.index("-o") + 1])
+    env = dict(os.environ, REPAIRDEMO_DB=str(output.parent / "unused.sqlite3"))
+    result = subprocess.run(
+        [sys.executable, "-m", "repairkit", "merge", *argv, "--jobs", "1"],
+        cwd=cwd, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    plan_file = output / "plan.json"
+    plan = json.loads(plan_file.read_text()) if plan_file.exists() else {}
+    return result.returncode, result.stdout + result.stderr, plan
+
+
+def left_out(plan: dict[str, Any]) -> dict[tuple[str, Any], dict[str, Any]]:
+    return {(item["table"], item["pk"]): item for item in plan["left_out"]}
+
+
+def planned(plan: dict[str, Any]) -> dict[tuple[str, Any], str]:
+    return {(r["table"], r["pk"]): r["source"] for t in plan["tables"] for r in t["rows"]}
+
+
+def rows(db: Path, table: str, key: str, pks: list[Any]) -> dict[Any, tuple[Any, ...]]:
+    """Read rows straight from the SQLite file, not through repairkit."""
+    connection = sqlite3.connect(db)
+    try:
+        marks = ",".join("?" * len(pks))
+        cursor = connection.execute(f'SELECT * FROM "{table}" WHERE "{key}" IN ({marks})', pks)
+        names = [d[0] for d in cursor.description]
+        return {row[names.index(key)]: row for row in cursor.fetchall()}
+    finally:
+        connection.close()
+
+
+@pytest.mark.slow
+def test_without_mapping_every_drifted_table_is_left_out_by_name(
+    dumps: Path, tmp_path: Path
+) -> None:
+    status, output, plan = merge(dumps / "backup-v1", "--current", dumps / "current-v2",
+                                 "-o", tmp_path / "out")  # fmt: skip
+    assert status == EXIT_LEFT_OUT, output
+    assert "Schema drift" in output
+    assert "made by version 1.0, current-v2 is version 2.0" in output
+    drift = {(d["kind"], d["table"], d["column"]) for d in plan["schema_drift"]}
+    assert ("table_gone", "repairdemo_note", None) in drift
+    assert ("column_gone", "repairdemo_partner", "city") in drift
+    assert ("column_new", "repairdemo_order", "priority") in drift
+    assert ("column_new", "repairdemo_product", "origin_id") in drift
+    assert ("type_changed", "repairdemo_orderitem", "unit_price") in drift
+    out = left_out(plan)
+    assert out[("repairdemo_partner", 7)]["kind"] == "schema_drift"
+    partner = out[("repairdemo_partner", 7)]["detail"]
+    assert "--rename-column repairdemo_partner.city=town" in partner
+    assert "--rename-table repairdemo_note=notes_note" in out[("repairdemo_note", 7)]["detail"]
+    assert out[("repairdemo_product", 30)]["kind"] == "schema_drift"
+    assert not any(table == "repairdemo_note" for table, _ in planned(plan))
+    header = (tmp_path / "out" / "restore.py").read_text()
+    assert "# Schema drift" in header and "repairdemo_partner.city" in header
+
+
+@pytest.mark.slow
+def test_with_the_site_and_a_mapping_rows_restore_exactly_or_are_refused_by_value(
+    dumps: Path, tmp_path: Path
+) -> None:
+    mapping = tmp_path / "upgrade.yaml"
+    mapping.write_text(MAPPING)
+    status, output, plan = merge(dumps / "backup-v1", "--current", dumps / "current-v2",
+                                 "-o", tmp_path / "out", "--settings", V2_SETTINGS,
+                                 "--mapping", mapping)  # fmt: skip
+    assert status == EXIT_LEFT_OUT, output
+    out = left_out(plan)
+    # A text over today's max_length, a Decimal into today's integer cents, a column the
+    # migrator computes: refused, with table, pk, column, value and why.
+    category = out[("repairdemo_category", 9)]["detail"]
+    assert "column 'name' value 'Screws \"metric\"'" in category and "max_length 10" in category
+    item = out[("repairdemo_orderitem", 16)]["detail"]
+    assert "column 'unit_price' value Decimal('71.54')" in item and "IntegerField" in item
+    assert "priority" in out[("repairdemo_order", 64)]["detail"]
+    assert out[("repairdemo_product", 16)]["kind"] == "depends_on_left_out"
+    assert "migrate_from_1_0" in output
+    restored = planned(plan)
+    assert {("repairdemo_partner", 7), ("repairdemo_partner", 13), ("repairdemo_product", 30),
+            ("notes_note", 3), ("notes_note", 4)} <= set(restored)  # fmt: skip
+
+    site = tmp_path / "site.sqlite3"
+    shutil.copyfile(dumps / "current.sqlite3", site)
+    env = dict(os.environ, REPAIRDEMO_DB=str(site))
+    subprocess.run(
+        [sys.executable, "manage.py", "run", str(tmp_path / "out" / "restore.py"), "--apply"],
+        cwd=UPGRADE, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    keys = {"repairdemo_person": "partner_ptr_id", "repairdemo_company": "partner_ptr_id"}
+    by_table: dict[str, list[Any]] = {}
+    for table, pk in restored:
+        by_table.setdefault(table, []).append(pk)
+    for table, pks in by_table.items():
+        key = keys.get(table, "id")
+        expected = rows(dumps / "upgraded.sqlite3", table, key, pks)
+        assert rows(site, table, key, pks) == expected, table
+        assert len(expected) == len(pks)
+    for table, pk in out:
+        key = keys.get(table, "id")
+        assert rows(site, table, key, [pk]) == {}, (table, pk)
+
+
+@pytest.mark.slow
+def test_backups_from_both_sides_of_the_upgrade_merge_with_the_mapping(
+    dumps: Path, tmp_path: Path
+) -> None:
+    mapping = tmp_path / "upgrade.yaml"
+    mapping.write_text(MAPPING)
+    status, output, plan = merge(dumps / "backup-v1", dumps / "backup-v2",
+                                 "--current", dumps / "current-v2", "-o", tmp_path / "out",
+                                 "--settings", V2_SETTINGS, "--mapping", mapping)  # fmt: skip
+    assert status == 0, output
+    sources = planned(plan)
+    # Notes 3 and 4 were deleted before the 2.0 backup: only the 1.0 backup has them.
+    assert sources[("notes_note", 3)] == sources[("notes_note", 4)] == "backup-v1"
+    assert sources[("repairdemo_orderitem", 16)] == "backup-v2"
+    assert plan["left_out"] == []
+
+    status, output, plan = merge(
+        dumps / "backup-v1", dumps / "backup-v2", "--current", dumps / "current-v2",
+        "-o", tmp_path / "out2",
+    )  # fmt: skip
+    assert status == EXIT_LEFT_OUT, output
+    assert left_out(plan)[("repairdemo_note", 3)]["kind"] == "schema_drift"
+    assert ("notes_note", 7) in planned(plan)
+
+
+def test_a_mapping_that_names_a_missing_table_or_column_is_an_error(tmp_path: Path) -> None:
+    runner = CliRunner()
+    base = ["merge", str(FIXTURES / "backup"), "--current", str(FIXTURES / "current")]
+    cases = {
+        "--rename-table=nosuch_table=repairdemo_note": "rename table 'nosuch_table': no backup",
+        "--rename-table=repairdemo_note=notes_note": "today's schema has no 'notes_note'",
+        "--rename-column=repairdemo_partner.town=city": "no backup has column 'town'",
+        "--drop-column=repairdemo_partner": "expected TABLE.COLUMN",
+        "--set-column=repairdemo_order.priority=3": "today's repairdemo_order has no such column",
+        "--set-column=repairdemo_order.remark=not json": "the value must be JSON",
+    }
+    for index, (option, message) in enumerate(cases.items()):
+        out = tmp_path / f"out{index}"
+        result = runner.invoke(cli, [*base, "-o", str(out), option, "--jobs", "1"])
+        assert result.exit_code == 2, (option, result.output)
+        assert message in result.output, (option, result.output)
+        assert not out.exists()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rename_table: {a: b}\n")
+    result = runner.invoke(cli, [*base, "-o", str(tmp_path / "o"), "--mapping", str(bad)])
+    assert result.exit_code == 2 and "unknown: rename_table" in result.output
+
+
+def test_merge_exits_3_when_the_plan_leaves_rows_out(tmp_path: Path) -> None:
+    args = ["merge", str(FIXTURES / "backup"), "--current", str(FIXTURES / "current"),
+            "--jobs", "1"]  # fmt: skip
+    complete = CliRunner().invoke(cli, [*args, "-o", str(tmp_path / "a")])
+    assert complete.exit_code == 0, complete.output
+    partial = CliRunner().invoke(
+        cli, [*args, "-o", str(tmp_path / "b"), "--exclude-table", "repairdemo_partner"]
+    )
+    assert partial.exit_code == EXIT_LEFT_OUT, partial.output
+    assert (tmp_path / "b" / "plan.json").exists()
