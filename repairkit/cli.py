@@ -382,6 +382,53 @@ def merge(
         sys.exit(EXIT_LEFT_OUT)
 
 
+@cli.command()
+@click.argument("backup")
+@click.option(
+    "--settings", required=True, metavar="MODULE",
+    help="Today's site: its Django settings module (importable from here).",
+)  # fmt: skip
+@click.option(
+    "--output", "-o", required=True, type=click.Path(path_type=Path),
+    help="Directory for the upgraded backup, a dump2py dump (must not exist).",
+)  # fmt: skip
+def upgrade(backup: str, settings: str, output: Path) -> None:
+    """Upgrade a Lino BACKUP to today's schema with the site's own migrators.
+
+    BACKUP is read as data (never executed) and written again as a clean
+    dump2py-style copy made of literals only. Today's site (--settings)
+    loads that copy with Lino's own loader into a scratch SQLite database
+    that this command creates and removes, so its migrators adapt the rows
+    from the backup's SOURCE_VERSION to the site's; then dump2py writes the
+    result into OUTPUT. The site's production database is never opened.
+    The code that runs is the site's own (models, migrators). Then merge
+    OUTPUT as the backup (see docs/upgrades.md).
+
+    Exit status: 0 upgraded, 2 trouble (nothing written).
+
+    \b
+    Example:
+        repairkit upgrade backup-v1/ --settings mysite.settings -o backup-v1-upgraded/
+        repairkit merge backup-v1-upgraded/ --current today/ -o repair/ --settings mysite.settings
+    """
+    from repairkit.readers.lino_dump import read_lino_dump
+    from repairkit.upgrade import upgrade_lino_backup
+
+    if output.exists():
+        raise RepairkitClickError(f"--output {output}: exists already; choose a new directory")
+    if not Path(backup, "restore.py").is_file():
+        raise RepairkitClickError(
+            f"{backup}: upgrade takes a Lino dump2py directory (with restore.py); a Django"
+            " database is upgraded with its own migrations (docs/upgrades.md)"
+        )
+    with library_errors_as_cli_errors():
+        snapshot = read_lino_dump(backup)
+        upgrade_lino_backup(snapshot, settings, output, cwd=Path.cwd())
+    made_by = snapshot.info.get("source_version")
+    click.echo(f"Upgraded {backup} (version {made_by}) with {settings}: wrote {output}/.")
+    click.echo(f"Next: repairkit merge {output} --current CURRENT -o REPAIR/ --settings {settings}")
+
+
 def check_output_dir(output: Path, force: bool) -> list[Path]:
     """Make sure ``output`` is free to write to; with ``force``, return an earlier merge's files.
 

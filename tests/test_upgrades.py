@@ -10,6 +10,7 @@ with what the upgrade made of the pre-accident database.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -24,7 +25,8 @@ from click.testing import CliRunner
 
 from repairkit.cli import EXIT_LEFT_OUT, cli
 
-from .conftest import DEMO, FIXTURES
+from .conftest import DEMO, FIXTURES, ServerDatabase, new_postgres_database
+from .restore_site import edit_row
 
 pytest.importorskip("lino", reason="the demo site needs Lino (pip install -e .[test])")
 
@@ -78,6 +80,14 @@ def rows(db: Path, table: str, key: str, pks: list[Any]) -> dict[Any, tuple[Any,
         cursor = connection.execute(f'SELECT * FROM "{table}" WHERE "{key}" IN ({marks})', pks)
         names = [d[0] for d in cursor.description]
         return {row[names.index(key)]: row for row in cursor.fetchall()}
+    finally:
+        connection.close()
+
+
+def all_rows(db: Path, table: str) -> list[tuple[Any, ...]]:
+    connection = sqlite3.connect(db)
+    try:
+        return sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
     finally:
         connection.close()
 
@@ -178,6 +188,82 @@ def test_backups_from_both_sides_of_the_upgrade_merge_with_the_mapping(
     assert ("notes_note", 7) in planned(plan)
 
 
+@pytest.mark.slow
+def test_the_dry_run_lists_every_row_that_today_s_models_reject(
+    dumps: Path, tmp_path: Path
+) -> None:
+    # Without --settings the plan cannot know today's max_length: the restore checks.
+    status, output, plan = merge(
+        dumps / "backup-v1", "--current", dumps / "current-v2", "-o", tmp_path / "out",
+        "--rename-table", "repairdemo_note=notes_note",
+        "--rename-column", "repairdemo_partner.city=town",
+        "--drop-column", "repairdemo_country.short_code",
+        "--set-column", 'repairdemo_product.origin_id="BE"',
+        "--set-column", "repairdemo_order.priority=3",
+    )  # fmt: skip
+    assert status == EXIT_LEFT_OUT, output
+    assert ("repairdemo_category", 9) in planned(plan)
+    for pk in (7, 13):  # a reviewer blanks a required field
+        edit_row(tmp_path / "out" / "repairdemo_partner.py", pk, "name", "''")
+    site = tmp_path / "site.sqlite3"
+    shutil.copyfile(dumps / "current.sqlite3", site)
+    before = site.read_bytes()
+    env = dict(os.environ, REPAIRDEMO_DB=str(site))
+    for apply in ([], ["--apply"]):
+        result = subprocess.run(
+            [sys.executable, "manage.py", "run", str(tmp_path / "out" / "restore.py"), *apply],
+            cwd=UPGRADE, env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "3 inserted rows are not valid for today's models" in result.stderr
+        assert "repairdemo_category: name: Ensure this value has at most 10 characters" in (
+            result.stderr
+        )
+        assert "repairdemo_partner: name: This field cannot be blank.: 2 rows: 7" in result.stderr
+        assert site.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_upgrade_then_merge_restores_every_row_as_the_upgrade_made_it(
+    dumps: Path, tmp_path: Path
+) -> None:
+    upgraded = tmp_path / "backup-v1-upgraded"
+    result = subprocess.run(
+        [sys.executable, "-m", "repairkit", "upgrade", str(dumps / "backup-v1"),
+         "--settings", V2_SETTINGS, "-o", str(upgraded)],
+        cwd=UPGRADE, capture_output=True, text=True,
+        env=dict(os.environ, REPAIRDEMO_DB=str(tmp_path / "never-opened.sqlite3")),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (tmp_path / "never-opened.sqlite3").exists()
+    assert "SOURCE_VERSION = '2.0'" in (upgraded / "restore.py").read_text()
+    status, output, plan = merge(upgraded, "--current", dumps / "current-v2", "-o",
+                                 tmp_path / "out", "--settings", V2_SETTINGS)  # fmt: skip
+    assert status == 0, output
+    assert plan["left_out"] == [] and plan["schema_drift"] == []
+    site = tmp_path / "site.sqlite3"
+    shutil.copyfile(dumps / "current.sqlite3", site)
+    subprocess.run(
+        [sys.executable, "manage.py", "run", str(tmp_path / "out" / "restore.py"), "--apply"],
+        cwd=UPGRADE, env=dict(os.environ, REPAIRDEMO_DB=str(site)), check=True,
+        capture_output=True,
+    )  # fmt: skip
+    # Every table of the site equals what the upgrade made of the pre-accident database.
+    for table in ("repairdemo_category", "repairdemo_country", "repairdemo_partner",
+                  "repairdemo_person", "repairdemo_company", "repairdemo_product",
+                  "repairdemo_order", "repairdemo_orderitem", "notes_note"):  # fmt: skip
+        assert all_rows(site, table) == all_rows(dumps / "upgraded.sqlite3", table), table
+
+
+def test_upgrade_refuses_what_is_not_a_lino_dump(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, [
+        "upgrade", str(FIXTURES / "backup.sqlite3"), "--settings", "x.settings",
+        "-o", str(tmp_path / "up"),
+    ])  # fmt: skip
+    assert result.exit_code == 2 and "takes a Lino dump2py directory" in result.output
+    assert not (tmp_path / "up").exists()
+
+
 def test_a_mapping_that_names_a_missing_table_or_column_is_an_error(tmp_path: Path) -> None:
     runner = CliRunner()
     base = ["merge", str(FIXTURES / "backup"), "--current", str(FIXTURES / "current")]
@@ -211,3 +297,69 @@ def test_merge_exits_3_when_the_plan_leaves_rows_out(tmp_path: Path) -> None:
     )
     assert partial.exit_code == EXIT_LEFT_OUT, partial.output
     assert (tmp_path / "b" / "plan.json").exists()
+
+
+def accident_sql() -> str:
+    """Return the accident of ``make_dumps.py``, to run it on another database."""
+    spec = importlib.util.spec_from_file_location("make_dumps", UPGRADE / "make_dumps.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return str(module.ACCIDENT)
+
+
+def pg_tables(database: ServerDatabase) -> dict[str, list[tuple[Any, ...]]]:
+    """Read every table of the demo site straight from PostgreSQL (psycopg, not repairkit)."""
+    import psycopg
+
+    tables = {}
+    with psycopg.connect(host=database.host, port=database.port, user=database.user,
+                         dbname=database.name) as connection:  # fmt: skip
+        for name in UPGRADED_TABLES:
+            rows = connection.execute(f'SELECT * FROM "{name}"').fetchall()
+            tables[name] = sorted(rows, key=repr)
+    return tables
+
+
+UPGRADED_TABLES = (
+    "repairdemo_category", "repairdemo_country", "repairdemo_partner", "repairdemo_person",
+    "repairdemo_company", "repairdemo_product", "repairdemo_order", "repairdemo_orderitem",
+    "notes_note",
+)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_upgrade_and_restore_on_postgresql(dumps: Path, tmp_path: Path) -> None:
+    with new_postgres_database() as reference, new_postgres_database() as site:
+
+        def manage(database: ServerDatabase, *args: str | Path) -> None:
+            env = dict(os.environ, **database.demo_site_environment())
+            env["DJANGO_SETTINGS_MODULE"] = "repairdemo.settings_server"
+            subprocess.run(
+                [sys.executable, "manage.py", *map(str, args)],
+                cwd=UPGRADE, env=env, check=True, capture_output=True,
+            )  # fmt: skip
+
+        # What Lino's own upgrade makes of the pre-accident database, on PostgreSQL.
+        manage(reference, "run", dumps / "backup-v1" / "restore.py", "--noinput")
+        manage(site, "run", dumps / "backup-v1" / "restore.py", "--noinput")
+        import psycopg
+
+        with psycopg.connect(host=site.host, port=site.port, user=site.user,
+                             dbname=site.name) as connection:  # fmt: skip
+            connection.execute(accident_sql().encode())
+        assert pg_tables(site) != pg_tables(reference)
+
+        upgraded = tmp_path / "upgraded"
+        result = subprocess.run(
+            [sys.executable, "-m", "repairkit", "upgrade", str(dumps / "backup-v1"),
+             "--settings", V2_SETTINGS, "-o", str(upgraded)],
+            cwd=UPGRADE, capture_output=True, text=True,
+            env=dict(os.environ, REPAIRDEMO_DB=str(tmp_path / "never-opened.sqlite3")),
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        status, output, plan = merge(upgraded, "--current", site.url, "-o", tmp_path / "out",
+                                     "--settings", V2_SETTINGS)  # fmt: skip
+        assert status == 0, output
+        manage(site, "run", tmp_path / "out" / "restore.py", "--apply")
+        assert pg_tables(site) == pg_tables(reference)
