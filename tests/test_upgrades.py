@@ -24,6 +24,11 @@ import pytest
 from click.testing import CliRunner
 
 from repairkit.cli import EXIT_LEFT_OUT, cli
+from repairkit.errors import PlanError
+from repairkit.mapping import SchemaMapping
+from repairkit.plan import plan_restore
+from repairkit.schema_drift import prepare_backups
+from repairkit.snapshot import Column, MemoryRowStore, Pk, Row, Snapshot, Table
 
 from .conftest import DEMO, FIXTURES, ServerDatabase, new_postgres_database
 from .restore_site import edit_row
@@ -363,3 +368,23 @@ def test_upgrade_and_restore_on_postgresql(dumps: Path, tmp_path: Path) -> None:
         assert status == 0, output
         manage(site, "run", tmp_path / "out" / "restore.py", "--apply")
         assert pg_tables(site) == pg_tables(reference)
+
+
+def test_backups_with_different_columns_are_named_with_their_columns() -> None:
+    def snapshot(label: str, columns: list[str], rows: dict[Pk, Row]) -> Snapshot:
+        table = Table("shop_partner", [Column(c) for c in columns], "id", MemoryRowStore(rows))
+        return Snapshot(label, [table])
+
+    older = snapshot("mon-v1", ["id", "name", "city"], {1: (1, "Anna", "Eupen")})
+    newer = snapshot("tue-v2", ["id", "name", "town"], {2: (2, "Bert", "Liège")})
+    current = snapshot("today", ["id", "name", "town"], {})
+    with pytest.raises(PlanError, match=r"only in mon-v1: city; only in tue-v2: town"):
+        plan_restore([older, newer], current)
+    # Mapped to today's names, the older backup's rows merge with the newer's.
+    mapping = SchemaMapping(columns={("shop_partner", "city"): "town"})
+    backups, check = prepare_backups([older, newer], current, mapping)
+    plan = plan_restore(backups, current, fit_row=check.fit_row, drift=check.items)
+    assert [(r.pk, r.values, r.source) for r in plan.tables[0].rows] == [
+        (1, (1, "Anna", "Eupen"), "mon-v1"),
+        (2, (2, "Bert", "Liège"), "tue-v2"),
+    ]
