@@ -10,7 +10,8 @@ from the backup's SOURCE_VERSION), and dumps the result with ``dump2py``.
 
 from __future__ import annotations
 
+from repairkit.upgrade.django_db import upgrade_django_sqlite
 from repairkit.upgrade.lino_copy import render_lino_copy
 from repairkit.upgrade.run import UpgradeError, upgrade_lino_backup
 
-__all__ = ["UpgradeError", "render_lino_copy", "upgrade_lino_backup"]
+__all__ = ["UpgradeError", "render_lino_copy", "upgrade_django_sqlite", "upgrade_lino_backup"]
