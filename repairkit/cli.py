@@ -1,11 +1,13 @@
 """The ``repairkit`` command: parse options, call the library, print, choose the exit status.
 
-Exit status, as for diff(1): 0 no differences, 1 differences, 2 trouble.
+Exit status, as for diff(1): 0 no differences, 1 differences, 2 trouble;
+``merge`` exits 3 when it wrote a plan that leaves rows out.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import sys
 from collections.abc import Sequence
@@ -18,6 +20,7 @@ from repairkit.absence import add_absences, since_index
 from repairkit.diff import diff_snapshots
 from repairkit.errors import RepairkitError, did_you_mean
 from repairkit.findings import find_findings
+from repairkit.mapping import parse_mapping_options, read_mapping_file
 from repairkit.plan import RestorePlan, plan_restore
 from repairkit.plan_report import PLAN_FILE, render_plan_json, render_plan_text
 from repairkit.readers import read_snapshot
@@ -25,6 +28,8 @@ from repairkit.readers.fixture_align import align_snapshots
 from repairkit.repairs import add_updates, plan_repairs, repairable_kinds
 from repairkit.report import render_json, render_text
 from repairkit.report_html import render_diff_html, render_plan_html
+from repairkit.schema_drift import prepare_backups
+from repairkit.site_fields import read_site_fields
 from repairkit.snapshot import Snapshot
 from repairkit.updates_file import UPDATES_FILE
 from repairkit.workers import default_jobs, worker_pool
@@ -37,6 +42,7 @@ from repairkit.writers.storable import ValueProblem
 
 EXIT_TROUBLE = 2
 REPORT_FILE = "report.html"  # beside plan.json: the plan as a page to look at or send
+EXIT_LEFT_OUT = 3  # merge: a plan was written, but rows are left out (listed with the reason)
 EMIT_FORMATS = ["restore-dir", "fixture", "sql", "django"]
 
 
@@ -259,6 +265,27 @@ def parse_only(
     help="Reinstate only rows that BACKUP or a newer backup has: rows gone before it stay gone.",
 )  # fmt: skip
 @click.option("--keep-order", is_flag=True, help="Take BACKUPs as given, not in time order.")
+@click.option(
+    "--mapping", "mapping_file", type=click.Path(path_type=Path, dir_okay=False),
+    help="A YAML file of renames, drops and values for new columns (docs/upgrades.md).",
+)  # fmt: skip
+@click.option(
+    "--rename-table", "rename_tables", multiple=True, metavar="OLD=NEW",
+    help="The backup's table OLD is today's NEW (renamed, or moved to another app).",
+)  # fmt: skip
+@click.option(
+    "--rename-column", "rename_columns", multiple=True, metavar="TABLE.OLD=NEW",
+    help="The backup's column OLD of TABLE is today's NEW (repeatable).",
+)  # fmt: skip
+@click.option(
+    "--drop-column", "drop_columns", multiple=True, metavar="TABLE.COLUMN",
+    help="Leave out this backup column, which today's schema no longer has (repeatable).",
+)  # fmt: skip
+@click.option(
+    "--set-column", "set_columns", multiple=True, metavar="TABLE.COLUMN=JSON",
+    help="Give restored rows this value for a column today's schema has and the backup"
+    " lacks, e.g. repairdemo_order.priority=3 (repeatable).",
+)  # fmt: skip
 @FROM_OPTION
 @JOBS_OPTION
 def merge(
@@ -266,6 +293,8 @@ def merge(
     tables: tuple[str, ...], exclude_tables: tuple[str, ...], only: dict[str, list[str]],
     repair_fields: dict[str, list[str]], repair_findings: tuple[str, ...], output_format: str,
     force: bool, emit: str, dialect: str | None, utf8mb4: bool,
+    mapping_file: Path | None, rename_tables: tuple[str, ...], rename_columns: tuple[str, ...],
+    drop_columns: tuple[str, ...], set_columns: tuple[str, ...],
     forms: tuple[str, ...], jobs: int, since: str | None = None, keep_order: bool = False,
 ) -> None:  # fmt: skip
     """Plan putting back the rows that BACKUPs have and CURRENT lost, and write a restore script.
@@ -287,7 +316,15 @@ def merge(
     plan.json (every row, where it comes from and why). Nothing is changed
     in any database: review the files, then run restore.py.
 
-    Exit status: 0 a plan was written (even an empty one), 2 trouble.
+    Every backup is compared with today's schema (CURRENT, and the site's
+    models with --settings): the plan's "Schema drift" section lists what
+    differs, and rows that cannot be written exactly into today's schema are
+    left out (schema_drift) with what would fix it: a mapping (--rename-table,
+    --rename-column, --drop-column, --set-column, --mapping FILE) or an
+    upgrade of the backup (see docs/upgrades.md).
+
+    Exit status: 0 a complete plan was written (even an empty one), 3 a plan
+    was written that leaves rows out, 2 trouble.
 
     \b
     Example:
@@ -296,6 +333,8 @@ def merge(
         repairkit merge backup/ --current today/ -o repair/ --emit sql --dialect postgresql
         repairkit merge backup/ --current today/ -o repair/ --repair-findings blanked
         repairkit merge mon/ tue/ wed/ --current today/ -o repair/ --since tue
+        repairkit merge backup-v1/ --current today/ -o repair/ --settings mysite.settings \\
+            --rename-column repairdemo_partner.city=town --mapping upgrade-2.0.yaml
     """
     kind_names = [name.strip() for text in repair_findings for name in text.split(",")]
     if emit == "fixture" and (repair_fields or kind_names):
@@ -320,6 +359,12 @@ def merge(
             if os.getcwd() not in sys.path:
                 sys.path.insert(0, os.getcwd())  # as manage.py would have it
             schema = read_site_schema(settings)
+        mapping = parse_mapping_options(rename_tables, rename_columns, drop_columns, set_columns)
+        if mapping_file is not None:
+            mapping = read_mapping_file(mapping_file).merged(mapping)
+        snapshots, schema_check = prepare_backups(
+            snapshots, current_snapshot, mapping, read_site_fields() if settings else None
+        )
         plan = plan_restore(
             snapshots, current_snapshot,
             links=schema.links if schema else None,
@@ -328,7 +373,9 @@ def merge(
             tables=tables or None, exclude_tables=exclude_tables,
             only={name: typed_pks(snapshots, name, texts) for name, texts in only.items()} or None,
             since=since_at,
+            fit_row=schema_check.fit_row, drift=schema_check.items,
         )  # fmt: skip
+        plan = dataclasses.replace(plan, mapping=tuple(mapping.describe()))
         plan = add_absences(plan, snapshots)
         if repair_fields or kind_names:
             updates = plan_repairs(
@@ -355,6 +402,8 @@ def merge(
         click.echo(emitted.describe(output) if emitted else describe_output(plan, output))
     for warning in emitted.warnings if emitted else ():
         click.echo(f"warning: {warning}", err=True)
+    if plan.left_out:
+        sys.exit(EXIT_LEFT_OUT)
 
 
 def check_output_dir(output: Path, force: bool) -> list[Path]:
@@ -472,3 +521,5 @@ def _add_history_commands() -> None:
 
 
 _add_history_commands()
+# The upgrade command lives in its own module and adds itself to ``cli``.
+from repairkit import cli_upgrade  # noqa: E402, F401 -- must follow ``cli``, which it extends

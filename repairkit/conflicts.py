@@ -29,6 +29,7 @@ class ConflictKind(str, enum.Enum):
     UNIQUE_TAKEN = "unique_taken"  # another current row has taken one of its unique values
     DANGLING = "dangling"  # it points to a row that no snapshot has
     DEPENDS_ON_LEFT_OUT = "depends_on_left_out"  # a row it needs is itself left out
+    SCHEMA_DRIFT = "schema_drift"  # today's schema cannot take it exactly (docs/upgrades.md)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ written down in docs/merge.md.
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,10 +25,13 @@ from repairkit.links import (
     order_tables,
     tables_by_model,
 )
+from repairkit.schema_drift import DriftItem
 from repairkit.snapshot import Column, Pk, Row, Snapshot, Table, Value
 
 if TYPE_CHECKING:
     from repairkit.absence import Absence
+# Fits a backup row into today's schema: the row as it goes back, or why it cannot.
+RowFitter = Callable[[Table, Pk, Row], Row | str]
 
 __all__ = [
     "ConflictKind", "GenericLink", "LeftOut", "Link", "PlannedRow", "PlannedTable",
@@ -101,6 +104,9 @@ class RestorePlan:
     updates: tuple[PlannedUpdate, ...] = ()
     # When each planned row was last seen (repairkit.absence.add_absences), in row order.
     absences: tuple[Absence, ...] = ()
+    # How the backups differ from today's schema (repairkit.schema_drift), and the mapping used.
+    drift: tuple[DriftItem, ...] = ()
+    mapping: tuple[str, ...] = ()
 
     @property
     def row_count(self) -> int:
@@ -127,6 +133,8 @@ def plan_restore(
     exclude_tables: Collection[str] = (),
     only: Mapping[str, Collection[Pk]] | None = None,
     since: int = 0,
+    fit_row: RowFitter | None = None,
+    drift: Sequence[DriftItem] = (),
 ) -> RestorePlan:
     """Plan which rows of ``backups`` (oldest first) to put back into ``current``.
 
@@ -139,6 +147,8 @@ def plan_restore(
     ``unique`` (table -> unique column sets) comes from the site's models.
     With ``since``, only rows that ``backups[since]`` or a newer backup has
     are asked for: a row older backups alone have was deleted long ago.
+    ``fit_row`` fits each row into today's schema; a row it refuses is left
+    out as ``schema_drift`` (``repairkit.schema_drift``).
 
     :raises PlanError: if there is no backup, or a table or primary key asked
         for is in no backup, or a table's columns differ between the backups
@@ -153,6 +163,7 @@ def plan_restore(
     if generic_links is None:
         generic_links = find_generic_links(known)
     planner = _Planner(backups, current, known, links, generic_links, set(exclude_tables))
+    planner.fit_row = fit_row
     seeds = [key for key in planner.find_asked_rows(tables, only) if planner.seen_since(key, since)]
     planner.explore(seeds)
     planner.check_unique(unique or {})
@@ -166,6 +177,7 @@ def plan_restore(
         links=tuple(links),
         generic_links=tuple(generic_links),
         kept=tuple(planner.kept),
+        drift=tuple(drift),
     )
 
 
@@ -231,6 +243,7 @@ class _Planner:
         self.problems: dict[Key, LeftOut] = {}
         self.asked_reused: list[Key] = []
         self.kept: list[Key] = []
+        self.fit_row: RowFitter | None = None
 
     def source_of(self, key: Key) -> int | None:
         """Return the index of the newest backup that has ``key``."""
@@ -292,6 +305,8 @@ class _Planner:
             next_wave: list[Key] = []
             for key in wave:
                 self.rows[key] = found[key]
+                if self.fit_row is not None:
+                    self._fit(key)
                 for dep, reason in self._dependencies(key, found[key][1]):
                     problem = self._problem_with(key, dep, reason)
                     if problem is not None:
@@ -302,6 +317,16 @@ class _Planner:
                             seen.add(dep)
                             next_wave.append(dep)
             wave = next_wave
+
+    def _fit(self, key: Key) -> None:
+        """Put the row of ``key`` into today's shape, or leave it out as schema drift."""
+        assert self.fit_row is not None
+        source, row = self.rows[key]
+        fitted = self.fit_row(self.backups[source].tables[key[0]], key[1], row)
+        if isinstance(fitted, str):
+            self.problems.setdefault(key, LeftOut(*key, ConflictKind.SCHEMA_DRIFT, fitted))
+        else:
+            self.rows[key] = (source, fitted)
 
     def _decode(self, keys: Sequence[Key]) -> dict[Key, tuple[int, Row]]:
         wanted: dict[tuple[int, str], list[Pk]] = {}
@@ -444,14 +469,29 @@ class _Planner:
 
         :raises PlanError: if those backups disagree on the table's columns.
         """
-        sources = sorted({source for (table, _), (source, _) in self.rows.items() if table == name})
+        # Rows left out for schema drift do not go back: their shape does not count.
+        sources = sorted(
+            {source for key, (source, _) in self.rows.items() if key[0] == name
+             and not _drifted(self.problems.get(key))}
+            or {source for (table, _), (source, _) in self.rows.items() if table == name}
+        )  # fmt: skip
         shapes = [self.backups[source].tables[name] for source in sources]
-        for shape in shapes[:-1]:
+        newest = self.backups[sources[-1]].label
+        for source, shape in zip(sources, shapes[:-1], strict=False):
             if shape.column_names != shapes[-1].column_names:
+                older = self.backups[source].label
+                only_old = [c for c in shape.column_names if c not in shapes[-1].column_names]
+                only_new = [c for c in shapes[-1].column_names if c not in shape.column_names]
+                what = (
+                    f"only in {older}: {', '.join(only_old) or '-'};"
+                    f" only in {newest}: {', '.join(only_new) or '-'}"
+                    if only_old or only_new
+                    else f"in another order in {older} and {newest}"
+                )
                 raise PlanError(
-                    f"{name}: rows come from backups with different columns"
-                    f" ({len(shape.columns)} in one, {len(shapes[-1].columns)} in"
-                    f" {self.backups[sources[-1]].label}); restore from one of them at a time"
+                    f"{name}: rows come from backups with different columns ({what});"
+                    " map the older backup to today's schema (--rename-column, --drop-column,"
+                    " --set-column: docs/upgrades.md), or restore from one of them at a time"
                 )
         return shapes[-1]
 
@@ -468,3 +508,7 @@ class _Planner:
             reported[key]
             for key in sorted(reported, key=lambda k: (position[k[0]], isinstance(k[1], str), k[1]))
         )
+
+
+def _drifted(problem: LeftOut | None) -> bool:
+    return problem is not None and problem.kind is ConflictKind.SCHEMA_DRIFT

@@ -83,6 +83,19 @@ def plan_to_json(plan: RestorePlan) -> dict[str, Any]:
             {"table": g.table, "type_column": g.type_column, "id_column": g.id_column}
             for g in plan.generic_links
         ],
+        "schema_drift": [
+            {
+                "backup": d.backup,
+                "kind": d.kind.value,
+                "table": d.table,
+                "column": d.column,
+                "detail": d.detail,
+                "fix": d.fix,
+                "blocking": d.blocking,
+            }
+            for d in plan.drift
+        ],
+        "mapping": list(plan.mapping),
     }
 
 
@@ -149,6 +162,7 @@ def _text_lines(plan: RestorePlan) -> Iterator[str]:
         yield f"Asked for with --only but in {plan.current} already, kept as they are:"
         for name, pk in plan.kept:
             yield f"  {name} {pk!r}"
+    yield from drift_lines(plan)
     yield ""
     if plan.left_out:
         yield f"Left out, not reinstated ({len(plan.left_out)} rows):"
@@ -178,3 +192,21 @@ def _gone_lines(plan: RestorePlan) -> Iterator[str]:
     yield "pass --since BACKUP to restore only rows lost after that backup):"
     for (name, since, last_seen), pks in gone.items():
         yield f"  {name} {format_pks(pks)}: gone since {since} (last seen in {last_seen})"
+def drift_lines(plan: RestorePlan, prefix: str = "") -> Iterator[str]:
+    """Yield the "Schema drift" section: how the backups differ from today's schema."""
+    if not plan.drift and not plan.mapping:
+        return
+    yield prefix.rstrip() if prefix else ""
+    if plan.drift:
+        blocking = sum(1 for item in plan.drift if item.blocking)
+        yield (
+            f"{prefix}Schema drift: the backups differ from today's schema"
+            f" ({blocking} keep rows out):"
+        )
+        for item in plan.drift:
+            mark = "!" if item.blocking else "-"
+            yield f"{prefix}  {mark} {' '.join(str(item).split())}"
+    if plan.mapping:
+        yield f"{prefix}Mapping applied to the backups:"
+        for line in plan.mapping:
+            yield f"{prefix}  {line}"

@@ -30,8 +30,13 @@ HOSTILE_COLUMN = f"x):\n    pass\n{CODE}\ndef f(y"
 
 
 def write_fixtures(folder: Path, backup_rows: list[dict[str, object]]) -> tuple[str, str]:
-    """Write a current-state fixture with one row, and a backup with more."""
-    current = [{"model": "app.thing", "pk": 1, "fields": {"name": "a"}}]
+    """Write a current-state fixture with one row, and a backup with more.
+
+    The current row has the columns of the first backup row, so that the
+    schemas agree and the hostile names reach the writers.
+    """
+    first = backup_rows[0]
+    current = [{"model": first["model"], "pk": 1, "fields": first["fields"]}]
     (folder / "current.json").write_text(json.dumps(current), encoding="utf-8")
     (folder / "backup.json").write_text(json.dumps(current + backup_rows), encoding="utf-8")
     return str(folder / "backup.json"), str(folder / "current.json")

@@ -22,6 +22,7 @@ from .records import (
 )
 from .repairs import repair_fields
 from .target import ValueConverter, is_enforced_link, resolve_table, site_models
+from .validation import check_rows_valid
 
 CHUNK = 500  # keys per "pk IN (...)": well under every backend's parameter limit
 
@@ -57,6 +58,7 @@ def restore(
             filled = [target for target in targets if inserted[target.source.name]]
             for target in filled:
                 check_foreign_keys(connection, target, inserted[target.source.name])
+            check_rows_valid(filled, inserted, using)
             checked = [t.source.name for t in filled]
             checked += [name for name in updated_tables if name not in checked]
             try:

@@ -34,6 +34,7 @@ from pathlib import Path
 from repairkit import __version__
 from repairkit.errors import PlanError
 from repairkit.plan import PlannedTable, Reason, RestorePlan
+from repairkit.plan_report import drift_lines
 from repairkit.snapshot import Column, ColumnKind, ContentTypeRef
 from repairkit.updates_file import UPDATES_FILE, render_updates_file
 
@@ -191,6 +192,7 @@ def _format_restore_module(
     out.write(f"# Backups the rows come from: {backups}\n")
     out.write(f"# {plan.row_count} rows in {len(tables)} tables.\n")
     _write_pulled_in(out, tables)
+    out.writelines(line + "\n" for line in drift_lines(plan, prefix="# "))
     _write_left_out(out, plan)
     _write_updates(out, plan)
     out.write(_RESOLVE_MODEL)

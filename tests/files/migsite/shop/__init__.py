@@ -1,0 +1,1 @@
+"""Customers and their orders, at the schema of migration 0002."""
