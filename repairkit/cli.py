@@ -296,6 +296,7 @@ def merge(
             if os.getcwd() not in sys.path:
                 sys.path.insert(0, os.getcwd())  # as manage.py would have it
             schema = read_site_schema(settings)
+            *snapshots, current_snapshot = type_by_models([*snapshots, current_snapshot], schema)
         plan = plan_restore(
             snapshots, current_snapshot,
             links=schema.links if schema else None,
@@ -313,7 +314,10 @@ def merge(
         has_work = bool(plan.row_count or plan.updates)
         emitted = None
         if has_work and emit != "restore-dir":
-            emitted = render_emitted(plan, emit, dialect, utf8mb4, [current_snapshot, *snapshots])
+            emitted = render_emitted(
+                plan, emit, dialect, utf8mb4, [current_snapshot, *snapshots],
+                use_tz=schema.use_tz if schema else None,
+            )  # fmt: skip
         for stale in earlier_output:
             stale.unlink()
         if emitted:
@@ -331,6 +335,20 @@ def merge(
         click.echo(emitted.describe(output) if emitted else describe_output(plan, output))
     for warning in emitted.warnings if emitted else ():
         click.echo(f"warning: {warning}", err=True)
+
+
+def type_by_models(snapshots: list[Snapshot], schema: Any) -> list[Snapshot]:
+    """Convert values to what the site's fields hold, where a source alone could not tell."""
+    from repairkit.readers.column_types import apply_column_types, name_columns_by_models
+    from repairkit.readers.fixture_dump import FixtureSnapshot
+
+    typed = []
+    for snapshot in snapshots:
+        from_fixture = isinstance(snapshot, FixtureSnapshot)
+        if from_fixture:
+            snapshot = name_columns_by_models(snapshot, schema.attnames)
+        typed.append(apply_column_types(snapshot, schema.value_types, from_fixture=from_fixture))
+    return typed
 
 
 def check_output_dir(output: Path, force: bool) -> list[Path]:
@@ -372,11 +390,12 @@ class Emitted(NamedTuple):
 
 
 def render_emitted(
-    plan: RestorePlan, emit: str, dialect: str | None, utf8mb4: bool, snapshots: list[Snapshot]
-) -> Emitted:
+    plan: RestorePlan, emit: str, dialect: str | None, utf8mb4: bool, snapshots: list[Snapshot],
+    use_tz: bool | None = None,
+) -> Emitted:  # fmt: skip
     """Render ``plan`` in the ``--emit`` form asked for (not restore-dir)."""
     if emit == "fixture":
-        fixture = render_fixture(plan)
+        fixture = render_fixture(plan, use_tz=use_tz)
         command = "python manage.py loaddata repair.json"
         return Emitted("repair.json", fixture.text, command, fixture.warnings)
     if emit == "django":
