@@ -11,6 +11,7 @@ import base64
 import binascii
 import datetime
 import enum
+import ipaddress
 import json
 import re
 import uuid
@@ -20,6 +21,10 @@ from decimal import Decimal, InvalidOperation
 from repairkit.snapshot import JsonValue, Value
 
 UTC = datetime.timezone.utc
+_IP_TYPES = (
+    ipaddress.IPv4Address, ipaddress.IPv6Address, ipaddress.IPv4Interface,
+    ipaddress.IPv6Interface, ipaddress.IPv4Network, ipaddress.IPv6Network,
+)  # fmt: skip
 # Snapshot.info["datetime_precision"] of a source that does not keep microseconds.
 SECOND_PRECISION = "seconds"  # dump2py
 MILLISECOND_PRECISION = "milliseconds"  # dumpdata --format json / jsonl (DjangoJSONEncoder)
@@ -199,6 +204,9 @@ def convert_value(value: object, value_type: ValueType, scale: int | None = None
         return value
     if isinstance(value, JsonValue):
         return value
+    if isinstance(value, _IP_TYPES):
+        # psycopg reads inet/cidr as ipaddress objects; Django's field holds their text.
+        return str(value)
     raise ValueError(f"unexpected {type(value).__name__} value {value!r}")
 
 
@@ -365,12 +373,17 @@ def to_uuid(value: object) -> uuid.UUID:
 
 
 def to_bytes(value: object) -> bytes:
-    """Return binary data from bytes, or from base64 text as Django's serializers write it.
+    """Return binary data from bytes, PostgreSQL's ``\\x`` hex text, or base64 text (fixtures).
 
     :raises ValueError: if text is not base64.
     """
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value)
+    if isinstance(value, str) and value.startswith("\\x"):
+        try:  # PostgreSQL's bytea hex form, as pg_dump and psql write it
+            return bytes.fromhex(value[2:])
+        except ValueError as err:
+            raise ValueError(f"not bytea hex: {value!r:.60}") from err
     if isinstance(value, str):
         try:
             return base64.b64decode(value, validate=True)
