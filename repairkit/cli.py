@@ -339,7 +339,11 @@ def merge(
 
 def type_by_models(snapshots: list[Snapshot], schema: Any) -> list[Snapshot]:
     """Convert values to what the site's fields hold, where a source alone could not tell."""
-    from repairkit.readers.column_types import apply_column_types, name_columns_by_models
+    from repairkit.readers.column_types import (
+        apply_column_types,
+        label_tables_by_models,
+        name_columns_by_models,
+    )
     from repairkit.readers.fixture_dump import FixtureSnapshot
 
     typed = []
@@ -347,6 +351,7 @@ def type_by_models(snapshots: list[Snapshot], schema: Any) -> list[Snapshot]:
         from_fixture = isinstance(snapshot, FixtureSnapshot)
         if from_fixture:
             snapshot = name_columns_by_models(snapshot, schema.attnames)
+        snapshot = label_tables_by_models(snapshot, schema.model_labels)
         typed.append(apply_column_types(snapshot, schema.value_types, from_fixture=from_fixture))
     return typed
 

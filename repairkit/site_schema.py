@@ -35,6 +35,7 @@ class SiteSchema:
     use_tz: bool | None = None  # settings.USE_TZ: the site keeps datetimes aware, in UTC
     # table -> (primary key attname, every column's attname by field name)
     attnames: dict[str, tuple[str, dict[str, str]]] = dataclasses.field(default_factory=dict)
+    model_labels: dict[str, str] = dataclasses.field(default_factory=dict)  # table -> app.Model
 
 
 def read_site_schema(settings_module: str) -> SiteSchema:
@@ -65,6 +66,7 @@ def read_site_schema(settings_module: str) -> SiteSchema:
     unique: dict[str, tuple[tuple[str, ...], ...]] = {}
     value_types: dict[str, dict[str, ValueType]] = {}
     attnames: dict[str, tuple[str, dict[str, str]]] = {}
+    model_labels: dict[str, str] = {}
     for model in apps.get_models():
         meta = model._meta
         if not meta.managed or meta.proxy:
@@ -72,6 +74,7 @@ def read_site_schema(settings_module: str) -> SiteSchema:
         value_types[meta.db_table] = _value_types_of(meta)
         fields = {field.name: field.attname for field in meta.local_concrete_fields}
         attnames[meta.db_table] = (meta.pk.attname, fields)
+        model_labels[meta.db_table] = meta.label
         links.extend(_links_of(meta))
         generic_links.extend(_generic_links_of(meta))
         sets = _unique_sets_of(meta)
@@ -79,7 +82,7 @@ def read_site_schema(settings_module: str) -> SiteSchema:
             unique[meta.db_table] = sets
     return SiteSchema(
         settings_module, tuple(links), tuple(generic_links), unique, value_types,
-        bool(settings.USE_TZ), attnames,
+        bool(settings.USE_TZ), attnames, model_labels,
     )  # fmt: skip
 
 

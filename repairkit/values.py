@@ -392,6 +392,14 @@ def to_bytes(value: object) -> bytes:
     raise ValueError(f"not binary data: {value!r}")
 
 
+def key_of(value: Value) -> Value:
+    """Return a key column's value as a Snapshot key: a UUID key is its dashed text.
+
+    A Snapshot's keys are ints or strings; other values are returned as they are.
+    """
+    return str(value) if isinstance(value, uuid.UUID) else value
+
+
 def render_key(parts: Sequence[object], prefix: str = "") -> str:
     """Return a composite key as one string, e.g. ``natural:('alice')`` or ``(3, 5)``.
 

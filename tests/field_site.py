@@ -148,8 +148,11 @@ class FieldDatabase:
             )  # fmt: skip
         return self.run("mariadb", *_mariadb_login(), self.name, stdin=script)
 
-    def rows(self) -> dict[str, list[tuple[Any, ...]]]:
-        """Return every table's rows as the driver gives them, sorted; pair tables without id."""
+    def rows(self) -> Rows:
+        """Return every table's column names and rows as the driver gives them, sorted.
+
+        Auto-created many-to-many tables leave out their surrogate ``id``.
+        """
         with _connect(self) as connection:
             cursor = connection.cursor()
             tables = {}
@@ -160,8 +163,11 @@ class FieldDatabase:
                     i for i, name in enumerate(names) if table not in PAIR_TABLES or name != "id"
                 ]
                 rows = [tuple(_plain(row[i]) for i in keep) for row in cursor.fetchall()]
-                tables[table] = sorted(rows, key=repr)
+                tables[table] = (tuple(names[i] for i in keep), sorted(rows, key=repr))
             return tables
+
+
+Rows = dict[str, tuple[tuple[str, ...], list[tuple[Any, ...]]]]  # table -> (columns, rows)
 
 
 def new_name(engine: str, work: Path, stem: str) -> str:
@@ -196,8 +202,12 @@ def _connect(database: FieldDatabase) -> Any:
         return _Closing(sqlite3.connect(database.name))
     if database.engine == "postgresql":
         import psycopg
+        from psycopg.types.string import TextLoader
 
-        return psycopg.connect(**dict(POSTGRES, dbname=database.name))
+        connection = psycopg.connect(**dict(POSTGRES, dbname=database.name))
+        for name in ("json", "jsonb"):  # JSON null must not read as NULL
+            connection.adapters.register_loader(name, TextLoader)
+        return connection
     import pymysql
 
     return _Closing(pymysql.connect(**MARIADB, database=database.name, charset="utf8mb4"))

@@ -16,6 +16,8 @@ fails too, so that the list only ever shrinks.
 
 from __future__ import annotations
 
+import datetime
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,7 +29,7 @@ from typing import Any
 import pytest
 
 from .conftest import IN_CI
-from .field_site import ENGINES, SCOPES, FieldDatabase, new_name
+from .field_site import ENGINES, SCOPES, FieldDatabase, Rows, new_name
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +40,30 @@ DIALECTS = {"sqlite": "sqlite", "postgresql": "postgresql", "mysql": "mysql"}
 BLANKED = ("fieldsite_article", "title")  # tests/files/fieldsite/accident.py
 
 # (scope, engine, source, form) -> why the cell is not exact yet; "*" matches any.
-EXPECTED_REFUSALS: dict[tuple[str, str, str, str], str] = {}
+# A cell listed by name (no "*") that turns exact fails the test: take it out.
+_NO_LITERAL = (
+    "by design until the dump2py grammar has literals for them: the restore directory"
+    " refuses UUIDs, durations, bytes and JSON documents by name (table, pk, column)"
+)
+_JSON_NULL = (
+    "by design: loaddata reads a fixture's null in a JSONField as SQL NULL, so --emit"
+    " fixture refuses JSON null by name"
+)
+_COMPOSITE = "keys: the fixture and django: readers refuse CompositePrimaryKey models"
+_PAIRS = (
+    "keys: auto-created many-to-many tables are written by a guessed pk (ON CONFLICT,"
+    " duplicates on MySQL, no model label for --emit fixture)"
+)
+EXPECTED_REFUSALS: dict[tuple[str, str, str, str], str] = {
+    ("values", "*", "*", "restore-dir"): _NO_LITERAL,
+    ("values", "*", "url", "fixture"): _JSON_NULL,
+    ("values", "*", "django", "fixture"): _JSON_NULL,
+    ("values", "*", "sql-dump", "fixture"): _JSON_NULL,
+    ("values", "sqlite", "sql-dump", "*"): "sqlread: binary literals X'..' of sqlite3 .dump",
+    ("values", "mysql", "sql-dump", "*"): "sqlread: a default mariadb-dump writes BLOBs raw",
+    **{("full", "*", source, "*"): _COMPOSITE for source in ("json", "jsonl", "yaml", "django")},
+    **{("full", "*", source, "*"): _PAIRS for source in ("xml", "url", "sql-dump")},
+}
 
 
 @dataclass(frozen=True)
@@ -137,9 +162,10 @@ def run_cell(site: Moments, source: str, form: str) -> str:
         return "refused: " + _last_line(merged.stderr or merged.stdout)
     target = site.after.copy(new_name(engine, site.work, f"t_{source}_{form}".replace("-", "_")))
     try:
-        expected = site.before.rows()
+        after = site.after.rows()
+        expected = as_source_holds(site.before.rows(), after, source)
         if form == "fixture":
-            expected = _keep_blanked(expected, site.after.rows())
+            expected = _keep_blanked(expected, after)
         for attempt in ("first", "second"):
             applied = apply(target, form, out)
             if applied.returncode != 0:
@@ -163,11 +189,11 @@ def apply(target: FieldDatabase, form: str, out: Path) -> subprocess.CompletedPr
     return target.run(sys.executable, script, "--settings", "fieldsite.settings", "--apply")
 
 
-def compare(expected: dict[str, Any], actual: dict[str, Any]) -> str:
+def compare(expected: Rows, actual: Rows) -> str:
     """Return which tables differ and how, or '' when all rows are equal."""
     problems = []
     for table in sorted(set(expected) | set(actual)):
-        want, got = expected.get(table, []), actual.get(table, [])
+        want, got = expected.get(table, ((), []))[1], actual.get(table, ((), []))[1]
         if want != got:
             missing = [row for row in want if row not in got]
             extra = [row for row in got if row not in want]
@@ -178,18 +204,79 @@ def compare(expected: dict[str, Any], actual: dict[str, Any]) -> str:
     return "; ".join(problems)
 
 
-def _keep_blanked(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+def _keep_blanked(before: Rows, after: Rows) -> Rows:
     """Expect the blanked field as the accident left it, in rows that survived it."""
-    table, _ = BLANKED
-    survivors = {row[0] for row in after[table]}
-    # fieldsite_article is (id, title): a surviving row keeps its blanked title.
-    expected = [(row[0], "") if row[0] in survivors else row for row in before[table]]
-    return dict(before, **{table: sorted(expected, key=repr)})
+    table, column = BLANKED
+    names, rows = before[table]
+    key, index = names.index("id"), names.index(column)
+    survivors = {row[key] for row in after[table][1]}
+    expected = [
+        (*row[:index], "", *row[index + 1 :]) if row[key] in survivors else row for row in rows
+    ]
+    return dict(before, **{table: (names, sorted(expected, key=repr))})
+
+
+# What a source format itself cannot hold: the restore can only put back what the
+# backup holds. Each is the source's loss, not repairkit's, and is printed with the table.
+SOURCE_LOSSES = {
+    "json": "dumpdata's JSON encoder cuts datetimes and times to milliseconds",
+    "jsonl": "dumpdata's JSON encoder cuts datetimes and times to milliseconds",
+    "fixture": "every dumpdata format writes JSON null as it writes SQL NULL",
+}
+DATETIME_COLUMNS = {
+    ("fieldsite_datetimevalue", "value"), ("fieldsite_timevalue", "value"),
+    ("auth_user", "date_joined"), ("auth_user", "last_login"),
+}  # fmt: skip
+JSON_COLUMNS = {("fieldsite_jsonvalue", "value")}
+_FRACTION = re.compile(r"(\.\d{3})\d{3}(?=$|[+-])")
+
+
+def as_source_holds(before: Rows, after: Rows, source: str) -> Rows:
+    """Return the rows the accident took from ``before`` as ``source`` holds them (SOURCE_LOSSES).
+
+    Rows that survived the accident stay as the database holds them.
+    """
+    if source not in FIXTURE_FORMATS:
+        return before
+    cut = source in ("json", "jsonl")
+    held: Rows = {}
+    for table, (names, rows) in before.items():
+        survivors = set(after.get(table, ((), []))[1])
+        changes = {
+            i: "json" if (table, name) in JSON_COLUMNS else "time"
+            for i, name in enumerate(names)
+            if (table, name) in JSON_COLUMNS or cut and (table, name) in DATETIME_COLUMNS
+        }
+        if changes:
+            rows = sorted(
+                (
+                    row if row in survivors
+                    else tuple(_held(v, changes.get(i)) for i, v in enumerate(row))
+                    for row in rows
+                ),
+                key=repr,
+            )  # fmt: skip
+        held[table] = (names, rows)
+    return held
+
+
+def _held(value: Any, change: str | None) -> Any:
+    if change == "json":
+        return None if value == "null" else value
+    if change == "time" and isinstance(value, (datetime.datetime, datetime.time)):
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+    if change == "time" and isinstance(value, str):
+        return _FRACTION.sub(r"\g<1>000", value)
+    return value
 
 
 def _last_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1][:160] if lines else "(no message)"
+    """Return the line that says what went wrong: the last naming an error, else the last."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    for line in reversed(lines):
+        if ("rror" in line or " pk " in line) and not line.startswith(("File ", "raise ")):
+            return line[:200]
+    return lines[-1][:200] if lines else "(no message)"
 
 
 # --- the matrix --------------------------------------------------------------------------------
@@ -218,6 +305,8 @@ def test_every_value_comes_back_exactly(moments: Moments) -> None:
         print(f"  {scope:6} {engine:10} {source:9} {form:12} {outcome}")
     exact = sum(outcome == "exact" for outcome in outcomes.values())
     print(f"  {scope} x {engine}: {exact} of {len(cells)} exact")
+    for name, loss in SOURCE_LOSSES.items():
+        print(f"  compared as the source holds it: {name}: {loss}")
     unexpected = [
         f"{source} x {form}: {outcome}"
         for (source, form), outcome in outcomes.items()

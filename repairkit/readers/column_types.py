@@ -29,6 +29,7 @@ from repairkit.snapshot import (
 from repairkit.values import (
     ValueType,
     json_document,
+    key_of,
     to_bool,
     to_bytes,
     to_date,
@@ -101,6 +102,23 @@ def name_columns_by_models(snapshot: Snapshot, models: ModelColumns) -> Snapshot
     return _with_tables(snapshot, tables)
 
 
+def label_tables_by_models(snapshot: Snapshot, labels: Mapping[str, str]) -> Snapshot:
+    """Return ``snapshot`` with each table's model label where the models name it.
+
+    A SQL dump or a database URL knows tables, not models; ``--emit fixture``
+    needs the label (``app.Model``) of every table it writes.
+    """
+    if all(table.model or name not in labels for name, table in snapshot.tables.items()):
+        return snapshot
+    tables = [
+        table if table.model or name not in labels else Table(
+            name, table.columns, table.pk, table.store, model=labels[name], parent=table.parent
+        )
+        for name, table in snapshot.tables.items()
+    ]  # fmt: skip
+    return _with_tables(snapshot, tables)
+
+
 def _with_tables(snapshot: Snapshot, tables: list[Table]) -> Snapshot:
     # The same kind of snapshot (a FixtureSnapshot keeps its content types), other tables.
     copy = snapshot.__class__.__new__(snapshot.__class__)
@@ -162,10 +180,10 @@ def _convert_table(table: Table, converters: Mapping[int, Converter]) -> Table:
 
 
 def _key_of(value: Value) -> Pk:
-    # A Snapshot's keys are ints or strings: a UUID key is its canonical (dashed) text.
-    if isinstance(value, (int, str)) and not isinstance(value, bool):
-        return value
-    return str(value)
+    key = key_of(value)  # a UUID key is its dashed text
+    if isinstance(key, (int, str)) and not isinstance(key, bool):
+        return key
+    return str(key)
 
 
 def _lenient(convert: Converter, value: Value) -> Value:
