@@ -229,6 +229,7 @@ DATETIME_COLUMNS = {
 }  # fmt: skip
 JSON_COLUMNS = {("fieldsite_jsonvalue", "value")}
 _FRACTION = re.compile(r"(\.\d{3})\d{3}(?=$|[+-])")
+_NO_FRACTION = re.compile(r"\.000000(?=$|[+-])")
 
 
 def as_source_holds(before: Rows, after: Rows, source: str) -> Rows:
@@ -265,8 +266,11 @@ def _held(value: Any, change: str | None) -> Any:
         return None if value == "null" else value
     if change == "time" and isinstance(value, (datetime.datetime, datetime.time)):
         return value.replace(microsecond=value.microsecond // 1000 * 1000)
+    if change == "time" and isinstance(value, datetime.timedelta):  # PyMySQL's TIME
+        return value - datetime.timedelta(microseconds=value.microseconds % 1000)
     if change == "time" and isinstance(value, str):
-        return _FRACTION.sub(r"\g<1>000", value)
+        # As Django writes them to SQLite: no fraction at all when it is zero.
+        return _NO_FRACTION.sub("", _FRACTION.sub(r"\g<1>000", value))
     return value
 
 

@@ -62,9 +62,16 @@ def align_snapshots(snapshots: Sequence[Snapshot]) -> list[Snapshot]:
     ]  # fmt: skip
     # A fixture's text becomes a datetime, a UUID, ... where another source (a database,
     # an XML fixture, YAML's own timestamps) holds one in that column.
+    # Only tables a fixture has are sampled: other sources' rows stay undecoded.
+    wanted = {
+        name for snapshot in aligned if isinstance(snapshot, FixtureSnapshot)
+        for name in snapshot.tables
+    }  # fmt: skip
     learned: dict[str, dict[str, ValueType]] = {}
     for snapshot in aligned:
         for name, table in snapshot.tables.items():
+            if name not in wanted:
+                continue
             for column, kind in learn_column_types(table).items():
                 learned.setdefault(name, {}).setdefault(column, kind)
     aligned = [
