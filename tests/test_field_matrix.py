@@ -79,11 +79,17 @@ class Moments:
 def build_site(engine: str, scope: str, work: Path) -> Moments:
     """Create, populate, copy and damage the site; dump both moments in every format."""
     before = FieldDatabase(engine, new_name(engine, work, "before"), scope)
+    after = FieldDatabase(engine, new_name(engine, work, "after"), scope)
     before.create()
-    before.django("migrate", "-v", "0")
-    before.python("from fieldsite import populate; populate.fill()")
-    after = before.copy(new_name(engine, work, "after"))
-    after.python("from fieldsite import accident; accident.happen()")
+    try:
+        before.django("migrate", "-v", "0")
+        before.python("from fieldsite import populate; populate.fill()")
+        before.copy(after.name)
+        after.python("from fieldsite import accident; accident.happen()")
+    except BaseException:
+        after.drop()  # a failed build leaves no database behind on the servers
+        before.drop()
+        raise
     sources: dict[str, tuple[str, str]] = {}
     for form in FIXTURE_FORMATS:
         files = []
