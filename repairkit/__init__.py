@@ -3,7 +3,7 @@
 from repairkit.diff import Changeset, diff_snapshots
 from repairkit.errors import DumpFormatError, DumpNotFoundError, PlanError, RepairkitError
 from repairkit.readers import read_snapshot
-from repairkit.snapshot import Column, ColumnKind, ContentTypeRef, Snapshot, Table
+from repairkit.snapshot import Column, ColumnKind, ContentTypeRef, JsonValue, Snapshot, Table
 
 __all__ = [
     "Changeset",
@@ -12,6 +12,7 @@ __all__ = [
     "ContentTypeRef",
     "DumpFormatError",
     "DumpNotFoundError",
+    "JsonValue",
     "PlanError",
     "RepairkitError",
     "Snapshot",

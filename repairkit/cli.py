@@ -359,6 +359,7 @@ def merge(
             if os.getcwd() not in sys.path:
                 sys.path.insert(0, os.getcwd())  # as manage.py would have it
             schema = read_site_schema(settings)
+            *snapshots, current_snapshot = type_by_models([*snapshots, current_snapshot], schema)
         mapping = parse_mapping_options(rename_tables, rename_columns, drop_columns, set_columns)
         if mapping_file is not None:
             mapping = read_mapping_file(mapping_file).merged(mapping)
@@ -387,7 +388,10 @@ def merge(
         emitted = None
         files: dict[str, str] = {}
         if has_work and emit != "restore-dir":
-            emitted = render_emitted(plan, emit, dialect, utf8mb4, [current_snapshot, *snapshots])
+            emitted = render_emitted(
+                plan, emit, dialect, utf8mb4, [current_snapshot, *snapshots],
+                use_tz=schema.use_tz if schema else None,
+            )  # fmt: skip
             files[emitted.name] = emitted.text
         elif has_work:
             files.update(render_restore_dir(plan))
@@ -404,6 +408,25 @@ def merge(
         click.echo(f"warning: {warning}", err=True)
     if plan.left_out:
         sys.exit(EXIT_LEFT_OUT)
+
+
+def type_by_models(snapshots: list[Snapshot], schema: Any) -> list[Snapshot]:
+    """Convert values to what the site's fields hold, where a source alone could not tell."""
+    from repairkit.readers.column_types import (
+        apply_column_types,
+        label_tables_by_models,
+        name_columns_by_models,
+    )
+    from repairkit.readers.fixture_dump import FixtureSnapshot
+
+    typed = []
+    for snapshot in snapshots:
+        from_fixture = isinstance(snapshot, FixtureSnapshot)
+        if from_fixture:
+            snapshot = name_columns_by_models(snapshot, schema.attnames)
+        snapshot = label_tables_by_models(snapshot, schema.model_labels)
+        typed.append(apply_column_types(snapshot, schema.value_types, from_fixture=from_fixture))
+    return typed
 
 
 def check_output_dir(output: Path, force: bool) -> list[Path]:
@@ -439,11 +462,12 @@ class Emitted(NamedTuple):
 
 
 def render_emitted(
-    plan: RestorePlan, emit: str, dialect: str | None, utf8mb4: bool, snapshots: list[Snapshot]
-) -> Emitted:
+    plan: RestorePlan, emit: str, dialect: str | None, utf8mb4: bool, snapshots: list[Snapshot],
+    use_tz: bool | None = None,
+) -> Emitted:  # fmt: skip
     """Render ``plan`` in the ``--emit`` form asked for (not restore-dir)."""
     if emit == "fixture":
-        fixture = render_fixture(plan)
+        fixture = render_fixture(plan, use_tz=use_tz)
         command = "python manage.py loaddata repair.json"
         return Emitted("repair.json", fixture.text, command, fixture.warnings)
     if emit == "django":

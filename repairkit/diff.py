@@ -11,6 +11,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from repairkit.snapshot import Pk, Snapshot, Table, Value
+from repairkit.values import at_precision, coarsest_precision
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +97,15 @@ def diff_snapshots(
         return tables is None or name in tables
 
     changeset = Changeset(old=old.label, new=new.label)
+    # A source without microseconds (dump2py) is compared at its own precision.
+    precision = coarsest_precision(
+        old.info.get("datetime_precision"), new.info.get("datetime_precision")
+    )
     for name, table in old.tables.items():
         if not wanted(name):
             continue
         if name in new.tables:
-            changeset.tables[name] = diff_tables(table, new.tables[name])
+            changeset.tables[name] = diff_tables(table, new.tables[name], precision)
         else:
             changeset.old_only_tables[name] = len(table)
     for name, table in new.tables.items():
@@ -109,8 +114,12 @@ def diff_snapshots(
     return changeset
 
 
-def diff_tables(old: Table, new: Table) -> TableDiff:
-    """Compare two versions of one table by primary key and common columns."""
+def diff_tables(old: Table, new: Table, precision: str | None = None) -> TableDiff:
+    """Compare two versions of one table by primary key and common columns.
+
+    ``precision`` (``values.SECOND_PRECISION``, ...) is the coarsest datetime
+    precision of the two sources: datetimes and times are compared cut to it.
+    """
     old_fingerprints, new_fingerprints = old.fingerprints, new.fingerprints
     deleted = old_fingerprints.keys() - new_fingerprints.keys()
     added = new_fingerprints.keys() - old_fingerprints.keys()
@@ -131,13 +140,15 @@ def diff_tables(old: Table, new: Table) -> TableDiff:
         table=old.name,
         deleted=sort_pks(deleted),
         added=sort_pks(added),
-        changed=tuple(_compare_rows(old, new, candidates)),
+        changed=tuple(_compare_rows(old, new, candidates, precision)),
         old_only_columns=tuple(c for c in old.column_names if c not in new.column_names),
         new_only_columns=tuple(c for c in new.column_names if c not in old.column_names),
     )
 
 
-def _compare_rows(old: Table, new: Table, pks: list[Pk]) -> Iterable[RowChange]:
+def _compare_rows(
+    old: Table, new: Table, pks: list[Pk], precision: str | None = None
+) -> Iterable[RowChange]:
     if not pks:
         return
     common = [name for name in old.column_names if name in new.column_names]
@@ -149,7 +160,9 @@ def _compare_rows(old: Table, new: Table, pks: list[Pk]) -> Iterable[RowChange]:
         fields = tuple(
             FieldChange(name, old_row[i], new_row[j])
             for name, i, j in zip(common, old_index, new_index, strict=True)
-            if not same_value(old_row[i], new_row[j])
+            if not same_value(
+                at_precision(old_row[i], precision), at_precision(new_row[j], precision)
+            )
         )
         if fields:
             yield RowChange(pk, fields)

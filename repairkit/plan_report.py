@@ -192,6 +192,8 @@ def _gone_lines(plan: RestorePlan) -> Iterator[str]:
     yield "pass --since BACKUP to restore only rows lost after that backup):"
     for (name, since, last_seen), pks in gone.items():
         yield f"  {name} {format_pks(pks)}: gone since {since} (last seen in {last_seen})"
+
+
 def drift_lines(plan: RestorePlan, prefix: str = "") -> Iterator[str]:
     """Yield the "Schema drift" section: how the backups differ from today's schema."""
     if not plan.drift and not plan.mapping:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime
 import json
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
 from repairkit.diff import Changeset, TableDiff
 from repairkit.findings import Finding
-from repairkit.snapshot import ContentTypeRef, Pk, Value
+from repairkit.snapshot import ContentTypeRef, JsonValue, Pk, Value
 
 MAX_VALUE_WIDTH = 60
 
@@ -19,12 +20,21 @@ def json_value(value: Value) -> Any:
     """Turn a snapshot value into a JSON-compatible one.
 
     Dates and times become ISO strings, Decimals strings (exact), content
-    types ``"app_label.model"``.
+    types ``"app_label.model"``, UUIDs dashed text, durations their ISO 8601
+    text, binary data lower-case hex, JSON documents the document itself.
     """
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
-    if isinstance(value, (Decimal, ContentTypeRef)):
+    if isinstance(value, (Decimal, ContentTypeRef, uuid.UUID)):
         return str(value)
+    if isinstance(value, datetime.timedelta):
+        from django.utils.duration import duration_iso_string
+
+        return duration_iso_string(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, JsonValue):
+        return value.load()
     return value
 
 
@@ -193,8 +203,10 @@ def format_pks(pks: Iterable[Pk]) -> str:
 
 def shorten(value: Value, width: int = MAX_VALUE_WIDTH) -> str:
     """Show a value as a Python literal, cut to ``width`` characters."""
-    if isinstance(value, (Decimal, ContentTypeRef, datetime.date, datetime.time)):
+    if isinstance(value, (Decimal, ContentTypeRef, datetime.date, datetime.time, uuid.UUID)):
         text = str(value)
+    elif isinstance(value, JsonValue):
+        text = f"json:{value.text}"
     else:
         text = repr(value)
     if len(text) <= width:

@@ -7,6 +7,7 @@ No database is opened; only the model classes are inspected.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Any
 
 from repairkit.errors import PlanError
 from repairkit.links import GenericLink, Link
+from repairkit.values import ValueType, value_type_of_django_field
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +30,12 @@ class SiteSchema:
     links: tuple[Link, ...]
     generic_links: tuple[GenericLink, ...]
     unique: dict[str, tuple[tuple[str, ...], ...]]
+    # table -> column -> what its field holds (a foreign key: what its target's key holds)
+    value_types: dict[str, dict[str, ValueType]] = dataclasses.field(default_factory=dict)
+    use_tz: bool | None = None  # settings.USE_TZ: the site keeps datetimes aware, in UTC
+    # table -> (primary key attname, every column's attname by field name)
+    attnames: dict[str, tuple[str, dict[str, str]]] = dataclasses.field(default_factory=dict)
+    model_labels: dict[str, str] = dataclasses.field(default_factory=dict)  # table -> app.Model
 
 
 def read_site_schema(settings_module: str) -> SiteSchema:
@@ -56,16 +64,34 @@ def read_site_schema(settings_module: str) -> SiteSchema:
     links: list[Link] = []
     generic_links: list[GenericLink] = []
     unique: dict[str, tuple[tuple[str, ...], ...]] = {}
+    value_types: dict[str, dict[str, ValueType]] = {}
+    attnames: dict[str, tuple[str, dict[str, str]]] = {}
+    model_labels: dict[str, str] = {}
     for model in apps.get_models():
         meta = model._meta
         if not meta.managed or meta.proxy:
             continue
+        value_types[meta.db_table] = _value_types_of(meta)
+        fields = {field.name: field.attname for field in meta.local_concrete_fields}
+        attnames[meta.db_table] = (meta.pk.attname, fields)
+        model_labels[meta.db_table] = meta.label
         links.extend(_links_of(meta))
         generic_links.extend(_generic_links_of(meta))
         sets = _unique_sets_of(meta)
         if sets:
             unique[meta.db_table] = sets
-    return SiteSchema(settings_module, tuple(links), tuple(generic_links), unique)
+    return SiteSchema(
+        settings_module, tuple(links), tuple(generic_links), unique, value_types,
+        bool(settings.USE_TZ), attnames, model_labels,
+    )  # fmt: skip
+
+
+def _value_types_of(meta: Any) -> dict[str, ValueType]:
+    types = {}
+    for field in meta.local_concrete_fields:
+        target = field.target_field if field.is_relation else field
+        types[field.attname] = value_type_of_django_field(target.get_internal_type())
+    return types
 
 
 def _links_of(meta: Any) -> list[Link]:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime
 import enum
+import json
 import uuid
 from collections.abc import Collection, Iterable, KeysView, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
@@ -34,6 +35,33 @@ class ContentTypeRef:
         return f"{self.app_label}.{self.model}"
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class JsonValue:
+    """A JSON document by value: ``text`` is canonical (sorted keys, no spaces).
+
+    ``JsonValue("null")`` is the JSON null a JSONField can hold; SQL NULL is
+    ``None``, a different value. Equal documents have equal texts however
+    they were written, so they compare equal. ``written`` is the text as
+    the source stored it (key order, spacing, ``\\u`` escapes), which is what
+    a database without a JSON type holds; it takes no part in comparing.
+    """
+
+    text: str
+    written: str | None = field(default=None, compare=False)
+
+    @property
+    def stored_text(self) -> str:
+        """Return the text to store: as the source wrote it, else the canonical text."""
+        return self.written if self.written is not None else self.text
+
+    def load(self) -> object:
+        """Return the document as Python data, keys in the order the source wrote them."""
+        return json.loads(self.stored_text)
+
+    def __str__(self) -> str:
+        return self.text
+
+
 Pk = int | str
 Value = (
     None
@@ -41,10 +69,14 @@ Value = (
     | int
     | float
     | str
+    | bytes
     | Decimal
     | datetime.date
     | datetime.datetime
     | datetime.time
+    | datetime.timedelta
+    | uuid.UUID
+    | JsonValue
     | ContentTypeRef
     | bytes
     | uuid.UUID

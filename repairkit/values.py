@@ -7,34 +7,67 @@ live database. The rules are written down in docs/values.md.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime
 import enum
+import ipaddress
 import json
 import re
+import uuid
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
-from repairkit.snapshot import Value
+from repairkit.snapshot import JsonValue, Value
 
 UTC = datetime.timezone.utc
+_IP_TYPES = (
+    ipaddress.IPv4Address, ipaddress.IPv6Address, ipaddress.IPv4Interface,
+    ipaddress.IPv6Interface, ipaddress.IPv4Network, ipaddress.IPv6Network,
+)  # fmt: skip
+# Snapshot.info["datetime_precision"] of a source that does not keep microseconds.
+SECOND_PRECISION = "seconds"  # dump2py
+MILLISECOND_PRECISION = "milliseconds"  # dumpdata --format json / jsonl (DjangoJSONEncoder)
 
 
 def normalize_datetime(value: datetime.datetime) -> datetime.datetime:
-    """Return ``value`` as a naive UTC datetime at second precision.
+    """Return ``value`` as a naive UTC datetime, microseconds kept.
 
-    dump2py writes datetimes in UTC without microseconds, so that is the
-    common ground. An aware value is converted to UTC first; a naive one is
-    taken to be UTC already (as Django stores it when ``USE_TZ`` is on, and
-    as dump2py writes it).
+    An aware value is converted to UTC first; a naive one is taken to be UTC
+    already (as Django stores it when ``USE_TZ`` is on, and as dump2py
+    writes it).
     """
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.replace(microsecond=0)
+    return value
 
 
 def normalize_time(value: datetime.time) -> datetime.time:
-    """Return ``value`` naive and at second precision, as dump2py writes times."""
-    return value.replace(microsecond=0, tzinfo=None)
+    """Return ``value`` naive, microseconds kept."""
+    return value.replace(tzinfo=None)
+
+
+def at_precision(value: Value, precision: str | None) -> Value:
+    """Return a datetime or time cut to ``precision`` (seconds or milliseconds).
+
+    dump2py writes datetimes and times to the second, dumpdata's JSON
+    encoder to the millisecond. A diff against such a source compares at
+    that precision (``diff.diff_snapshots``); the values themselves keep
+    what their source had, so a restore never loses it. Other values, and
+    any value when ``precision`` is None, are returned as they are.
+    """
+    if precision is None or not isinstance(value, (datetime.datetime, datetime.time)):
+        return value
+    keep = 0 if precision == SECOND_PRECISION else value.microsecond // 1000 * 1000
+    return value.replace(microsecond=keep)
+
+
+def coarsest_precision(*precisions: str | None) -> str | None:
+    """Return the coarsest of the sources' datetime precisions (None: microseconds)."""
+    for precision in (SECOND_PRECISION, MILLISECOND_PRECISION):
+        if precision in precisions:
+            return precision
+    return None
 
 
 class ValueType(str, enum.Enum):
@@ -53,6 +86,9 @@ class ValueType(str, enum.Enum):
     DATE = "date"
     DATETIME = "datetime"
     TIME = "time"
+    DURATION = "duration"
+    UUID = "uuid"
+    BINARY = "binary"
     JSON = "json"
 
 
@@ -66,6 +102,9 @@ _DJANGO_FIELD_TYPES = {
     "DateTimeField": ValueType.DATETIME,
     "TimeField": ValueType.TIME,
     "JSONField": ValueType.JSON,
+    "DurationField": ValueType.DURATION,
+    "UUIDField": ValueType.UUID,
+    "BinaryField": ValueType.BINARY,
     "AutoField": ValueType.INTEGER,
     "BigAutoField": ValueType.INTEGER,
     "SmallAutoField": ValueType.INTEGER,
@@ -112,7 +151,17 @@ def value_type_of_sql(declared: str) -> ValueType:
         return ValueType.TIME
     if text in ("json", "jsonb"):
         return ValueType.JSON
+    if text == "uuid":
+        return ValueType.UUID
+    if text.startswith("interval"):
+        return ValueType.DURATION
+    if _SQL_BINARY.fullmatch(text):
+        return ValueType.BINARY
     return ValueType.TEXT
+
+
+# Django's BinaryField: SQLite "BLOB", PostgreSQL "bytea", MySQL "longblob".
+_SQL_BINARY = re.compile(r"blob|bytea|(tiny|medium|long)blob|(var)?binary(\(\d+\))?")
 
 
 def convert_value(value: object, value_type: ValueType, scale: int | None = None) -> Value:
@@ -137,15 +186,32 @@ def convert_value(value: object, value_type: ValueType, scale: int | None = None
     if value_type is ValueType.TIME:
         return to_time(value)
     if value_type is ValueType.JSON:
-        return to_canonical_json(value)
+        return to_json_value(value)
+    if value_type is ValueType.DURATION:
+        return to_duration(value)
+    if value_type is ValueType.UUID:
+        return to_uuid(value)
+    if value_type is ValueType.BINARY and isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    if value_type is ValueType.BINARY and isinstance(value, str) and value.startswith("\\x"):
+        return to_bytes(value)  # PostgreSQL's bytea output as text
+    # Anything else in a binary column is stored as it is: SQLite keeps a number or
+    # a text written into a BLOB column as that. A fixture's base64 text is decoded
+    # by the fixture reader, which knows it is base64.
     if value_type is ValueType.INTEGER and isinstance(value, (str, Decimal)):
         return int(value)
     if value_type is ValueType.FLOAT and isinstance(value, (str, int, Decimal)):
         return float(value)
-    if isinstance(value, (bytes, memoryview)):
-        return bytes(value).hex()
-    if isinstance(value, (bool, int, float, str, Decimal)):
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    # Drivers that know the column's type hand these over as such (psycopg: uuid, interval).
+    if isinstance(value, (bool, int, float, str, Decimal, uuid.UUID, datetime.timedelta)):
         return value
+    if isinstance(value, JsonValue):
+        return value
+    if isinstance(value, _IP_TYPES):
+        # psycopg reads inet/cidr as ipaddress objects; Django's field holds their text.
+        return str(value)
     raise ValueError(f"unexpected {type(value).__name__} value {value!r}")
 
 
@@ -183,7 +249,7 @@ def to_decimal(value: object, scale: int | None = None) -> Decimal:
 
 
 def to_datetime(value: object) -> datetime.datetime:
-    """Return a datetime (object or ISO text, ``Z`` allowed) as naive UTC at second precision.
+    """Return a datetime (object or ISO text, ``Z`` allowed) as naive UTC, microseconds kept.
 
     :raises ValueError: if ``value`` is not a datetime.
     """
@@ -212,17 +278,16 @@ def to_date(value: object) -> datetime.date:
 
 
 def to_time(value: object) -> datetime.time:
-    """Return a naive time at second precision from a time, ISO text or timedelta.
+    """Return a naive time, microseconds kept, from a time, ISO text or timedelta.
 
     PyMySQL hands MySQL ``TIME`` values over as timedeltas.
 
     :raises ValueError: if ``value`` is not a time of day.
     """
     if isinstance(value, datetime.timedelta):
-        seconds = int(value.total_seconds())
-        if not 0 <= seconds < 86400:
+        if not datetime.timedelta(0) <= value < datetime.timedelta(days=1):
             raise ValueError(f"not a time of day: {value!r}")
-        return datetime.time(seconds // 3600, seconds // 60 % 60, seconds % 60)
+        return (datetime.datetime.min + value).time()
     if isinstance(value, str):
         value = datetime.time.fromisoformat(value.strip())
     if not isinstance(value, datetime.time):
@@ -238,9 +303,106 @@ def to_canonical_json(value: object) -> str:
 
     :raises ValueError: if text is not valid JSON.
     """
+    if isinstance(value, JsonValue):
+        return value.text
     if isinstance(value, (str, bytes)):
         value = json.loads(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json_text(value)
+
+
+def json_text(document: object) -> str:
+    """Return parsed JSON data (dicts, lists, ...) as canonical text."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def to_json_value(value: object) -> JsonValue:
+    """Return a JSON column's value, given as JSON text (drivers, XML fixtures) or a JsonValue.
+
+    A JSON string is text whose JSON is a string: ``'"abc"'``. Data already
+    parsed (a JSON or YAML fixture's value) goes through ``json_document``.
+
+    :raises ValueError: if text is not valid JSON.
+    """
+    if isinstance(value, JsonValue):
+        return value
+    if isinstance(value, (dict, list, bool, int, float)):
+        # psycopg and PyMySQL's json decoding hand over parsed documents.
+        return json_document(value)
+    written = value.decode("utf-8") if isinstance(value, bytes) else value
+    if not isinstance(written, str):
+        raise ValueError(f"not JSON text: {value!r}")
+    return JsonValue(to_canonical_json(written), written)
+
+
+def json_document(document: object) -> JsonValue:
+    """Return parsed JSON data (a fixture's value; ``None`` is JSON null here) as a JsonValue.
+
+    Its ``written`` text is what Django's JSONField stores for it (``json.dumps``
+    with its defaults), keys in the order the fixture gives them.
+    """
+    return JsonValue(json_text(document), json.dumps(document))
+
+
+def to_duration(value: object) -> datetime.timedelta:
+    """Return a duration from a timedelta, integer microseconds or Django's duration text.
+
+    Django stores a DurationField as a bigint of microseconds on SQLite and
+    MySQL, as an ``interval`` on PostgreSQL; its serializers write
+    ``[-]D HH:MM:SS[.ffffff]`` (and ISO 8601 ``P...`` is read too).
+
+    :raises ValueError: if ``value`` is not a duration.
+    """
+    if isinstance(value, datetime.timedelta):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return datetime.timedelta(microseconds=value)
+    if isinstance(value, str):
+        from django.utils.dateparse import parse_duration  # the parser of the texts Django writes
+
+        parsed: datetime.timedelta | None = parse_duration(value.strip())
+        if parsed is not None:
+            return parsed
+    raise ValueError(f"not a duration: {value!r}")
+
+
+def to_uuid(value: object) -> uuid.UUID:
+    """Return a UUID from a UUID, or its text dashed or as 32 hex digits (SQLite, MySQL).
+
+    :raises ValueError: if ``value`` is not a UUID.
+    """
+    if isinstance(value, uuid.UUID):
+        return value
+    if isinstance(value, str):
+        return uuid.UUID(value.strip())
+    raise ValueError(f"not a UUID: {value!r}")
+
+
+def to_bytes(value: object) -> bytes:
+    """Return binary data from bytes, PostgreSQL's ``\\x`` hex text, or base64 text (fixtures).
+
+    :raises ValueError: if text is not base64.
+    """
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    if isinstance(value, str) and value.startswith("\\x"):
+        try:  # PostgreSQL's bytea hex form, as pg_dump and psql write it
+            return bytes.fromhex(value[2:])
+        except ValueError as err:
+            raise ValueError(f"not bytea hex: {value!r:.60}") from err
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except binascii.Error as err:
+            raise ValueError(f"not base64: {value!r:.60}") from err
+    raise ValueError(f"not binary data: {value!r}")
+
+
+def key_of(value: Value) -> Value:
+    """Return a key column's value as a Snapshot key: a UUID key is its dashed text.
+
+    A Snapshot's keys are ints or strings; other values are returned as they are.
+    """
+    return str(value) if isinstance(value, uuid.UUID) else value
 
 
 def render_key(parts: Sequence[object], prefix: str = "") -> str:

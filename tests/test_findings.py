@@ -92,6 +92,15 @@ def test_every_real_non_ascii_text_misread_is_mojibake_or_replaced() -> None:
         assert classify_change(text, replacement_chars) is FindingKind.REPLACED, text
 
 
+def test_every_real_text_replaced_as_a_whole_by_marks_is_replaced() -> None:
+    texts = [text for text in real_texts() if any(char.isalpha() for char in text)]
+    assert len(texts) > 30
+    for text in texts:
+        for marks in ("????", "??", "\ufffd", "?" * (len(text) + 3)):
+            assert classify_change(text, marks) is FindingKind.REPLACED, (text, marks)
+    assert classify_change("Anna", "?") is None  # one '?' may be a person's "unknown"
+
+
 def test_legitimate_edits_of_the_accident_are_no_damage() -> None:
     accident = json.loads((FIXTURES / "accident.json").read_text(encoding="utf-8"))
     edits = [c for changes in accident["changed"].values() for c in changes if c["cause"] == "edit"]

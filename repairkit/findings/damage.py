@@ -23,6 +23,7 @@ _CP1252_LENIENT = "".join(
 # twice with the wrong settings); more rounds than that are not seen in practice.
 MAX_MOJIBAKE_ROUNDS = 2
 _REPLACEMENT_RUN = re.compile(r"(\ufffd+|\?+)")
+_WHOLE_REPLACEMENT = re.compile(r"\ufffd+|\?{2,}")
 _WORD_SEPARATORS = frozenset(" \t\n-,;/(")
 
 
@@ -87,12 +88,17 @@ def _misdecodings(text: str) -> Iterator[str]:
 def is_replaced(old: str, new: str) -> bool:
     """Tell whether ``new`` is ``old`` with letters replaced by U+FFFD or runs of ``?``.
 
+    A value replaced as a whole by such a run counts, whatever the run's length.
     An encoder with ``errors="replace"`` writes one ``?`` per character, a
     decoder one U+FFFD per undecodable byte (up to 4 per character), so a
     run of n marks stands for between n/4 and n characters of the old text.
     """
     if "\ufffd" not in new and "?" not in new:
         return False
+    if _WHOLE_REPLACEMENT.fullmatch(new) and any(c.isalpha() or not c.isascii() for c in old):
+        # The whole value became marks: a tool that could not encode it at all, whatever the
+        # run's length ("São Paulo" -> "????"); one '?' alone may be a person's "unknown".
+        return new != old
     parts = _REPLACEMENT_RUN.split(new)
     pattern = "".join(
         re.escape(part) if index % 2 == 0 else f"(.{{{-(-len(part) // 4)},{len(part)}}}?)"

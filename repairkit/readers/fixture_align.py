@@ -12,6 +12,9 @@ such a source, its tables take the names from there:
 - a content type pointer given as an id becomes a ContentTypeRef, through
   the fixture's own content type rows;
 - a DECIMAL column's numbers become Decimals, a CHOICE column's None ``''``;
+- text becomes a datetime, date, time, duration, UUID or bytes, and a value
+  a JSON document, where the other source holds such values in the column
+  (``column_types``);
 - a table that is empty there and absent from the fixture is added, empty:
   dumpdata writes nothing for an empty table.
 
@@ -23,8 +26,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from repairkit.snapshot import Column, ColumnKind, MemoryRowStore, Pk, Row, Snapshot, Table, Value
-from repairkit.values import to_decimal
+from repairkit.values import ValueType, to_decimal
 
+from .column_types import apply_column_types, learn_column_types
 from .fixture_dump import FixtureSnapshot
 from .live_align import align_empty_choices
 
@@ -55,6 +59,25 @@ def align_snapshots(snapshots: Sequence[Snapshot]) -> list[Snapshot]:
         align_fixture(snapshot, reference)
         if reference and isinstance(snapshot, FixtureSnapshot) else snapshot
         for snapshot in snapshots
+    ]  # fmt: skip
+    # A fixture's text becomes a datetime, a UUID, ... where another source (a database,
+    # an XML fixture, YAML's own timestamps) holds one in that column.
+    # Only tables a fixture has are sampled: other sources' rows stay undecoded.
+    wanted = {
+        name for snapshot in aligned if isinstance(snapshot, FixtureSnapshot)
+        for name in snapshot.tables
+    }  # fmt: skip
+    learned: dict[str, dict[str, ValueType]] = {}
+    for snapshot in aligned:
+        for name, table in snapshot.tables.items():
+            if name not in wanted:
+                continue
+            for column, kind in learn_column_types(table).items():
+                learned.setdefault(name, {}).setdefault(column, kind)
+    aligned = [
+        apply_column_types(snapshot, learned, from_fixture=True)
+        if isinstance(snapshot, FixtureSnapshot) else snapshot
+        for snapshot in aligned
     ]  # fmt: skip
     return align_empty_choices(aligned)
 

@@ -26,7 +26,7 @@ from repairkit.snapshot import (
     Table,
     Value,
 )
-from repairkit.values import render_key, render_natural_key
+from repairkit.values import MILLISECOND_PRECISION, render_key, render_natural_key
 from repairkit.workers import MapFunction
 
 from .fixture_parse import (
@@ -35,6 +35,7 @@ from .fixture_parse import (
     Key,
     Members,
     Reference,
+    fixture_format_of,
     read_fixture_objects,
     sniff_fixture_format,
 )
@@ -139,6 +140,9 @@ def read_django_fixture(
         values.setdefault(builder.pk, pk)
         builder.add(path, obj, pk, values)
     info = {"format": "django-fixture", "column_names": "guessed"}
+    if (form or fixture_format_of(path)) in ("json", "jsonl"):
+        # DjangoJSONEncoder cuts datetimes and times to milliseconds.
+        info["datetime_precision"] = MILLISECOND_PRECISION
     return FixtureSnapshot(
         label or path.name, [b.table() for b in tables.values()], content_types, info
     )
@@ -253,8 +257,11 @@ def _content_type_fields(
                 )
             else:
                 scalar = value.key if isinstance(value, Reference) else value
+                # An id is a content type's only under Django's own name for it: an
+                # id in ticket_type or owner_type may point anywhere. A source that
+                # knows (alignment) or the models say which of those are content types.
                 verdict = (
-                    _named_like_content_type(name) and isinstance(scalar, int)
+                    name == "content_type" and isinstance(scalar, int)
                     and not isinstance(scalar, bool) and scalar in content_types
                 )  # fmt: skip
             seen[key] = seen.get(key, True) and verdict

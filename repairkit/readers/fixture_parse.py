@@ -23,13 +23,12 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeGuard
 
 from repairkit.errors import DumpFormatError, DumpNotFoundError
 from repairkit.snapshot import Value
-from repairkit.values import ValueType, convert_value
+from repairkit.values import ValueType, convert_value, json_document, to_bytes
 
 FIXTURE_FORMATS = ("json", "jsonl", "xml", "yaml")
 _SUFFIX_FORMATS = {
@@ -188,7 +187,9 @@ class _LineCounter:
 
 
 def _parse_jsonl(path: Path, text: str) -> Iterator[FixtureObject]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Only LF (and CR LF) end a line: str.splitlines would also split at U+2028,
+    # U+2029 and U+0085, which JSON text holds raw.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -218,40 +219,31 @@ def _object_from_json(path: Path, item: object, line: int | None, number: int) -
     return FixtureObject(item["model"].lower(), pk, values, line, number)
 
 
-# JSON and YAML fixtures carry no types; these shapes are what Django's
-# DjangoJSONEncoder writes for dates, times, datetimes and Decimals.
-_DATE = re.compile(r"\d{4}-\d\d-\d\d")
-_DATETIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:?\d\d)?")
-_TIME = re.compile(r"\d\d:\d\d:\d\d(\.\d+)?")
-_DECIMAL = re.compile(r"-?\d+\.\d+")
-
-
 def _value_by_shape(value: object) -> FieldValue:
-    """Type one JSON/YAML value by its shape (the rules in docs/formats.md)."""
+    """Type one JSON/YAML value by its shape (the rules in docs/formats.md).
+
+    A fixture's text is kept as text, even where it looks like a date or a
+    number: only the models (``--settings``) or the other side of a diff
+    can tell a DateField from a CharField holding ``2024-05-06``
+    (``readers/fixture_types.py``). An object, or a list that no key
+    could be, is a JSONField's document.
+    """
     if isinstance(value, list):
         if not value or all(isinstance(item, list) for item in value):
             return Members(tuple(_key(item) for item in value))
         if all(isinstance(item, int) and not isinstance(item, bool) for item in value):
             return Members(tuple(value))
-        return Reference(_key(value))
-    if isinstance(value, str):
-        if _DATETIME.fullmatch(value) and not _DATE.fullmatch(value):
-            return convert_value(value, ValueType.DATETIME)
-        if _DATE.fullmatch(value):
-            return convert_value(value, ValueType.DATE)
-        if _TIME.fullmatch(value):
-            return convert_value(value, ValueType.TIME)
-        if _DECIMAL.fullmatch(value):
-            return Decimal(value)
-        return value
+        if all(_is_scalar_key(item) for item in value):
+            return Reference(_key(value))
+        return json_document(value)
+    if isinstance(value, dict):
+        return json_document(value)
     if isinstance(value, datetime.datetime):  # YAML gives these natively
         return convert_value(value, ValueType.DATETIME)
     if isinstance(value, datetime.time):
         return convert_value(value, ValueType.TIME)
-    if value is None or isinstance(value, (bool, int, float, datetime.date)):
+    if value is None or isinstance(value, (bool, int, float, str, datetime.date)):
         return value
-    if isinstance(value, dict):
-        raise ValueError(f"unexpected object {_short(value)}")
     raise ValueError(f"unexpected value {_short(value)}")
 
 
@@ -304,6 +296,8 @@ _XML_TYPES = {
     "DecimalField": ValueType.DECIMAL, "FloatField": ValueType.FLOAT,
     "DateField": ValueType.DATE, "DateTimeField": ValueType.DATETIME,
     "TimeField": ValueType.TIME, "JSONField": ValueType.JSON,
+    "DurationField": ValueType.DURATION, "UUIDField": ValueType.UUID,
+    "BinaryField": ValueType.BINARY,
 }  # fmt: skip
 _INTEGER = re.compile(r"-?(0|[1-9]\d*)")
 
@@ -361,6 +355,8 @@ def _xml_value(field: Any) -> FieldValue:
         return None
     value_type = _XML_TYPES.get(field.get("type", ""), None)
     text = field.text or ""
+    if value_type is ValueType.BINARY:
+        return to_bytes(text)  # Django's XML serializer writes binary as base64
     if value_type is not None:
         return convert_value(text, value_type)
     if field.get("type", "").endswith(("IntegerField", "AutoField")):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from repairkit.errors import DumpFormatError, DumpNotFoundError
 from repairkit.snapshot import ColumnKind, Pk, Row, Snapshot, Table
+from repairkit.values import SECOND_PRECISION
 from repairkit.workers import MapFunction
 
 from .lino_restore import RestoreModule, TableSchema, read_restore_module
@@ -66,7 +67,9 @@ def read_lino_dump(
             for column in schema.columns
         ]
         tables.append(Table(name, columns, schema.pk, store, model=schema.model, parent=parent))
-    return Snapshot(label or directory.name, tables, module.info)
+    # dump2py writes datetimes and times to the second (docs/values.md).
+    info = {**module.info, "datetime_precision": SECOND_PRECISION}
+    return Snapshot(label or directory.name, tables, info)
 
 
 def _assign_data_files(module: RestoreModule, directory: Path) -> dict[str, list[Path]]:

@@ -208,7 +208,9 @@ def _read_rows(
 def _orm_converter(field: Any, connection: Any) -> Any:
     """Return the field's own conversion from the database, where it has one, else None."""
     from_db_value = getattr(field, "from_db_value", None)
-    if from_db_value is None:
+    if from_db_value is None or field.get_internal_type() == "JSONField":
+        # A JSONField's from_db_value reads JSON null and SQL NULL both as None, and
+        # hands a JSON string over as a str: the stored text itself says which.
         return None
 
     def convert(value: object) -> object:

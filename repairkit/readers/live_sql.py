@@ -252,6 +252,12 @@ class _PostgresEngine:
             raise DumpNotFoundError(
                 _without_password(url), f"cannot connect: {err}".strip()
             ) from err
+        # JSON as the text the server holds: psycopg's parsed documents would read
+        # JSON null as None (SQL NULL) and a JSON string as plain text.
+        from psycopg.types.string import TextLoader
+
+        for name in ("json", "jsonb"):
+            self.connection.adapters.register_loader(name, TextLoader)
         # One read-only transaction: no writes, and every table from the same moment.
         self.connection.read_only = True
         self.connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ

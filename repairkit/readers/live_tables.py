@@ -25,7 +25,7 @@ from repairkit.snapshot import (
     Table,
     Value,
 )
-from repairkit.values import ValueType, convert_value, render_key
+from repairkit.values import ValueType, convert_value, key_of, render_key
 
 from .django_tables import CONTENT_TYPE_TABLE
 
@@ -105,7 +105,11 @@ def build_table(
             row = tuple(convert(value) for convert, value in zip(converters, raw, strict=True))
         except ValueError as err:
             raise ValueError(f"{spec.name}: {err}") from err
-        key = row[key_index[0]] if len(key_index) == 1 else render_key([row[i] for i in key_index])
+        key = (
+            key_of(row[key_index[0]])
+            if len(key_index) == 1
+            else render_key([row[i] for i in key_index])
+        )
         if not isinstance(key, (int, str)) or isinstance(key, bool):
             key = render_key([key])
         decoded[key] = row

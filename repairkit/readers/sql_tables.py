@@ -22,7 +22,7 @@ from repairkit.snapshot import (
     Table,
     Value,
 )
-from repairkit.values import ValueType, render_key, value_type_of_sql
+from repairkit.values import ValueType, key_of, render_key, value_type_of_sql
 
 from .django_tables import CONTENT_TYPE_TABLE, is_skipped_table
 from .live_tables import ColumnSpec, TableSpec, as_many_to_many
@@ -92,7 +92,7 @@ def _build(path: Path, table: TableRows, content_types: ContentTypes) -> Table:
                 path, schema.name, row, columns, pointers, content_types, line
             )
         if len(key_index) == 1:
-            pk = row[key_index[0]]
+            pk = key_of(row[key_index[0]])
         else:
             pk = render_key([row[i] for i in key_index])
         if not isinstance(pk, (int, str)) or isinstance(pk, bool):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -87,6 +88,12 @@ class UpdateOutcome(NamedTuple):
     skipped: tuple[SkippedRepair, ...]  # holds neither value, or the row is gone: left alone
 
 
+class JsonText(NamedTuple):
+    """A JSON document as its text (``null`` is JSON null, not SQL NULL)."""
+
+    text: str
+
+
 def decode_value(value: Any) -> Any:
     """Return a value of the data as Python: tagged tuples become their type, others stay.
 
@@ -105,6 +112,14 @@ def decode_value(value: Any) -> Any:
         return datetime.time.fromisoformat(value[1])
     if tag == "content_type":
         return ContentTypeName(value[1], value[2])
+    if tag == "json":
+        return JsonText(value[1])
+    if tag == "uuid":
+        return uuid.UUID(value[1])
+    if tag == "duration":
+        return datetime.timedelta(days=value[1], seconds=value[2], microseconds=value[3])
+    if tag == "bytes":
+        return bytes.fromhex(value[1])
     raise ValueError(f"unknown value {value!r}")
 
 

@@ -7,9 +7,10 @@ project whose models have the tables of the data.
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
-from .records import ContentTypeName, RestoreFailed, SourceTable, Target
+from .records import ContentTypeName, JsonText, RestoreFailed, SourceTable, Target
 
 
 def site_models() -> dict[str, Any]:
@@ -72,6 +73,8 @@ class ValueConverter:
         """Return ``value`` as the site's field wants it: content type ids, aware datetimes."""
         if isinstance(value, ContentTypeName):
             return self.content_type_id(value)
+        if isinstance(value, JsonText):
+            return json_field_value(value)
         if isinstance(value, datetime.datetime) and self.use_tz and value.tzinfo is None:
             # Dumps hold datetimes in UTC, so the site's TIME_ZONE must not shift them.
             return value.replace(tzinfo=datetime.timezone.utc)
@@ -122,6 +125,15 @@ class ValueConverter:
                 raise RestoreFailed(problem, target.source.name, pk, where) from err
         params.extend(self.db_value(field, field.get_default()) for field in target.defaulted)
         return params
+
+
+def json_field_value(value: JsonText) -> Any:
+    """Return a JSON document as a JSONField saves it: JSON null must not become SQL NULL."""
+    if value.text == "null":
+        from django.db.models import JSONField, Value
+
+        return Value(None, JSONField())
+    return json.loads(value.text)
 
 
 def is_enforced_link(field: Any) -> bool:

@@ -25,16 +25,18 @@ moved on since: see docs/emit.md.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 import math
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from repairkit.errors import EmitError, UnstorableValueError
 from repairkit.plan import PlannedTable, RestorePlan
-from repairkit.snapshot import ColumnKind, ContentTypeRef, Value
+from repairkit.snapshot import ColumnKind, ContentTypeRef, JsonValue, Value
 from repairkit.writers.storable import ValueProblem, find_nul, find_value_problems, problem_in_utf8
 
 _FK_SUFFIX = "_id"
@@ -52,8 +54,12 @@ class Fixture:
         return f"<Fixture {self.object_count} objects>"
 
 
-def render_fixture(plan: RestorePlan) -> Fixture:
+def render_fixture(plan: RestorePlan, *, use_tz: bool | None = None) -> Fixture:
     """Return the Django JSON fixture that reinstates the rows of ``plan``.
+
+    ``use_tz`` is the target site's ``USE_TZ`` where known (``--settings``):
+    with it, datetimes are written aware, in UTC, so that loaddata does not
+    read them in the site's ``TIME_ZONE``; without it (or unknown) naive.
 
     :raises UnstorableValueError: if a value has no exact JSON form.
     :raises EmitError: if a table with rows has no model label.
@@ -71,7 +77,7 @@ def render_fixture(plan: RestorePlan) -> Fixture:
         pk_index = [column.name for column in table.columns].index(table.pk)
         for row in table.rows:
             values = {
-                field: _json_value(value)
+                field: _json_value(value, use_tz=bool(use_tz))
                 for index, (field, value) in enumerate(zip(fields, row.values, strict=True))
                 if index != pk_index
             }
@@ -106,12 +112,24 @@ def _field_names(plan: RestorePlan, table: PlannedTable) -> list[str]:
     ]
 
 
-def _json_value(value: Value) -> Any:
+def _json_value(value: Value, *, use_tz: bool) -> Any:
+    """Return ``value`` as Django's serializers write it, for its field's ``to_python``."""
     if isinstance(value, Decimal):
         # As Django's serializer writes it; negative zero is stored as zero anyway.
         return str(abs(value) if value.is_zero() else value)
     if isinstance(value, datetime.datetime):
-        return value.isoformat()
+        # Snapshot datetimes are naive UTC; a USE_TZ site must be told so.
+        return (value.replace(tzinfo=datetime.timezone.utc) if use_tz else value).isoformat()
+    if isinstance(value, JsonValue):
+        return value.load()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime.timedelta):
+        from django.utils.duration import duration_string  # the text DurationField parses
+
+        return duration_string(value)
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
     if isinstance(value, ContentTypeRef):
@@ -124,6 +142,9 @@ def _problem_in_json(value: Value) -> str | None:
         return f"float {value!r} has no JSON form"
     if isinstance(value, Decimal) and not value.is_finite():
         return f"Decimal {value!r} is not a finite number"
+    if isinstance(value, JsonValue) and value.text == "null":
+        # A JSONField's to_python reads a fixture's null as None: SQL NULL.
+        return "JSON null: loaddata would store SQL NULL instead"
     return problem_in_utf8(value)
 
 

@@ -18,12 +18,13 @@ from __future__ import annotations
 import datetime
 import math
 import re
+import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import ClassVar
 
 from repairkit.plan import Link, PlannedRow, PlannedTable, PlannedUpdate, RestorePlan
-from repairkit.snapshot import ContentTypeRef, Value
+from repairkit.snapshot import ContentTypeRef, JsonValue, Value
 
 CONTENT_TYPE_TABLE = "django_content_type"
 CHECK_TABLE = "repairkit_check"
@@ -74,6 +75,22 @@ class Dialect:
     def render_time(self, value: datetime.time) -> str:
         return self.render_text(value.isoformat())
 
+    def render_bytes(self, value: bytes) -> str:
+        """Return binary data as the engine's binary literal (standard SQL ``X'..'``)."""
+        return f"X'{value.hex().upper()}'"
+
+    def render_duration(self, value: datetime.timedelta) -> str:
+        """Return a duration as Django stores it without a native type: bigint microseconds."""
+        return str(_microseconds(value))
+
+    def render_uuid(self, value: uuid.UUID) -> str:
+        """Return a UUID as Django stores it without a native type: 32 hex digits."""
+        return self.render_text(value.hex)
+
+    def render_json(self, value: JsonValue) -> str:
+        """Return a JSON document as its text, which is what a JSONField column holds."""
+        return self.render_text(value.stored_text)
+
     def render_content_type(self, value: ContentTypeRef) -> str:
         """Look the content type's id up by natural key where the script runs."""
         q = self.quote_name
@@ -100,6 +117,14 @@ class Dialect:
             return self.render_decimal(value)
         if isinstance(value, str):
             return self.render_text(value)
+        if isinstance(value, bytes):
+            return self.render_bytes(value)
+        if isinstance(value, datetime.timedelta):
+            return self.render_duration(value)
+        if isinstance(value, uuid.UUID):
+            return self.render_uuid(value)
+        if isinstance(value, JsonValue):
+            return self.render_json(value)
         if isinstance(value, datetime.datetime):  # before date: a datetime is a date
             return self.render_datetime(value)
         if isinstance(value, datetime.date):
@@ -124,8 +149,10 @@ class Dialect:
             return f"Decimal {value!r} is not a finite number"
         if isinstance(value, (datetime.datetime, datetime.time)) and value.tzinfo is not None:
             return f"{value!r} is not naive UTC, as snapshot values are"
-        if not isinstance(value, (int, float, Decimal, str, datetime.date, datetime.time,
-                                  ContentTypeRef)):  # fmt: skip
+        if isinstance(value, JsonValue):
+            return problem_in_text(value.stored_text)
+        if not isinstance(value, (int, float, Decimal, str, bytes, datetime.date, datetime.time,
+                                  datetime.timedelta, uuid.UUID, ContentTypeRef)):  # fmt: skip
             return f"no SQL form for {type(value).__name__} {value!r}"
         return None
 
@@ -245,6 +272,19 @@ class Dialect:
             if table.name == target:
                 return table.pk
         return self.primary_keys.get(target, "id")
+
+
+def _microseconds(value: datetime.timedelta) -> int:
+    # Exact integer arithmetic: total_seconds() is a float.
+    return (value.days * 86400 + value.seconds) * 1_000_000 + value.microseconds
+
+
+def problem_in_text(text: str) -> str | None:
+    """Name the problem if ``text`` has a lone surrogate, which no engine's UTF-8 holds."""
+    match = re.search("[\ud800-\udfff]", text)
+    if match:
+        return f"lone surrogate {match.group()!r} at offset {match.start()} is not valid UTF-8"
+    return None
 
 
 def content_types_used(plan: RestorePlan) -> list[ContentTypeRef]:

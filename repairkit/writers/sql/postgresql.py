@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
+import re
+import uuid
 from collections.abc import Sequence
 
 from repairkit.plan import RestorePlan
-from repairkit.snapshot import ColumnKind, Value
+from repairkit.snapshot import ColumnKind, JsonValue, Value
 from repairkit.writers.storable import find_nul
 
 from .dialect import Dialect, integer_pk
+
+# \u0000 in JSON text, not preceded by an escaped backslash.
+_JSON_NUL = re.compile(r"(?<!\\)(\\\\)*\\u0000")
 
 
 class PostgreSQLDialect(Dialect):
@@ -21,10 +27,27 @@ class PostgreSQLDialect(Dialect):
     def render_text_from_hex(self, hex_utf8: str) -> str:
         return f"convert_from(decode('{hex_utf8}', 'hex'), 'UTF8')"
 
+    def render_bytes(self, value: bytes) -> str:
+        return f"decode('{value.hex()}', 'hex')"
+
+    def render_duration(self, value: datetime.timedelta) -> str:
+        # Django's DurationField is an interval here; days and microseconds, both exact integers.
+        microseconds = value.seconds * 1_000_000 + value.microseconds
+        return f"CAST('{value.days} days {microseconds} microseconds' AS interval)"
+
+    def render_uuid(self, value: uuid.UUID) -> str:
+        return f"CAST('{value}' AS uuid)"
+
+    def render_json(self, value: JsonValue) -> str:
+        # Django's JSONField is jsonb here; the text goes in as it is and is parsed there.
+        return f"CAST({self.render_text(value.stored_text)} AS jsonb)"
+
     def problem_with(self, value: Value) -> str | None:
         offset = find_nul(value)
         if offset is not None:
             return f"NUL character at offset {offset}: PostgreSQL text cannot hold it"
+        if isinstance(value, JsonValue) and _JSON_NUL.search(value.stored_text):
+            return "JSON text with \\u0000: PostgreSQL jsonb cannot hold it"
         return super().problem_with(value)
 
     def render_before(self) -> list[str]:
