@@ -20,6 +20,7 @@ would hold (see ``django_tables``), and content type ids become
 
 from __future__ import annotations
 
+import functools
 import gzip
 import re
 import zlib
@@ -104,6 +105,17 @@ def read_sql_dump(path: str | Path, dialect: Dialect, label: str | None = None) 
         reader.read(StatementSplitter(path, _numbered_lines(path, stream, dialect), dialect))
     tables = build_tables(path, reader.data)
     return Snapshot(label or path.name, tables, {"dialect": dialect.value})
+
+
+@functools.lru_cache(maxsize=1024)
+def _insert_target(head: str) -> tuple[str, list[str] | None]:
+    """Read an INSERT's table and columns once per distinct head.
+
+    ``sqlite3 .dump`` and ``--skip-extended-insert`` repeat the same head on
+    every row, and lexing it with sqlparse each time was most of the reading.
+    The column list is shared between calls and never changed.
+    """
+    return read_target(head, "INSERT")
 
 
 def is_sql_dump(dialect: Dialect) -> Callable[[str], bool]:
@@ -250,7 +262,7 @@ class _DumpReader:
         values = _VALUES.search(text)
         if values is None:
             raise DumpFormatError(self.path, statement.line, "INSERT without VALUES")
-        name, columns = read_target(text[: values.start()], "INSERT")
+        name, columns = _insert_target(text[: values.start()])
         table = self._target(name, statement)
         rows = self.values.rows(text, values.end())
         try:
