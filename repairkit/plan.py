@@ -61,6 +61,14 @@ class PlannedTable:
     columns: tuple[Column, ...]
     pk: str
     rows: tuple[PlannedRow, ...]
+    # The columns that identify a row where more than pk: a composite primary key,
+    # or a many-to-many pair (see snapshot.Table.key). Writers match rows on these.
+    key: tuple[str, ...] = ()
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """Return the columns that identify a row: ``key``, or the primary key alone."""
+        return self.key or (self.pk,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,7 +427,10 @@ class _Planner:
                 source, values = self.rows[(name, pk)]
                 reason, needed_by = chosen[(name, pk)]
                 rows.append(PlannedRow(pk, values, self.backups[source].label, reason, needed_by))
-            tables.append(PlannedTable(name, shape.model, shape.columns, shape.pk, tuple(rows)))
+            key = shape.key if len(shape.key) > 1 else ()
+            tables.append(
+                PlannedTable(name, shape.model, shape.columns, shape.pk, tuple(rows), key)
+            )
         return tuple(tables)
 
     def _shape(self, name: str) -> Table:

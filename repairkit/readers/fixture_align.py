@@ -73,7 +73,10 @@ def align_fixture(snapshot: FixtureSnapshot, reference: Mapping[str, Table]) -> 
         if name not in snapshot.tables and len(other) == 0:
             store = MemoryRowStore({})
             tables.append(
-                Table(name, other.columns, other.pk, store, model=other.model, parent=other.parent)
+                Table(
+                    name, other.columns, other.pk, store, model=other.model, parent=other.parent,
+                    key=other.key,
+                )  # fmt: skip
             )
     info = {**snapshot.info, "column_names": "aligned"}
     return FixtureSnapshot(snapshot.label, tables, snapshot.content_types, info)
@@ -102,6 +105,7 @@ def _align_table(table: Table, other: Table, snapshot: FixtureSnapshot) -> Table
     return Table(
         table.name, columns, renames.get(table.pk, table.pk), MemoryRowStore(rows),
         model=table.model or other.model, parent=other.parent,
+        key=[renames.get(name, name) for name in table.key],
     )  # fmt: skip
 
 

@@ -73,6 +73,7 @@ class _TableBuilder:
     name: str
     model: str
     pk: str = GUESSED_PK
+    key: tuple[str, ...] = ()  # the columns that identify a row, where more than pk
     columns: dict[str, ColumnKind] = field(default_factory=dict)
     rows: dict[Pk, dict[str, Value]] = field(default_factory=dict)
 
@@ -96,7 +97,10 @@ class _TableBuilder:
             pk: tuple(values.get(name) for name in names) for pk, values in self.rows.items()
         }
         # A many-to-many table has no model of its own: model is "" for it.
-        return Table(self.name, columns, self.pk, MemoryRowStore(rows), model=self.model or None)
+        return Table(
+            self.name, columns, self.pk, MemoryRowStore(rows), model=self.model or None,
+            key=self.key,
+        )  # fmt: skip
 
 
 def read_django_fixture(
@@ -204,7 +208,9 @@ def _through_builder(owner: _TableBuilder, name: str, members: Members) -> _Tabl
     source_column, target_column = f"{source}_id", f"{target}_id"
     if source == target:
         source_column, target_column = f"from_{source}_id", f"to_{target}_id"
-    builder = _TableBuilder(f"{owner.name}_{name}", "", pk=source_column)
+    builder = _TableBuilder(
+        f"{owner.name}_{name}", "", pk=source_column, key=(source_column, target_column)
+    )
     builder.columns = {source_column: ColumnKind.PLAIN, target_column: ColumnKind.PLAIN}
     return builder
 
