@@ -427,9 +427,9 @@ class _Planner:
                 source, values = self.rows[(name, pk)]
                 reason, needed_by = chosen[(name, pk)]
                 rows.append(PlannedRow(pk, values, self.backups[source].label, reason, needed_by))
-            key = shape.key if len(shape.key) > 1 else ()
+            multiple = shape.key if len(shape.key) > 1 else ()
             tables.append(
-                PlannedTable(name, shape.model, shape.columns, shape.pk, tuple(rows), key)
+                PlannedTable(name, shape.model, shape.columns, shape.pk, tuple(rows), multiple)
             )
         return tuple(tables)
 

@@ -138,7 +138,9 @@ class Table:
             raise ValueError(f"primary key {pk!r} is not a column of {name!r}")
         self.key = tuple(key) if key else (pk,)
         if self.key[0] != pk or not set(self.key) <= set(self.column_names):
-            raise ValueError(f"key {self.key!r} of {name!r} must start with {pk!r}, among its columns")
+            raise ValueError(
+                f"key {self.key!r} of {name!r} must start with {pk!r}, among its columns"
+            )
 
     @property
     def column_names(self) -> tuple[str, ...]:

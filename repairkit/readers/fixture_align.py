@@ -74,9 +74,14 @@ def align_fixture(snapshot: FixtureSnapshot, reference: Mapping[str, Table]) -> 
             store = MemoryRowStore({})
             tables.append(
                 Table(
-                    name, other.columns, other.pk, store, model=other.model, parent=other.parent,
+                    name,
+                    other.columns,
+                    other.pk,
+                    store,
+                    model=other.model,
+                    parent=other.parent,
                     key=other.key,
-                )  # fmt: skip
+                )
             )
     info = {**snapshot.info, "column_names": "aligned"}
     return FixtureSnapshot(snapshot.label, tables, snapshot.content_types, info)
