@@ -11,6 +11,7 @@ import datetime
 import enum
 import json
 import re
+import uuid
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
@@ -144,6 +145,9 @@ def convert_value(value: object, value_type: ValueType, scale: int | None = None
         return float(value)
     if isinstance(value, (bytes, memoryview)):
         return bytes(value).hex()
+    if isinstance(value, uuid.UUID):
+        # PostgreSQL's uuid as its own text form, the one pg_dump writes.
+        return str(value)
     if isinstance(value, (bool, int, float, str, Decimal)):
         return value
     raise ValueError(f"unexpected {type(value).__name__} value {value!r}")

@@ -22,6 +22,9 @@ if _ENGINE != "sqlite":
         PASSWORD=os.environ.get("KEYSITE_DB_PASSWORD", ""),
     )
 if _ENGINE == "mysql":
+    import pymysql  # a pure-Python driver: the tests need no C headers
+
+    pymysql.install_as_MySQLdb()
     _DATABASE["OPTIONS"] = {"charset": "utf8mb4"}
 DATABASES = {"default": _DATABASE}
 USE_TZ = True
