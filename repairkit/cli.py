@@ -291,7 +291,8 @@ def merge(
                 snapshot.label = path  # two backups with one directory name: say which
         schema = None
         if settings:
-            from repairkit.site_schema import read_site_schema  # sets Django up: only when asked
+            # Sets Django up: only when asked.
+            from repairkit.site_schema import label_plan, read_site_schema
 
             if os.getcwd() not in sys.path:
                 sys.path.insert(0, os.getcwd())  # as manage.py would have it
@@ -310,10 +311,15 @@ def merge(
                 fields=repair_fields, finding_kinds=kinds,
             )  # fmt: skip
             plan = add_updates(plan, updates)
+        if schema:
+            plan = label_plan(plan, schema)
         has_work = bool(plan.row_count or plan.updates)
         emitted = None
         if has_work and emit != "restore-dir":
-            emitted = render_emitted(plan, emit, dialect, utf8mb4, [current_snapshot, *snapshots])
+            emitted = render_emitted(
+                plan, emit, dialect, utf8mb4, [current_snapshot, *snapshots],
+                pair_tables=schema.pair_tables if schema else frozenset(),
+            )  # fmt: skip
         for stale in earlier_output:
             stale.unlink()
         if emitted:
@@ -372,11 +378,16 @@ class Emitted(NamedTuple):
 
 
 def render_emitted(
-    plan: RestorePlan, emit: str, dialect: str | None, utf8mb4: bool, snapshots: list[Snapshot]
+    plan: RestorePlan,
+    emit: str,
+    dialect: str | None,
+    utf8mb4: bool,
+    snapshots: list[Snapshot],
+    pair_tables: frozenset[str] = frozenset(),
 ) -> Emitted:
     """Render ``plan`` in the ``--emit`` form asked for (not restore-dir)."""
     if emit == "fixture":
-        fixture = render_fixture(plan)
+        fixture = render_fixture(plan, pair_tables=pair_tables)
         command = "python manage.py loaddata repair.json"
         return Emitted("repair.json", fixture.text, command, fixture.warnings)
     if emit == "django":

@@ -7,13 +7,15 @@ No database is opened; only the model classes are inspected.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from repairkit.errors import PlanError
 from repairkit.links import GenericLink, Link
+from repairkit.plan import RestorePlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,12 +24,17 @@ class SiteSchema:
 
     ``unique`` maps a db table to the column sets that must be unique in it
     (a single unique column is a set of one); primary keys are left out.
+    ``models`` maps a db table to its model's label (``auth.User_groups`` for
+    an auto-created many-to-many table); ``pair_tables`` are those
+    auto-created tables, whose surrogate ``id`` is the database's to assign.
     """
 
     settings: str
     links: tuple[Link, ...]
     generic_links: tuple[GenericLink, ...]
     unique: dict[str, tuple[tuple[str, ...], ...]]
+    models: dict[str, str] = dataclasses.field(default_factory=dict)
+    pair_tables: frozenset[str] = frozenset()
 
 
 def read_site_schema(settings_module: str) -> SiteSchema:
@@ -56,16 +63,39 @@ def read_site_schema(settings_module: str) -> SiteSchema:
     links: list[Link] = []
     generic_links: list[GenericLink] = []
     unique: dict[str, tuple[tuple[str, ...], ...]] = {}
-    for model in apps.get_models():
+    models: dict[str, str] = {}
+    pair_tables: set[str] = set()
+    # Auto-created many-to-many tables too: their rows point to both sides.
+    for model in apps.get_models(include_auto_created=True):
         meta = model._meta
         if not meta.managed or meta.proxy:
             continue
+        models.setdefault(meta.db_table, meta.label)
+        if meta.auto_created:
+            pair_tables.add(meta.db_table)
         links.extend(_links_of(meta))
         generic_links.extend(_generic_links_of(meta))
         sets = _unique_sets_of(meta)
         if sets:
             unique[meta.db_table] = sets
-    return SiteSchema(settings_module, tuple(links), tuple(generic_links), unique)
+    return SiteSchema(
+        settings_module, tuple(links), tuple(generic_links), unique, models,
+        frozenset(pair_tables),
+    )  # fmt: skip
+
+
+def label_plan(plan: RestorePlan, schema: SiteSchema) -> RestorePlan:
+    """Return ``plan`` with each table's model label taken from the site where the source had none.
+
+    A SQL dump or a live database names tables, not models; a fixture needs models.
+    """
+    tables = tuple(
+        replace(table, model=schema.models[table.name])
+        if not table.model and table.name in schema.models
+        else table
+        for table in plan.tables
+    )
+    return replace(plan, tables=tables)
 
 
 def _links_of(meta: Any) -> list[Link]:
