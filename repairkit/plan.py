@@ -11,7 +11,14 @@ import enum
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from repairkit.conflicts import ConflictKind, Key, LeftOut, find_reused_pks, find_taken_unique
+from repairkit.conflicts import (
+    ConflictKind,
+    Key,
+    LeftOut,
+    find_reused_pks,
+    find_taken_unique,
+    find_unresolved_key,
+)
 from repairkit.diff import sort_pks
 from repairkit.errors import PlanError
 from repairkit.links import (
@@ -283,6 +290,10 @@ class _Planner:
             next_wave: list[Key] = []
             for key in wave:
                 self.rows[key] = found[key]
+                table = self.backups[found[key][0]].tables[key[0]]
+                unresolved = find_unresolved_key(table, key[1], found[key][1])
+                if unresolved is not None:
+                    self.problems.setdefault(key, unresolved)
                 for dep, reason in self._dependencies(key, found[key][1]):
                     problem = self._problem_with(key, dep, reason)
                     if problem is not None:
