@@ -193,7 +193,8 @@ def parse_only(
 @click.option(
     "--settings", metavar="MODULE",
     help="The site's Django settings module, to read foreign keys and unique columns from its"
-    " models instead of inferring them from column names (importable from here).",
+    " models instead of inferring them from column names, and the model labels and"
+    " many-to-many tables that --emit fixture needs from a SQL source (importable from here).",
 )  # fmt: skip
 @click.option(
     "--table", "tables", multiple=True, metavar="TABLE",
