@@ -216,7 +216,8 @@ def parse_only(
 @click.option(
     "--settings", metavar="MODULE",
     help="The site's Django settings module, to read foreign keys and unique columns from its"
-    " models instead of inferring them from column names (importable from here).",
+    " models instead of inferring them from column names, and the model labels and"
+    " many-to-many tables that --emit fixture needs from a SQL source (importable from here).",
 )  # fmt: skip
 @click.option(
     "--table", "tables", multiple=True, metavar="TABLE",
@@ -354,7 +355,8 @@ def merge(
         since_at = since_index(snapshots, since, sources) if since else 0
         schema = None
         if settings:
-            from repairkit.site_schema import read_site_schema  # sets Django up: only when asked
+            # Sets Django up: only when asked.
+            from repairkit.site_schema import label_plan, read_site_schema
 
             if os.getcwd() not in sys.path:
                 sys.path.insert(0, os.getcwd())  # as manage.py would have it
@@ -384,6 +386,8 @@ def merge(
                 fields=repair_fields, finding_kinds=kinds,
             )  # fmt: skip
             plan = add_updates(plan, updates)
+        if schema:
+            plan = label_plan(plan, schema)
         has_work = bool(plan.row_count or plan.updates)
         emitted = None
         files: dict[str, str] = {}
@@ -391,6 +395,7 @@ def merge(
             emitted = render_emitted(
                 plan, emit, dialect, utf8mb4, [current_snapshot, *snapshots],
                 use_tz=schema.use_tz if schema else None,
+                pair_tables=schema.pair_tables if schema else frozenset(),
             )  # fmt: skip
             files[emitted.name] = emitted.text
         elif has_work:
@@ -424,7 +429,7 @@ def type_by_models(snapshots: list[Snapshot], schema: Any) -> list[Snapshot]:
         from_fixture = isinstance(snapshot, FixtureSnapshot)
         if from_fixture:
             snapshot = name_columns_by_models(snapshot, schema.attnames)
-        snapshot = label_tables_by_models(snapshot, schema.model_labels)
+        snapshot = label_tables_by_models(snapshot, schema.models)
         typed.append(apply_column_types(snapshot, schema.value_types, from_fixture=from_fixture))
     return typed
 
@@ -463,11 +468,11 @@ class Emitted(NamedTuple):
 
 def render_emitted(
     plan: RestorePlan, emit: str, dialect: str | None, utf8mb4: bool, snapshots: list[Snapshot],
-    use_tz: bool | None = None,
+    use_tz: bool | None = None, pair_tables: frozenset[str] = frozenset(),
 ) -> Emitted:  # fmt: skip
     """Render ``plan`` in the ``--emit`` form asked for (not restore-dir)."""
     if emit == "fixture":
-        fixture = render_fixture(plan, use_tz=use_tz)
+        fixture = render_fixture(plan, use_tz=use_tz, pair_tables=pair_tables)
         command = "python manage.py loaddata repair.json"
         return Emitted("repair.json", fixture.text, command, fixture.warnings)
     if emit == "django":

@@ -30,6 +30,9 @@ class ConflictKind(str, enum.Enum):
     DANGLING = "dangling"  # it points to a row that no snapshot has
     DEPENDS_ON_LEFT_OUT = "depends_on_left_out"  # a row it needs is itself left out
     SCHEMA_DRIFT = "schema_drift"  # today's schema cannot take it exactly (docs/upgrades.md)
+    # A key known only as a natural key (a --natural-primary/--natural-foreign
+    # fixture) that no other source resolves: its real key cannot be told.
+    UNRESOLVED_KEY = "unresolved_key"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,19 @@ class LeftOut:
     pk: Pk
     kind: ConflictKind
     detail: str
+
+
+def find_unresolved_key(table: Table, pk: Pk, row: Row) -> LeftOut | None:
+    """Return why a row cannot be written if its key, or a key it holds, is a natural key."""
+    from repairkit.values import NATURAL_KEY_PREFIX
+
+    for column, value in zip(table.column_names, row, strict=True):
+        if isinstance(value, str) and value.startswith(NATURAL_KEY_PREFIX):
+            return LeftOut(table.name, pk, ConflictKind.UNRESOLVED_KEY, (
+                f"{column} is known only by its natural key {value!r} (from a fixture dumped"
+                " with natural keys), and no other source has that row with its real key"
+            ))  # fmt: skip
+    return None
 
 
 def find_reused_pks(backups: Sequence[Snapshot], current: Snapshot) -> dict[Key, str]:

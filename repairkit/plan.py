@@ -12,7 +12,14 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from repairkit.conflicts import ConflictKind, Key, LeftOut, find_reused_pks, find_taken_unique
+from repairkit.conflicts import (
+    ConflictKind,
+    Key,
+    LeftOut,
+    find_reused_pks,
+    find_taken_unique,
+    find_unresolved_key,
+)
 from repairkit.diff import sort_pks
 from repairkit.errors import PlanError, did_you_mean
 from repairkit.links import (
@@ -68,6 +75,14 @@ class PlannedTable:
     columns: tuple[Column, ...]
     pk: str
     rows: tuple[PlannedRow, ...]
+    # The columns that identify a row where more than pk: a composite primary key,
+    # or a many-to-many pair (see snapshot.Table.key). Writers match rows on these.
+    key: tuple[str, ...] = ()
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        """Return the columns that identify a row: ``key``, or the primary key alone."""
+        return self.key or (self.pk,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +322,10 @@ class _Planner:
                 self.rows[key] = found[key]
                 if self.fit_row is not None:
                     self._fit(key)
+                table = self.backups[found[key][0]].tables[key[0]]
+                unresolved = find_unresolved_key(table, key[1], found[key][1])
+                if unresolved is not None:
+                    self.problems.setdefault(key, unresolved)
                 for dep, reason in self._dependencies(key, found[key][1]):
                     problem = self._problem_with(key, dep, reason)
                     if problem is not None:
@@ -461,7 +480,10 @@ class _Planner:
                 source, values = self.rows[(name, pk)]
                 reason, needed_by = chosen[(name, pk)]
                 rows.append(PlannedRow(pk, values, self.backups[source].label, reason, needed_by))
-            tables.append(PlannedTable(name, shape.model, shape.columns, shape.pk, tuple(rows)))
+            multiple = shape.key if len(shape.key) > 1 else ()
+            tables.append(
+                PlannedTable(name, shape.model, shape.columns, shape.pk, tuple(rows), multiple)
+            )
         return tuple(tables)
 
     def _shape(self, name: str) -> Table:

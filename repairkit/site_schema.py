@@ -10,11 +10,12 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from repairkit.errors import PlanError
 from repairkit.links import GenericLink, Link
+from repairkit.plan import RestorePlan
 from repairkit.values import ValueType, value_type_of_django_field
 
 
@@ -24,6 +25,9 @@ class SiteSchema:
 
     ``unique`` maps a db table to the column sets that must be unique in it
     (a single unique column is a set of one); primary keys are left out.
+    ``models`` maps a db table to its model's label (``auth.User_groups`` for
+    an auto-created many-to-many table); ``pair_tables`` are those
+    auto-created tables, whose surrogate ``id`` is the database's to assign.
     """
 
     settings: str
@@ -35,7 +39,8 @@ class SiteSchema:
     use_tz: bool | None = None  # settings.USE_TZ: the site keeps datetimes aware, in UTC
     # table -> (primary key attname, every column's attname by field name)
     attnames: dict[str, tuple[str, dict[str, str]]] = dataclasses.field(default_factory=dict)
-    model_labels: dict[str, str] = dataclasses.field(default_factory=dict)  # table -> app.Model
+    models: dict[str, str] = dataclasses.field(default_factory=dict)
+    pair_tables: frozenset[str] = frozenset()
 
 
 def read_site_schema(settings_module: str) -> SiteSchema:
@@ -66,15 +71,19 @@ def read_site_schema(settings_module: str) -> SiteSchema:
     unique: dict[str, tuple[tuple[str, ...], ...]] = {}
     value_types: dict[str, dict[str, ValueType]] = {}
     attnames: dict[str, tuple[str, dict[str, str]]] = {}
-    model_labels: dict[str, str] = {}
-    for model in apps.get_models():
+    models: dict[str, str] = {}
+    pair_tables: set[str] = set()
+    # Auto-created many-to-many tables too: their rows point to both sides.
+    for model in apps.get_models(include_auto_created=True):
         meta = model._meta
         if not meta.managed or meta.proxy:
             continue
+        models.setdefault(meta.db_table, meta.label)
+        if meta.auto_created:
+            pair_tables.add(meta.db_table)
         value_types[meta.db_table] = _value_types_of(meta)
         fields = {field.name: field.attname for field in meta.local_concrete_fields}
         attnames[meta.db_table] = (meta.pk.attname, fields)
-        model_labels[meta.db_table] = meta.label
         links.extend(_links_of(meta))
         generic_links.extend(_generic_links_of(meta))
         sets = _unique_sets_of(meta)
@@ -82,7 +91,7 @@ def read_site_schema(settings_module: str) -> SiteSchema:
             unique[meta.db_table] = sets
     return SiteSchema(
         settings_module, tuple(links), tuple(generic_links), unique, value_types,
-        bool(settings.USE_TZ), attnames, model_labels,
+        bool(settings.USE_TZ), attnames, models, frozenset(pair_tables),
     )  # fmt: skip
 
 
@@ -92,6 +101,20 @@ def _value_types_of(meta: Any) -> dict[str, ValueType]:
         target = field.target_field if field.is_relation else field
         types[field.attname] = value_type_of_django_field(target.get_internal_type())
     return types
+
+
+def label_plan(plan: RestorePlan, schema: SiteSchema) -> RestorePlan:
+    """Return ``plan`` with each table's model label taken from the site where the source had none.
+
+    A SQL dump or a live database names tables, not models; a fixture needs models.
+    """
+    tables = tuple(
+        replace(table, model=schema.models[table.name])
+        if not table.model and table.name in schema.models
+        else table
+        for table in plan.tables
+    )
+    return replace(plan, tables=tables)
 
 
 def _links_of(meta: Any) -> list[Link]:

@@ -14,7 +14,7 @@ import datetime
 import enum
 import json
 import uuid
-from collections.abc import Collection, Iterable, KeysView, Mapping
+from collections.abc import Collection, Iterable, KeysView, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
@@ -144,7 +144,14 @@ class MemoryRowStore:
 
 
 class Table:
-    """One database table of a snapshot: columns, primary key and rows."""
+    """One database table of a snapshot: columns, primary key and rows.
+
+    ``key`` names the columns that identify a row, where that is more than
+    ``pk`` alone: a composite primary key, or the pair of an auto-created
+    many-to-many table, whose surrogate ``id`` the readers leave out. The
+    row's ``Pk`` is then the key's values rendered as one text
+    (``values.render_key``); writers take the key's values from the row.
+    """
 
     def __init__(
         self,
@@ -155,6 +162,7 @@ class Table:
         *,
         model: str | None = None,
         parent: str | None = None,
+        key: Sequence[str] | None = None,
     ) -> None:
         self.name = name
         self.columns = tuple(columns)
@@ -164,6 +172,11 @@ class Table:
         self.parent = parent  # db table of the multi-table-inheritance parent
         if pk not in self.column_names:
             raise ValueError(f"primary key {pk!r} is not a column of {name!r}")
+        self.key = tuple(key) if key else (pk,)
+        if self.key[0] != pk or not set(self.key) <= set(self.column_names):
+            raise ValueError(
+                f"key {self.key!r} of {name!r} must start with {pk!r}, among its columns"
+            )
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -203,7 +216,8 @@ class Table:
         return pk in self.store.fingerprints
 
     def __repr__(self) -> str:
-        return f"<Table {self.name} {len(self)} rows pk={self.pk}>"
+        key = self.pk if len(self.key) == 1 else "(" + ", ".join(self.key) + ")"
+        return f"<Table {self.name} {len(self)} rows pk={key}>"
 
 
 class Snapshot:

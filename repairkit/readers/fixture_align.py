@@ -16,9 +16,11 @@ such a source, its tables take the names from there:
   a JSON document, where the other source holds such values in the column
   (``column_types``);
 - a table that is empty there and absent from the fixture is added, empty:
-  dumpdata writes nothing for an empty table.
+  dumpdata writes nothing for an empty table;
+- a natural key (``natural:('alice')``) becomes the real key of the row
+  that a source which is no fixture has (``natural_keys``).
 
-Only names and representations change; no row is added or dropped.
+Only names, keys and representations change; no row is added or dropped.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from repairkit.values import ValueType, to_decimal
 from .column_types import apply_column_types, learn_column_types
 from .fixture_dump import FixtureSnapshot
 from .live_align import align_empty_choices
+from .natural_keys import find_real_keys, resolve_natural_keys
 
 
 def align_snapshots(snapshots: Sequence[Snapshot]) -> list[Snapshot]:
@@ -55,8 +58,10 @@ def align_snapshots(snapshots: Sequence[Snapshot]) -> list[Snapshot]:
                 ):
                     reference[name] = table
                     fixture_led.add(name)
+    # Only a source that is no fixture knows the real keys behind natural ones.
+    real = {name: table for name, table in reference.items() if name not in fixture_led}
     aligned = [
-        align_fixture(snapshot, reference)
+        align_fixture(snapshot, reference, real)
         if reference and isinstance(snapshot, FixtureSnapshot) else snapshot
         for snapshot in snapshots
     ]  # fmt: skip
@@ -86,17 +91,35 @@ def _known_keys(table: Table) -> int:
     return sum(name.endswith("_id") for name in table.column_names)
 
 
-def align_fixture(snapshot: FixtureSnapshot, reference: Mapping[str, Table]) -> FixtureSnapshot:
-    """Return ``snapshot`` with its tables named and typed after ``reference`` (see module doc)."""
+def align_fixture(
+    snapshot: FixtureSnapshot,
+    reference: Mapping[str, Table],
+    real: Mapping[str, Table] | None = None,
+) -> FixtureSnapshot:
+    """Return ``snapshot`` with its tables named and typed after ``reference`` (see module doc).
+
+    Natural keys become the real keys of the tables of ``real`` that have
+    those rows (``natural_keys``).
+    """
     tables = [
         _align_table(table, reference[name], snapshot) if name in reference else table
         for name, table in snapshot.tables.items()
     ]
+    real_keys = find_real_keys({table.name: table for table in tables}, real or {})
+    tables = [resolve_natural_keys(table, real_keys) for table in tables]
     for name, other in reference.items():
         if name not in snapshot.tables and len(other) == 0:
             store = MemoryRowStore({})
             tables.append(
-                Table(name, other.columns, other.pk, store, model=other.model, parent=other.parent)
+                Table(
+                    name,
+                    other.columns,
+                    other.pk,
+                    store,
+                    model=other.model,
+                    parent=other.parent,
+                    key=other.key,
+                )
             )
     info = {**snapshot.info, "column_names": "aligned"}
     return FixtureSnapshot(snapshot.label, tables, snapshot.content_types, info)
@@ -125,6 +148,7 @@ def _align_table(table: Table, other: Table, snapshot: FixtureSnapshot) -> Table
     return Table(
         table.name, columns, renames.get(table.pk, table.pk), MemoryRowStore(rows),
         model=table.model or other.model, parent=other.parent,
+        key=[renames.get(name, name) for name in table.key],
     )  # fmt: skip
 
 

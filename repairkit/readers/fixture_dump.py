@@ -74,8 +74,10 @@ class _TableBuilder:
     name: str
     model: str
     pk: str = GUESSED_PK
+    key: tuple[str, ...] = ()  # the columns that identify a row, where more than pk
     columns: dict[str, ColumnKind] = field(default_factory=dict)
     rows: dict[Pk, dict[str, Value]] = field(default_factory=dict)
+    composite: dict[Pk, tuple[Value, ...]] = field(default_factory=dict)  # CompositePrimaryKey
 
     def add(self, path: Path, obj: FixtureObject, pk: Pk, values: dict[str, Value]) -> None:
         if pk in self.rows:
@@ -97,7 +99,10 @@ class _TableBuilder:
             pk: tuple(values.get(name) for name in names) for pk, values in self.rows.items()
         }
         # A many-to-many table has no model of its own: model is "" for it.
-        return Table(self.name, columns, self.pk, MemoryRowStore(rows), model=self.model or None)
+        return Table(
+            self.name, columns, self.pk, MemoryRowStore(rows), model=self.model or None,
+            key=self.key,
+        )  # fmt: skip
 
 
 def read_django_fixture(
@@ -137,8 +142,14 @@ def read_django_fixture(
             else:
                 values[name] = value
         _mark_parent_link(builder, obj, pk, values)
-        values.setdefault(builder.pk, pk)
+        if isinstance(obj.pk, tuple):
+            builder.composite[pk] = obj.pk  # its fields are among the values already
+        else:
+            values.setdefault(builder.pk, pk)
         builder.add(path, obj, pk, values)
+    for builder in tables.values():
+        if builder.composite:
+            _find_composite_key(path, builder)
     info = {"format": "django-fixture", "column_names": "guessed"}
     if (form or fixture_format_of(path)) in ("json", "jsonl"):
         # DjangoJSONEncoder cuts datetimes and times to milliseconds.
@@ -166,6 +177,43 @@ def _row_key(path: Path, obj: FixtureObject) -> Pk:
             path, obj.line, f"object {obj.number}: {obj.model} has neither pk nor fields"
         )
     return render_natural_key(parts)
+
+
+def _find_composite_key(path: Path, builder: _TableBuilder) -> None:
+    """Name the fields of a composite primary key: those that hold its parts in every row.
+
+    dumpdata writes such a pk as the list of its fields' values, which are
+    among the fields too. Where a part matches no field, or several in every
+    row, the fixture alone does not say which it is: refused, never guessed.
+    """
+    sizes = {len(parts) for parts in builder.composite.values()}
+    if len(sizes) != 1 or len(builder.composite) != len(builder.rows):
+        raise DumpFormatError(
+            path, None, f"{builder.model}: some rows have a composite pk, others not, or sizes vary"
+        )
+    key: list[str] = []
+    for index in range(sizes.pop()):
+        names = [
+            name
+            for name in builder.columns
+            if all(
+                name in builder.rows[pk] and _same_key_part(builder.rows[pk][name], parts[index])
+                for pk, parts in builder.composite.items()
+            )
+        ]
+        if len(names) != 1 or names[0] in key:
+            raise DumpFormatError(
+                path, None,
+                f"{builder.model}: part {index + 1} of its composite pk matches the fields"
+                f" {names!r} in every row; cannot tell which is the key",
+            )  # fmt: skip
+        key.append(names[0])
+    builder.pk, builder.key = key[0], tuple(key)
+
+
+def _same_key_part(value: Value, part: Value) -> bool:
+    # type() as well: 1 and '1' are different keys, and True == 1 in Python.
+    return type(value) is type(part) and value == part
 
 
 def _foreign_key_fields(objects: list[FixtureObject]) -> set[tuple[str, str]]:
@@ -208,7 +256,9 @@ def _through_builder(owner: _TableBuilder, name: str, members: Members) -> _Tabl
     source_column, target_column = f"{source}_id", f"{target}_id"
     if source == target:
         source_column, target_column = f"from_{source}_id", f"to_{target}_id"
-    builder = _TableBuilder(f"{owner.name}_{name}", "", pk=source_column)
+    builder = _TableBuilder(
+        f"{owner.name}_{name}", "", pk=source_column, key=(source_column, target_column)
+    )
     builder.columns = {source_column: ColumnKind.PLAIN, target_column: ColumnKind.PLAIN}
     return builder
 

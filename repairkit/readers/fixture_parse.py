@@ -210,7 +210,9 @@ def _object_from_json(path: Path, item: object, line: int | None, number: int) -
     if not isinstance(fields, dict):
         raise DumpFormatError(path, line, f"{where}'fields' of {item['model']} is {_short(fields)}")
     pk = item.get("pk")
-    if not (pk is None or _is_scalar_key(pk)):
+    if isinstance(pk, list) and len(pk) > 1 and all(_is_scalar_key(part) for part in pk):
+        pk = tuple(pk)  # a CompositePrimaryKey (Django 5.2): its fields' values, in order
+    elif not (pk is None or _is_scalar_key(pk)):
         raise DumpFormatError(path, line, f"{where}pk of {item['model']} is {_short(pk)}")
     try:
         values = {str(name): _value_by_shape(value) for name, value in fields.items()}

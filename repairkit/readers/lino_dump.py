@@ -16,8 +16,8 @@ from itertools import compress
 from pathlib import Path
 
 from repairkit.errors import DumpFormatError, DumpNotFoundError
-from repairkit.snapshot import ColumnKind, Pk, Row, Snapshot, Table
-from repairkit.values import SECOND_PRECISION
+from repairkit.snapshot import ColumnKind, Pk, Row, Snapshot, Table, Value
+from repairkit.values import SECOND_PRECISION, render_key
 from repairkit.workers import MapFunction
 
 from .lino_restore import RestoreModule, TableSchema, read_restore_module
@@ -66,7 +66,12 @@ def read_lino_dump(
             replace(column, references=parent) if column.kind is ColumnKind.PARENT_LINK else column
             for column in schema.columns
         ]
-        tables.append(Table(name, columns, schema.pk, store, model=schema.model, parent=parent))
+        tables.append(
+            Table(
+                name, columns, schema.pk, store, model=schema.model, parent=parent,
+                key=schema.key,
+            )
+        )  # fmt: skip
     # dump2py writes datetimes and times to the second (docs/values.md).
     info = {**module.info, "datetime_precision": SECOND_PRECISION}
     return Snapshot(label or directory.name, tables, info)
@@ -136,11 +141,19 @@ class LinoRowStore:
         self.map_files = map_files
         self.prefix = ROW_START + schema.name.encode() + b"("
         self._rows = _DecodeRows(decoder, self.prefix)
-        self._pk_index = [column.name for column in schema.columns].index(schema.pk)
+        names = [column.name for column in schema.columns]
+        self._pk_index = names.index(schema.pk)
+        # A key of several columns is rendered as one text, as every reader does.
+        self._key_index = [names.index(name) for name in schema.key]
         self._fingerprints: dict[Pk, int] = {}
         self._scans: list[FileScan] = []
         jobs = [
-            ScanJob(path, self.prefix, self._pk_index == 0, len(schema.parameters) == 1)
+            ScanJob(
+                path,
+                self.prefix,
+                self._pk_index == 0 and not self._key_index,
+                len(schema.parameters) == 1,
+            )
             for path in files
         ]
         self._add_scans(map_files(scan_data_file, jobs))
@@ -163,7 +176,7 @@ class LinoRowStore:
         rows: dict[Pk, Row] = {}
         jobs = [_RowsJob(scan, wanted) for scan in self._scans]
         for decoded in self.map_files(self._rows, jobs):
-            rows.update((row[self._pk_index], row) for row in decoded)  # type: ignore[misc]
+            rows.update((self._row_key(row), row) for row in decoded)  # type: ignore[misc]
         if pks is None:
             return rows
         return {pk: rows[pk] for pk in pks if pk in rows}
@@ -196,13 +209,18 @@ class LinoRowStore:
         pks: list[Pk] = []
         rows = self._rows(_RowsJob(scan, None))
         for number, row in enumerate(rows, start=scan.first_line):
-            pk = row[self._pk_index]
+            pk = self._row_key(row)
             if not isinstance(pk, (int, str)) or isinstance(pk, bool):
                 raise DumpFormatError(
                     scan.path, number, f"primary key {self.schema.pk!r} is {pk!r}"
                 )
             pks.append(pk)
         return pks
+
+    def _row_key(self, row: Row) -> Value:
+        if self._key_index:
+            return render_key([row[index] for index in self._key_index])
+        return row[self._pk_index]
 
     def _raise_duplicate(self, scan: FileScan, pks: Iterable[Pk], earlier: Collection[Pk]) -> None:
         """Raise for the first key of ``scan`` that repeats one before it."""

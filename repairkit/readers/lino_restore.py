@@ -25,6 +25,7 @@ _HEADER = re.compile(r"DJANGO_SETTINGS_MODULE was u?(.+?), TIME_ZONE was u?(.+?)
 # file invalid Python, so it is looked for before parsing.
 # "#    if gender: gender = settings.SITE.models.system.Genders.get_by_value(gender)"
 _CHOICE_COMMENT = re.compile(r"#\s*if (\w+): \1 = .*\.get_by_value\(\1\)")
+_KEY_COMMENT = re.compile(r"\s*# key: (\w+(?:, \w+)+)\s*$")
 _TOLERATED = re.compile(r"^\s*raise\s+Exception\((.*)\)\s*$")
 
 
@@ -47,6 +48,9 @@ class TableSchema:
     model: str | None
     parent_model: str | None
     line: int
+    # The columns that identify a row where more than pk, from a "# key: a, b"
+    # comment: repairkit's restore directories write one for a composite key.
+    key: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -189,10 +193,18 @@ def _read_create_function(
             elif isinstance(call.func, ast.Name):
                 model = module.model_globals.get(call.func.id)
     # Choicelist fields are marked only by a comment, which the syntax tree drops.
+    key: tuple[str, ...] = ()
     for line in lines[node.lineno : node.end_lineno]:
         choice = _CHOICE_COMMENT.match(line)
         if choice and choice.group(1) in kinds:
             kinds[choice.group(1)] = ColumnKind.CHOICE
+        marked = _KEY_COMMENT.match(line)
+        if marked:
+            key = tuple(name.strip() for name in marked.group(1).split(","))
+            if len(key) < 2 or len(set(key)) < len(key) or not set(key) <= set(names):
+                raise DumpFormatError(
+                    module.path, node.lineno, f"{node.name}: key {key!r} is not of its columns"
+                )
     if parent_link is not None and parent_link in kinds:
         kinds[parent_link] = ColumnKind.PARENT_LINK
     parameters = tuple(Parameter(name, kinds[name]) for name in names)
@@ -202,10 +214,11 @@ def _read_create_function(
         name=table,
         parameters=parameters,
         columns=_expand_columns(module, parameters),
-        pk=_guess_primary_key(parameters, parent_link),
+        pk=key[0] if key else _guess_primary_key(parameters, parent_link),
         model=model,
         parent_model=parent_model,
         line=node.lineno,
+        key=key,
     )
 
 

@@ -76,6 +76,14 @@ def _with_empty_text(snapshot: FixtureSnapshot, wanted: set[tuple[str, str]]) ->
         }
         store = MemoryRowStore(rows)
         tables.append(
-            Table(name, table.columns, table.pk, store, model=table.model, parent=table.parent)
+            Table(
+                name,
+                table.columns,
+                table.pk,
+                store,
+                model=table.model,
+                parent=table.parent,
+                key=table.key,
+            )
         )
     return FixtureSnapshot(snapshot.label, tables, snapshot.content_types, snapshot.info)

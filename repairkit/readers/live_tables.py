@@ -115,8 +115,9 @@ def build_table(
         decoded[key] = row
     columns = [_column(column, spec, parent) for column in spec.columns]
     return Table(
-        spec.name, columns, spec.key[0], MemoryRowStore(decoded), model=spec.model, parent=parent
-    )
+        spec.name, columns, spec.key[0], MemoryRowStore(decoded), model=spec.model,
+        parent=parent, key=spec.key,
+    )  # fmt: skip
 
 
 def _column(column: ColumnSpec, spec: TableSpec, parent: str | None) -> Column:

@@ -101,7 +101,7 @@ def _build(path: Path, table: TableRows, content_types: ContentTypes) -> Table:
             raise DumpFormatError(path, line, f"duplicate primary key {pk!r} in {schema.name}")
         rows[pk] = row
     parent = schema.references.get(key.key[0]) if len(key.key) == 1 else None
-    return Table(schema.name, columns, key.key[0], MemoryRowStore(rows), parent=parent)
+    return Table(schema.name, columns, key.key[0], MemoryRowStore(rows), parent=parent, key=key.key)
 
 
 def _key(schema: TableSchema) -> TableSpec:

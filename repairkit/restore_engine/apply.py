@@ -93,15 +93,14 @@ def insert_rows(
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(name), ", ".join(map(quote, columns)), ", ".join(["%s"] * len(columns))
     )
-    pk_field = target.model._meta.pk
     key = target.source.columns.index(target.source.pk)
-    keys = [pk_field.to_python(row[key]) for row in target.source.rows]
+    keys = [row_key(target, row) for row in target.source.rows]
     existing = existing_keys(target, keys, connection.alias)
     locations = target.source.locations or [None] * len(keys)
     inserted: dict[Any, str | None] = {}
     with connection.cursor() as cursor:
         for row, pk, where in zip(target.source.rows, keys, locations, strict=True):
-            if pk in existing:
+            if pk in existing or pk in inserted:
                 continue
             params = converter.row_params(target, row, row[key], where)
             try:
@@ -114,16 +113,32 @@ def insert_rows(
     return TableOutcome(name, rows, len(inserted), rows - len(inserted), defaulted), inserted
 
 
+def row_key(target: Target, row: tuple[Any, ...]) -> Any:
+    """Return the row's key as the site's fields read it: a value, or a tuple of several."""
+    columns = target.source.columns
+    values = tuple(field.to_python(row[columns.index(field.column)]) for field in target.key)
+    return values[0] if len(values) == 1 else values
+
+
 def existing_keys(target: Target, keys: list[Any], using: str) -> set[Any]:
-    """Return those of ``keys`` that the table holds already."""
+    """Return those of ``keys`` that the table holds already (tuples for a key of several)."""
     from django.db import DatabaseError
 
     manager = target.model._base_manager.db_manager(using)
+    names = [field.attname for field in target.key]
     found: set[Any] = set()
     try:
         for start in range(0, len(keys), CHUNK):
             chunk = keys[start : start + CHUNK]
-            found.update(manager.filter(pk__in=chunk).values_list("pk", flat=True))
+            if len(names) == 1:
+                found.update(manager.filter(**{f"{names[0]}__in": chunk}).values_list(
+                    names[0], flat=True
+                ))  # fmt: skip
+                continue
+            # Narrowed by the first column, then matched whole: portable to every backend.
+            firsts = {values[0] for values in chunk}
+            rows = manager.filter(**{f"{names[0]}__in": firsts}).values_list(*names)
+            found.update(tuple(values) for values in rows)
     except DatabaseError as err:  # e.g. the site's migrations have not created the table
         raise RestoreFailed(f"cannot read the table: {one_line(err)}", target.source.name) from err
     return found
@@ -136,21 +151,26 @@ def check_foreign_keys(connection: Any, target: Target, inserted: dict[Any, str 
     message does not say which row; this query does.
     """
     quote = connection.ops.quote_name
-    pk_field = target.model._meta.pk
+    key_columns = ", ".join(f"t.{quote(field.column)}" for field in target.key)
     for field in target.fields:
         if not is_enforced_link(field):
             continue
         remote = field.target_field
         column, remote_column = quote(field.column), quote(remote.column)
         sql = (
-            f"SELECT t.{quote(pk_field.column)}, t.{column} FROM {quote(target.source.name)} t"
+            f"SELECT t.{column}, {key_columns} FROM {quote(target.source.name)} t"
             f" LEFT JOIN {quote(field.related_model._meta.db_table)} r"
             f" ON t.{column} = r.{remote_column}"
             f" WHERE t.{column} IS NOT NULL AND r.{remote_column} IS NULL"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql)
-            dangling = [(pk, value) for pk, value in cursor.fetchall() if pk in inserted]
+            found = []
+            for value, *key in cursor.fetchall():
+                # As row_key reads them, so that a UUID stored as text matches too.
+                key = [part.to_python(raw) for part, raw in zip(target.key, key, strict=True)]
+                found.append((key[0] if len(key) == 1 else tuple(key), value))
+            dangling = [(pk, value) for pk, value in found if pk in inserted]
         if dangling:
             pk, value = dangling[0]
             more = f" (and {len(dangling) - 1} more rows)" if len(dangling) > 1 else ""

@@ -63,13 +63,16 @@ class Target(NamedTuple):
     model: Any
     fields: tuple[Any, ...]  # one per source column
     defaulted: tuple[Any, ...]  # the model's own columns that the data lacks
+    # The fields that identify a row: the primary key, the fields of a composite
+    # one, or an auto-created many-to-many table's pair (its id is the database's).
+    key: tuple[Any, ...] = ()
 
 
 class TableOutcome(NamedTuple):
     name: str
     rows: int
     inserted: int
-    skipped: int  # the primary key exists already
+    skipped: int  # the key exists already
     defaulted: tuple[str, ...]
 
 

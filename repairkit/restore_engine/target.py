@@ -50,13 +50,40 @@ def resolve_table(table: SourceTable, models: dict[str, Any]) -> Target:
         if column not in by_column:
             raise RestoreFailed(f"the site's table has no column {column!r}", table.name)
         fields.append(by_column[column])
-    pk = model._meta.pk
-    if table.pk not in (pk.column, pk.attname):
+    key = identity_fields(model)
+    names = [field.column for field in key]
+    if table.pk not in {*names, *(field.attname for field in key)}:
         raise RestoreFailed(
-            f"the data takes {table.pk!r} for the primary key, the site {pk.column!r}", table.name
+            f"the data takes {table.pk!r} for the primary key, the site {', '.join(names)}",
+            table.name,
         )
-    defaulted = tuple(f for f in model._meta.local_concrete_fields if f not in fields)
-    return Target(table, model, tuple(fields), defaulted)
+    missing = [field.column for field in key if field not in fields]
+    if missing:
+        raise RestoreFailed(f"the data lacks the key column(s) {', '.join(missing)}", table.name)
+    defaulted = tuple(
+        f
+        for f in model._meta.local_concrete_fields
+        # A surrogate key the data does not hold (a pair's id) is the database's to assign.
+        if f not in fields and not (f.primary_key and f not in key)
+    )
+    return Target(table, model, tuple(fields), defaulted, key)
+
+
+def identity_fields(model: Any) -> tuple[Any, ...]:
+    """Return the fields that identify a row of ``model`` in the data.
+
+    An auto-created many-to-many table is identified by its pair, which
+    Django makes unique, not by its surrogate ``id``: the data holds
+    memberships, and a fixture has no such id at all. A composite primary
+    key (Django 5.2) is identified by its fields.
+    """
+    meta = model._meta
+    if meta.auto_created:
+        return tuple(field for field in meta.local_concrete_fields if field.is_relation)
+    pk = meta.pk
+    if not pk.concrete:  # CompositePrimaryKey: no column of its own
+        return tuple(pk.fields)
+    return (pk,)
 
 
 class ValueConverter:

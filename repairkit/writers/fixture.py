@@ -30,6 +30,7 @@ import datetime
 import json
 import math
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -54,12 +55,19 @@ class Fixture:
         return f"<Fixture {self.object_count} objects>"
 
 
-def render_fixture(plan: RestorePlan, *, use_tz: bool | None = None) -> Fixture:
+def render_fixture(
+    plan: RestorePlan, *, use_tz: bool | None = None, pair_tables: Collection[str] = ()
+) -> Fixture:
     """Return the Django JSON fixture that reinstates the rows of ``plan``.
 
     ``use_tz`` is the target site's ``USE_TZ`` where known (``--settings``):
     with it, datetimes are written aware, in UTC, so that loaddata does not
     read them in the site's ``TIME_ZONE``; without it (or unknown) naive.
+    ``pair_tables`` are the auto-created many-to-many tables (from the
+    site's models): their rows are written without a pk, which the database
+    assigns, as objects of the auto-created model (``auth.user_groups``).
+    A composite primary key is written as the list of its values, as
+    dumpdata does.
 
     :raises UnstorableValueError: if a value has no exact JSON form.
     :raises EmitError: if a table with rows has no model label.
@@ -74,14 +82,22 @@ def render_fixture(plan: RestorePlan, *, use_tz: bool | None = None) -> Fixture:
             continue
         label = _model_label(table)
         fields = _field_names(plan, table)
-        pk_index = [column.name for column in table.columns].index(table.pk)
+        names = [column.name for column in table.columns]
+        pk_index = names.index(table.pk)
+        key_indices = [names.index(name) for name in table.key_columns]
         for row in table.rows:
+            # A pair's or a composite key's columns are fields of their own; a pk is not.
             values = {
                 field: _json_value(value, use_tz=bool(use_tz))
                 for index, (field, value) in enumerate(zip(fields, row.values, strict=True))
-                if index != pk_index
+                if index != pk_index or table.key
             }
-            objects.append({"model": label, "pk": row.pk, "fields": values})
+            pk: Any = row.pk
+            if table.name in pair_tables:
+                pk = None
+            elif table.key:
+                pk = [_json_value(row.values[index], use_tz=bool(use_tz)) for index in key_indices]
+            objects.append({"model": label, "pk": pk, "fields": values})
     # Non-ASCII stays readable; json escapes every control character itself.
     text = json.dumps(objects, indent=2, ensure_ascii=False) + "\n"
     return Fixture(text, len(objects), tuple(warnings))
@@ -90,7 +106,8 @@ def render_fixture(plan: RestorePlan, *, use_tz: bool | None = None) -> Fixture:
 def _model_label(table: PlannedTable) -> str:
     if not table.model or "." not in table.model:
         raise EmitError(
-            f"table {table.name!r} has no model label ({table.model!r}); a fixture needs one"
+            f"table {table.name!r} has no model label ({table.model!r}); a fixture needs one:"
+            " give the site's models with --settings"
         )
     app_label, _, model = table.model.rpartition(".")
     return f"{app_label}.{model.lower()}"

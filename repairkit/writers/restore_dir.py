@@ -257,6 +257,9 @@ def _format_create_function(table: PlannedTable) -> str:
     columns: list[Column] = [table.columns[index] for index in ordered_columns(table)]
     names = [column.name for column in columns]
     lines = [f"def create_{table.name}({', '.join(names)}):"]
+    if table.key:
+        # Read back by repairkit: these columns together identify a row.
+        lines.append(f"    # key: {', '.join(table.key)}")
     for column in columns:
         name = column.name
         if column.kind is ColumnKind.DECIMAL:

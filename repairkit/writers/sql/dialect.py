@@ -185,13 +185,28 @@ class Dialect:
         )
 
     def render_insert(self, table: PlannedTable, row: PlannedRow) -> str:
-        """Return one INSERT of ``row`` that does nothing where its primary key is taken."""
+        """Return one INSERT of ``row`` that does nothing where its key is taken.
+
+        The key is the primary key, a composite one, or a many-to-many
+        table's pair, which Django makes unique; a pair's surrogate ``id`` is
+        not in the plan's columns, so the database assigns it.
+        """
         q = self.quote_name
         columns = ", ".join(q(column.name) for column in table.columns)
         values = ", ".join(self.render_value(value) for value in row.values)
+        key = ", ".join(q(name) for name in table.key_columns)
         return (
             f"INSERT INTO {q(table.name)} ({columns})\n"
-            f"VALUES ({values})\nON CONFLICT ({q(table.pk)}) DO NOTHING;"
+            f"VALUES ({values})\nON CONFLICT ({key}) DO NOTHING;"
+        )
+
+    def render_key_match(self, table: PlannedTable, row: PlannedRow, alias: str = "") -> str:
+        """Return a condition that a row of ``table`` has the key of ``row``."""
+        names = [column.name for column in table.columns]
+        prefix = f"{alias}." if alias else ""
+        return " AND ".join(
+            f"{prefix}{self.quote_name(name)} = {self.render_value(row.values[names.index(name)])}"
+            for name in table.key_columns
         )
 
     def render_same(self, column: str, value: Value) -> str:
@@ -238,10 +253,16 @@ class Dialect:
     def render_dangling_check(self, link: Link, table: PlannedTable, target_pk: str) -> str:
         """Return a statement that fails when a reinstated row of ``table`` points nowhere."""
         q = self.quote_name
-        pks = ", ".join(self.render_value(row.pk) for row in table.rows)
+        if table.key:
+            reinstated = " OR ".join(
+                f"({self.render_key_match(table, row, 'child')})" for row in table.rows
+            )
+        else:
+            pks = ", ".join(self.render_value(row.pk) for row in table.rows)
+            reinstated = f"child.{q(table.pk)} IN ({pks})"
         dangling = (
             f"EXISTS (SELECT 1 FROM {q(link.table)} AS child"
-            f" WHERE child.{q(table.pk)} IN ({pks}) AND child.{q(link.column)} IS NOT NULL"
+            f" WHERE ({reinstated}) AND child.{q(link.column)} IS NOT NULL"
             f" AND NOT EXISTS (SELECT 1 FROM {q(link.target)} AS target"
             f" WHERE target.{q(target_pk)} = child.{q(link.column)}))"
         )

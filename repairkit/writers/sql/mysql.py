@@ -79,7 +79,7 @@ class MySQLDialect(Dialect):
             f"INSERT INTO {q(table.name)} ({columns})\n"
             f"SELECT {values} FROM DUAL\n"
             f"WHERE NOT EXISTS (SELECT 1 FROM {q(table.name)}"
-            f" WHERE {q(table.pk)} = {self.render_value(row.pk)});"
+            f" WHERE {self.render_key_match(table, row)});"
         )
 
     def render_before(self) -> list[str]:

@@ -78,8 +78,10 @@ class PostgreSQLDialect(Dialect):
         statements = ["SET CONSTRAINTS ALL IMMEDIATE;"]
         for table in plan.tables:
             pk_column = next(column for column in table.columns if column.name == table.pk)
-            if not integer_pk(table) or pk_column.kind is ColumnKind.PARENT_LINK:
-                continue  # a child's key comes from its parent; text keys have no sequence
+            if not integer_pk(table) or pk_column.kind is ColumnKind.PARENT_LINK or table.key:
+                # A child's key comes from its parent; text keys have no sequence;
+                # a composite key none of its own, a pair's surrogate id is the database's.
+                continue
             # pg_get_serial_sequence parses its first argument as a (quoted) name,
             # and takes the second as the column name as it is.
             table_name = self.render_text(q(table.name))
