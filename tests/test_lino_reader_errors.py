@@ -189,13 +189,27 @@ def test_invalid_date(dump: Path) -> None:
     assert_format_error(dump, PARTNERS, line, "invalid dt(2024,13,14,13,18,59)")
 
 
-def test_strict_diff_reports_a_bad_row_present_in_both_dumps(dump: Path, tmp_path: Path) -> None:
-    """By default identical rows are checked for shape only; --strict decodes them all."""
-    edit_line(dump / PARTNERS, PARTNER_2, lambda s: s.replace("'Alex Tamm'", "eval('1')"))
+def test_diff_refuses_a_line_outside_the_grammar_present_in_both_dumps(
+    dump: Path, tmp_path: Path
+) -> None:
+    """Every line is checked against the grammar, also those that are the same in both dumps."""
+    line = edit_line(dump / PARTNERS, PARTNER_2, lambda s: s.replace("'Alex Tamm'", "eval('1')"))
+    twin = tmp_path / "twin"
+    shutil.copytree(dump, twin)
+    result = CliRunner().invoke(cli, ["diff", str(dump), str(twin)])
+    assert result.exit_code == 2
+    assert f"{PARTNERS}:{line}: call to 'eval'" in result.output
+
+
+def test_strict_diff_reports_an_impossible_date_present_in_both_dumps(
+    dump: Path, tmp_path: Path
+) -> None:
+    """By default identical rows are checked for grammar only; --strict decodes them all."""
+    edit_line(dump / PARTNERS, PARTNER_2, lambda s: s.replace("dt(2024,11,14,", "dt(2024,13,14,"))
     twin = tmp_path / "twin"
     shutil.copytree(dump, twin)
     runner = CliRunner()
     assert runner.invoke(cli, ["diff", str(dump), str(twin)]).exit_code == 0
     strict = runner.invoke(cli, ["diff", "--strict", str(dump), str(twin)])
     assert strict.exit_code == 2
-    assert "call to 'eval'" in strict.output
+    assert "invalid dt(2024,13,14,13,18,59)" in strict.output

@@ -1,8 +1,9 @@
 """Read a Lino ``dump2py`` directory into a Snapshot, as data.
 
-Reading is two-speed. Every data file is checked line by line and each row
-gets a fingerprint, the hash of its line, keyed by primary key; all of this
-runs in C loops over bytes. Values are decoded only when asked for, which
+Reading is two-speed. Every data file is checked line by line (each row
+line against its table's grammar, ``lino_grammar``) and each row gets a
+fingerprint, the hash of its line, keyed by primary key; all of this runs
+in C loops over bytes. Values are decoded only when asked for, which
 the diff does only for rows whose line differs between two dumps.
 """
 
@@ -19,7 +20,7 @@ from repairkit.snapshot import ColumnKind, Pk, Row, Snapshot, Table
 from repairkit.workers import MapFunction
 
 from .lino_restore import RestoreModule, TableSchema, read_restore_module
-from .lino_scan import ROW_END, ROW_START, FileScan, ScanJob, read_data_file, scan_data_file
+from .lino_scan import ROW_START, FileScan, ScanJob, read_data_file, scan_data_file
 from .lino_values import RowDecoder, RowSyntaxError
 
 RESTORE_FILE = "restore.py"
@@ -114,7 +115,7 @@ class LinoRowStore:
         self._fingerprints: dict[Pk, int] = {}
         self._scans: list[FileScan] = []
         jobs = [
-            ScanJob(path, self.prefix, self._pk_index == 0, len(schema.parameters) == 1)
+            ScanJob(path, self.prefix, self._pk_index == 0, len(schema.parameters) == 1, decoder)
             for path in files
         ]
         self._add_scans(map_files(scan_data_file, jobs))
@@ -232,8 +233,7 @@ class _DecodeRows:
         :raises DumpFormatError: if it is outside the dump grammar.
         """
         try:
-            text = line[len(self.prefix) : -len(ROW_END)].decode("utf-8")
-            return self.decoder.decode(text)
+            return self.decoder.decode_line(line)
         except UnicodeDecodeError as err:
             raise DumpFormatError(path, number, f"not UTF-8: {err}") from err
         except RowSyntaxError as err:
