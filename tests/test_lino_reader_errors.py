@@ -127,7 +127,7 @@ def test_file_cut_off_at_a_line_end(dump: Path) -> None:
     assert_format_error(
         dump,
         PARTNERS,
-        None,
+        2,
         "announces 60 objects for repairdemo_partner but the files hold 7 rows",
     )
 

@@ -47,8 +47,12 @@ _PART = rb"(?:0|[1-9][0-9]{0,8})"  # of a date or time: at most 9 digits
 
 
 def _call(name: bytes, low: int, high: int) -> bytes:
-    more = rb"{%d,%d}" % (low - 1, high - 1)
-    return name + rb"\(" + _WS + _PART + rb"(?:" + _SEP + _PART + rb")" + more + _WS + rb"\)"
+    # The last argument of dt() and time() is microseconds, which dump2py never
+    # writes and the value model does not keep: only 0 is allowed there.
+    more = rb"{%d,%d}" % (low - 1, high - 2) if name != b"date" else rb"{%d}" % (low - 1)
+    last = rb"(?:" + _SEP + rb"0)?" if name != b"date" else b""
+    parts = _PART + rb"(?:" + _SEP + _PART + rb")" + more + last
+    return name + rb"\(" + _WS + parts + _WS + rb"\)"
 
 
 _TEMPORAL = rb"|".join([_call(b"dt", 3, 7), _call(b"date", 3, 3), _call(b"time", 2, 4)])

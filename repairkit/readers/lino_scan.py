@@ -15,6 +15,7 @@ from __future__ import annotations
 import operator
 import re
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate, compress, repeat
 from pathlib import Path
@@ -40,6 +41,14 @@ _COUNT_DIGITS_LIMIT = 18  # a row count that fits a 64-bit integer
 
 
 @dataclass(frozen=True, slots=True)
+class Announcement:
+    """The row count a data file's ``logger.info("Loading N objects ...")`` line announces."""
+
+    count: int
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class FileScan:
     """What scanning one data file found.
 
@@ -53,7 +62,7 @@ class FileScan:
     path: Path
     first_line: int
     row_count: int
-    announced: int | None
+    announced: Announcement | None
     pks: array[int] | None
     fingerprints: array[int]
     offsets: array[int]
@@ -79,7 +88,8 @@ def scan_data_file(job: ScanJob) -> FileScan:
     data = read_data_file(job.path)
     rows, first, announced, header_size = split_data_file(job.path, data, job.prefix)
     if job.decoder is not None:
-        check_rows(job.path, rows, first, job.decoder, escaped_names=b"\\N{" in data)
+        numbers = range(first, first + len(rows))
+        check_rows(job.path, rows, numbers, job.decoder, escaped_names=b"\\N{" in data)
     line_sizes = map(operator.add, map(len, rows), repeat(1))
     offsets = array("q", accumulate(line_sizes, initial=header_size))
     return FileScan(
@@ -111,9 +121,9 @@ def read_data_file(path: Path) -> bytes:
 
 
 def check_rows(
-    path: Path, rows: list[bytes], first: int, decoder: RowDecoder, escaped_names: bool
+    path: Path, rows: list[bytes], numbers: Sequence[int], decoder: RowDecoder, escaped_names: bool
 ) -> None:
-    """Check every row line against its table's grammar.
+    """Check row lines (``numbers`` are their line numbers) against their table's grammar.
 
     ``escaped_names`` says that the file holds ``\\N{``: the rows that do are
     decoded, since only decoding tells whether a character name exists.
@@ -124,19 +134,19 @@ def check_rows(
     if not all(map(pattern.fullmatch, rows)):
         for offset, match in enumerate(map(pattern.fullmatch, rows)):
             if match is None:
-                raise DumpFormatError(path, first + offset, decoder.explain(rows[offset]))
+                raise DumpFormatError(path, numbers[offset], decoder.explain(rows[offset]))
     if escaped_names:
         named = map(operator.contains, rows, repeat(b"\\N{"))
         for offset in compress(range(len(rows)), named):
             try:
                 decoder.decode_line(rows[offset])
             except RowSyntaxError as err:
-                raise DumpFormatError(path, first + offset, str(err)) from err
+                raise DumpFormatError(path, numbers[offset], str(err)) from err
 
 
 def split_data_file(
     path: Path, data: bytes, prefix: bytes
-) -> tuple[list[bytes], int, int | None, int]:
+) -> tuple[list[bytes], int, Announcement | None, int]:
     """Return a data file's row lines, the number of the first, the announced count,
     and the size in bytes of the lines before the first row.
 
@@ -165,7 +175,7 @@ def split_data_file(
             digits = len(count.group(1))
             raise DumpFormatError(path, number, f"announces an object count of {digits} digits")
         if count:
-            announced = int(count.group(1))
+            announced = Announcement(int(count.group(1)), number)
     header_size = sum(len(line) + 1 for line in lines[:start])
     return rows, start + 1, announced, header_size
 

@@ -307,12 +307,15 @@ def _decode_number(token: str) -> int | float:
 def _decode_temporal(function: str, numbers: str) -> Value:
     low, high = _TEMPORAL_ARITY[function]
     parts = [part.strip(" \t\f") for part in numbers.split(",")]
-    if all(part.isdigit() and len(part) <= 9 and not _LEADING_ZERO.match(part) for part in parts):
+    if all(map(_is_date_part, parts)):
         arguments = [int(part) for part in parts]
     else:
         arguments = []
     if not low <= len(arguments) <= high:
         raise RowSyntaxError(f"bad arguments for {function}({numbers})")
+    if function != "date" and len(arguments) == high and arguments[-1]:
+        # dump2py writes whole seconds, and so does the value model: refuse rather than round.
+        raise RowSyntaxError(f"microseconds in {function}({numbers}) would be lost")
     try:
         if function == "dt":
             return normalize_datetime(datetime.datetime(*arguments))  # type: ignore[arg-type]
@@ -321,6 +324,11 @@ def _decode_temporal(function: str, numbers: str) -> Value:
         return normalize_time(datetime.time(*arguments))  # type: ignore[arg-type]
     except ValueError as err:
         raise RowSyntaxError(f"invalid {function}({numbers}): {err}") from err
+
+
+def _is_date_part(text: str) -> bool:
+    """Tell whether ``text`` is a number that ``lino_grammar`` allows in dt(), date() or time()."""
+    return text.isascii() and text.isdigit() and len(text) <= 9 and not _LEADING_ZERO.match(text)
 
 
 def _to_decimal(name: str, value: object) -> Decimal:

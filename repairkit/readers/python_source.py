@@ -23,6 +23,7 @@ BOM = codecs.BOM_UTF8
 _CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 _BLANK_OR_COMMENT = re.compile(rb"[ \t\f]*(?:#.*)?")
 _BARE_RETURN = re.compile(rb"\r(?!\n)")
+_CHUNK = 1 << 20
 
 
 def check_python_source(path: Path, data: bytes) -> bytes:
@@ -49,11 +50,7 @@ def check_python_source(path: Path, data: bytes) -> bytes:
             "carriage return without a line feed: Python reads it as a line end",
         )
     if not data.isascii():
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as err:
-            reason = f"{err.reason} ({data[err.start : err.start + 4]!r})"
-            raise DumpFormatError(path, line_of(data, err.start), f"not UTF-8: {reason}") from err
+        _check_utf8(path, data)
     return data
 
 
@@ -62,11 +59,27 @@ def line_of(data: bytes, position: int) -> int:
     return data.count(b"\n", 0, position) + 1
 
 
+def _check_utf8(path: Path, data: bytes) -> None:
+    """Decode ``data`` a chunk at a time, so that its text never is in memory whole."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for start in range(0, len(data), _CHUNK):
+        held = len(decoder.getstate()[0])  # bytes of a character cut by the last chunk
+        try:
+            decoder.decode(view[start : start + _CHUNK], final=start + _CHUNK >= len(data))
+        except UnicodeDecodeError as err:
+            position = start - held + err.start
+            reason = f"{err.reason} ({data[position : position + 4]!r})"
+            raise DumpFormatError(path, line_of(data, position), f"not UTF-8: {reason}") from err
+
+
 def _check_coding(path: Path, data: bytes, bom: bool) -> None:
-    first, _, rest = data.partition(b"\n")
+    first_end = data.find(b"\n")
+    first = data[: first_end if first_end >= 0 else len(data)]
     candidates = [(1, first)]
-    if _BLANK_OR_COMMENT.fullmatch(first.rstrip(b"\r")):
-        candidates.append((2, rest.partition(b"\n")[0]))
+    if first_end >= 0 and _BLANK_OR_COMMENT.fullmatch(first.rstrip(b"\r")):
+        second_end = data.find(b"\n", first_end + 1)
+        candidates.append((2, data[first_end + 1 : second_end if second_end >= 0 else len(data)]))
     for number, line in candidates:
         cookie = _CODING.match(line)
         if cookie is None:
