@@ -332,7 +332,10 @@ def test_python_escapes_read_as_python_reads_them(module: RestoreModule, dump: P
     text = b"'\\N{BULLET} \\x41\\u00e9\\U0001F600 \\101\\777 \\d\\q \\\\ \\' \\t'"
     replace_in_row_2(dump, b"'Alex Tamm'", b"u" + text)
     rows = read_table(module, "repairdemo_partner", path)
-    assert rows[1][1] == ast.literal_eval(text.decode())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "\777", "\d": Python warns, and reads them as we do
+        expected = ast.literal_eval(text.decode())
+    assert rows[1][1] == expected
 
 
 def test_a_float_with_a_huge_exponent_reads_at_once(module: RestoreModule, dump: Path) -> None:
