@@ -122,7 +122,7 @@ def read_inputs(sources: Sequence[str], forms: tuple[str, ...], map_files: Any) 
 @click.option(
     "--strict", is_flag=True,
     help="Decode and check every row, also rows whose text is the same in both dumps"
-    " (slower; by default those are checked for shape only).",
+    " (slower; by default those are checked against the dump's grammar only).",
 )  # fmt: skip
 @FROM_OPTION
 @JOBS_OPTION

@@ -1,18 +1,21 @@
 """Read a Lino ``dump2py`` directory into a Snapshot, as data.
 
-Reading is two-speed. Every data file is checked line by line and each row
-gets a fingerprint, the hash of its line, keyed by primary key; all of this
-runs in C loops over bytes. Values are decoded only when asked for, which
+Reading is two-speed. Every data file is checked line by line (each row
+line against its table's grammar, ``lino_grammar``) and each row gets a
+fingerprint, the hash of its line, keyed by primary key; all of this runs
+in C loops over bytes. Values are decoded only when asked for, which
 the diff does only for rows whose line differs between two dumps.
 """
 
 from __future__ import annotations
 
+import operator
 import os
 import re
+import weakref
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
-from itertools import compress
+from itertools import compress, count
 from pathlib import Path
 
 from repairkit.errors import DumpFormatError, DumpNotFoundError
@@ -21,7 +24,15 @@ from repairkit.values import SECOND_PRECISION, render_key
 from repairkit.workers import MapFunction
 
 from .lino_restore import RestoreModule, TableSchema, read_restore_module
-from .lino_scan import ROW_END, ROW_START, FileScan, ScanJob, read_data_file, scan_data_file
+from .lino_scan import (
+    ROW_START,
+    Announcement,
+    FileScan,
+    ScanJob,
+    check_rows,
+    read_data_file,
+    scan_data_file,
+)
 from .lino_values import RowDecoder, RowSyntaxError
 
 RESTORE_FILE = "restore.py"
@@ -147,16 +158,23 @@ class LinoRowStore:
         self._key_index = [names.index(name) for name in schema.key]
         self._fingerprints: dict[Pk, int] = {}
         self._scans: list[FileScan] = []
+        self._decoder = decoder
+        twin = _checked_twin(schema.name, decoder)
+        checker = decoder if twin is None else None
         jobs = [
             ScanJob(
                 path,
                 self.prefix,
                 self._pk_index == 0 and not self._key_index,
                 len(schema.parameters) == 1,
+                checker,
             )
             for path in files
         ]
-        self._add_scans(map_files(scan_data_file, jobs))
+        unchecked = self._add_scans(map_files(scan_data_file, jobs), twin)
+        if unchecked:
+            list(map_files(_CheckRows(decoder), unchecked))
+        _CHECKED_STORES[schema.name] = weakref.ref(self)
 
     @property
     def fingerprints(self) -> Mapping[Pk, int]:
@@ -181,9 +199,16 @@ class LinoRowStore:
             return rows
         return {pk: rows[pk] for pk in pks if pk in rows}
 
-    def _add_scans(self, scans: Iterable[FileScan]) -> None:
+    def _add_scans(self, scans: Iterable[FileScan], twin: LinoRowStore | None) -> list[_RowsJob]:
+        """Take in the scans of this table's files, in order.
+
+        Return, when the files were scanned without checking their rows
+        against the grammar, the rows that ``twin`` does not vouch for.
+        """
+        unchecked = []
         total_rows = 0
-        announced = None
+        announced: Announcement | None = None
+        announcer = Path()
         for scan in scans:
             pks = scan.pks if scan.pks is not None else self._decode_pks(scan)
             if self._fingerprints and not self._fingerprints.keys().isdisjoint(pks):
@@ -192,17 +217,26 @@ class LinoRowStore:
             self._fingerprints.update(zip(pks, scan.fingerprints, strict=True))
             if len(self._fingerprints) - before != scan.row_count:
                 self._raise_duplicate(scan, pks, earlier=())
+            if twin is not None:
+                unchecked.append(_RowsJob(scan, None, twin.lines_not_held(pks, scan.fingerprints)))
             # The keys now live in the dict; keep only what decoding needs.
             self._scans.append(replace(scan, pks=None))
             total_rows += scan.row_count
-            announced = announced if scan.announced is None else scan.announced
-        if announced is not None and announced != total_rows and self._scans:
+            if scan.announced is not None:
+                announced, announcer = scan.announced, scan.path
+        if announced is not None and announced.count != total_rows:
             raise DumpFormatError(
-                self._scans[-1].path,
-                None,
-                f"announces {announced} objects for {self.schema.name} but the files hold"
+                announcer,
+                announced.line,
+                f"announces {announced.count} objects for {self.schema.name} but the files hold"
                 f" {total_rows} rows (cut off?)",
             )
+        return [job for job in unchecked if job.indices]
+
+    def lines_not_held(self, pks: Iterable[Pk], fingerprints: Iterable[int]) -> list[int]:
+        """Return the indices of the rows whose key does not have this fingerprint here."""
+        held = map(operator.eq, map(self._fingerprints.get, pks), fingerprints)
+        return list(compress(count(), map(operator.not_, held)))
 
     def _decode_pks(self, scan: FileScan) -> list[Pk]:
         """Learn primary keys by decoding rows, where slicing them out did not work."""
@@ -235,12 +269,48 @@ class LinoRowStore:
             seen.add(pk)
 
 
+# The stores read so far in this process, by table. A row line that one of
+# them holds, under the same key and with the same fingerprint (so the same
+# text, as the diff itself assumes), was checked against the same grammar
+# there and need not be checked again: so the second dump of a diff costs
+# only its changed lines. Weak references: a store that is gone vouches for nothing.
+_CHECKED_STORES: dict[str, weakref.ref[LinoRowStore]] = {}
+
+
+def _checked_twin(table: str, decoder: RowDecoder) -> LinoRowStore | None:
+    """Return an earlier store of ``table`` whose lines were checked by the same grammar."""
+    reference = _CHECKED_STORES.get(table)
+    twin = reference() if reference else None
+    if twin is None or twin._decoder.pattern.pattern != decoder.pattern.pattern:
+        return None
+    return twin
+
+
 @dataclass(frozen=True, slots=True)
 class _RowsJob:
-    """Which rows of one scanned file to decode: those with these fingerprints (None: all)."""
+    """Which rows of one scanned file to decode or check.
+
+    Those with these fingerprints (``wanted``), or at these indices, or all.
+    """
 
     scan: FileScan
     wanted: frozenset[int] | None
+    indices: list[int] | None = None
+
+
+class _CheckRows:
+    """Check chosen rows of a file against the grammar; picklable, for a worker process."""
+
+    def __init__(self, decoder: RowDecoder) -> None:
+        self.decoder = decoder
+
+    def __call__(self, job: _RowsJob) -> None:
+        scan, indices = job.scan, job.indices or []
+        data = read_data_file(scan.path)
+        offsets = scan.offsets
+        rows = [data[offsets[index] : offsets[index + 1] - 1] for index in indices]
+        numbers = [scan.first_line + index for index in indices]
+        check_rows(scan.path, rows, numbers, self.decoder, escaped_names=b"\\N{" in data)
 
 
 class _DecodeRows:
@@ -276,8 +346,7 @@ class _DecodeRows:
         :raises DumpFormatError: if it is outside the dump grammar.
         """
         try:
-            text = line[len(self.prefix) : -len(ROW_END)].decode("utf-8")
-            return self.decoder.decode(text)
+            return self.decoder.decode_line(line)
         except UnicodeDecodeError as err:
             raise DumpFormatError(path, number, f"not UTF-8: {err}") from err
         except RowSyntaxError as err:

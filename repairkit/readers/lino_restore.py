@@ -5,6 +5,12 @@ the syntax tree is only inspected, never compiled or executed. From it we
 learn, per table, the columns in the order the data files use and their
 kinds, the model, the multi-table-inheritance parent, and from ``main()``
 the data files in load order.
+
+Its bytes are checked as Python's tokenizer would take them
+(``python_source``: a BOM is fine, a non-UTF-8 encoding is not), and its
+size is bounded, since a syntax tree takes many times the memory of its
+text: ``MAX_RESTORE_BYTES``, ``MAX_COLUMNS`` per table. Real restore.py
+files are far below both (a few hundred KB for hundreds of models).
 """
 
 from __future__ import annotations
@@ -17,10 +23,21 @@ from pathlib import Path
 from repairkit.errors import DumpFormatError
 from repairkit.snapshot import Column, ColumnKind
 
+from .python_source import check_python_source
+
 CREATE_PREFIX = "create_"
 CONTENT_TYPE_TABLE = "django_content_type"
+MAX_RESTORE_BYTES = 8 * 1024 * 1024  # a syntax tree takes some 30-50 times its text
+MAX_COLUMNS = 4096  # per table; MySQL's own limit, above PostgreSQL's 1600 and SQLite's 2000
 
-_HEADER = re.compile(r"DJANGO_SETTINGS_MODULE was u?(.+?), TIME_ZONE was u?(.+?)\.\s*$")
+# "# DJANGO_SETTINGS_MODULE was 'site.settings', TIME_ZONE was 'UTC'." Each part
+# is one quoted text or one word, so that matching stays linear in the line.
+_HEADER_VALUE = r"""u?('[^']*'|"[^"]*"|[^\s,'"]+?)"""
+_HEADER = re.compile(
+    rf"DJANGO_SETTINGS_MODULE was {_HEADER_VALUE}, TIME_ZONE was {_HEADER_VALUE}\.\s*$"
+)
+_HEADER_LINES = 10
+_HEADER_LINE_LENGTH = 1000
 # dump2py --tolerate writes this at column 0 inside main(); it may even make the
 # file invalid Python, so it is looked for before parsing.
 # "#    if gender: gender = settings.SITE.models.system.Genders.get_by_value(gender)"
@@ -82,23 +99,19 @@ def read_restore_module(path: Path) -> RestoreModule:
     :raises DumpFormatError: if it is not a dump2py restore.py, or if a table
         was not dumped (``dump2py --tolerate``).
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise DumpFormatError(path, None, f"not UTF-8 text: {err}") from err
-    for number, line in enumerate(text.splitlines(), start=1):
+    text = _read_text(path)
+    # Split where Python's tokenizer does, so that these numbers are the syntax
+    # tree's (str.splitlines also splits at \f, \v, \x1c-\x1e, \x85, \u2028...).
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
         tolerated = _TOLERATED.match(line)
         if tolerated:
             raise DumpFormatError(
                 path, number, f"a table was not dumped (dump2py --tolerate): {tolerated.group(1)}"
             )
-    try:
-        tree = ast.parse(text, filename=str(path))
-    except SyntaxError as err:
-        raise DumpFormatError(path, err.lineno, f"not valid Python: {err.msg}") from err
+    tree = _parse(path, text)
 
-    module = RestoreModule(path=path, info=_read_header(text))
-    lines = text.splitlines()
+    module = RestoreModule(path=path, info=_read_header(lines))
     for node in tree.body:
         if isinstance(node, ast.Assign):
             _read_assignment(module, node)
@@ -111,14 +124,45 @@ def read_restore_module(path: Path) -> RestoreModule:
         elif isinstance(node, ast.FunctionDef) and node.name == "main":
             module.data_files = _read_data_files(node)
     if not module.tables:
-        raise DumpFormatError(path, None, "no create_<table> functions: not a dump2py restore.py")
+        raise DumpFormatError(path, 1, "no create_<table> functions: not a dump2py restore.py")
     return module
 
 
-def _read_header(text: str) -> dict[str, str]:
+def _read_text(path: Path) -> str:
+    """Return the text of restore.py, checked as Python would read it.
+
+    :raises DumpFormatError: if it is too big, or not text that Python reads as we do.
+    """
+    with path.open("rb") as file:
+        data = file.read(MAX_RESTORE_BYTES + 1)
+    if len(data) > MAX_RESTORE_BYTES:
+        raise DumpFormatError(
+            path, 1, f"larger than {MAX_RESTORE_BYTES // 2**20} MiB: not a dump2py restore.py"
+        )
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+    return check_python_source(path, data).decode("utf-8")
+
+
+def _parse(path: Path, text: str) -> ast.Module:
+    """Return the syntax tree of restore.py, without compiling or running it.
+
+    :raises DumpFormatError: if it is not Python, or too deeply nested to parse.
+    """
+    try:
+        return ast.parse(text, filename=str(path))
+    except SyntaxError as err:
+        raise DumpFormatError(path, err.lineno or 1, f"not valid Python: {err.msg}") from err
+    except (RecursionError, MemoryError) as err:
+        raise DumpFormatError(
+            path, 1, f"too deeply nested to parse ({type(err).__name__}): not a dump2py restore.py"
+        ) from err
+
+
+def _read_header(lines: list[str]) -> dict[str, str]:
     info: dict[str, str] = {}
-    for line in text.splitlines()[:10]:
-        match = _HEADER.search(line)
+    for line in lines[:_HEADER_LINES]:
+        match = _HEADER.search(line) if len(line) <= _HEADER_LINE_LENGTH else None
         if match:
             info["settings"] = match.group(1).strip("'\"")
             info["time_zone"] = match.group(2).strip("'\"")
@@ -210,10 +254,11 @@ def _read_create_function(
     parameters = tuple(Parameter(name, kinds[name]) for name in names)
     if not parameters:
         raise DumpFormatError(module.path, node.lineno, f"{node.name} has no parameters")
+    columns = _expand_columns(module, parameters, node)
     return TableSchema(
         name=table,
         parameters=parameters,
-        columns=_expand_columns(module, parameters),
+        columns=columns,
         pk=key[0] if key else _guess_primary_key(parameters, parent_link),
         model=model,
         parent_model=parent_model,
@@ -222,12 +267,24 @@ def _read_create_function(
     )
 
 
-def _expand_columns(module: RestoreModule, parameters: tuple[Parameter, ...]) -> tuple[Column, ...]:
-    """Turn parameters into columns; a babel field is one column per language."""
+def _expand_columns(
+    module: RestoreModule, parameters: tuple[Parameter, ...], node: ast.FunctionDef
+) -> tuple[Column, ...]:
+    """Turn parameters into columns; a babel field is one column per language.
+
+    :raises DumpFormatError: if that makes more than ``MAX_COLUMNS``.
+    """
+    languages = module.languages or ("",)
+    babel = sum(parameter.kind is ColumnKind.BABEL for parameter in parameters)
+    count = len(parameters) + babel * (len(languages) - 1)
+    if count > MAX_COLUMNS:
+        raise DumpFormatError(
+            module.path, node.lineno, f"{node.name} makes {count} columns, over {MAX_COLUMNS}"
+        )
     columns: list[Column] = []
     for parameter in parameters:
         if parameter.kind is ColumnKind.BABEL:
-            for index, language in enumerate(module.languages or ("",)):
+            for index, language in enumerate(languages):
                 suffix = "" if index == 0 else "_" + language.replace("-", "_")
                 columns.append(Column(parameter.name + suffix, ColumnKind.BABEL))
         elif parameter.kind is ColumnKind.CONTENT_TYPE:

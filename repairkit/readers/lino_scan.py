@@ -2,8 +2,8 @@
 
 These are pure functions of a file's bytes, so that a process pool can run
 them on several files at once. They loop in C (``bytes.split``, ``map``,
-``hash``) and hand back compact arrays; decoding values is left to the
-caller, for the few rows that need it.
+``hash``, one pattern match per row line) and hand back compact arrays;
+decoding values is left to the caller, for the few rows that need it.
 
 Fingerprints are ``hash()`` of a row's line. Python salts that hash per
 interpreter, which is why a pool that runs these must fork from the process
@@ -15,22 +15,37 @@ from __future__ import annotations
 import operator
 import re
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate, repeat
+from itertools import accumulate, compress, repeat
 from pathlib import Path
 
 from repairkit.errors import DumpFormatError
 
+from .lino_values import RowDecoder, RowSyntaxError
+from .python_source import check_python_source
+
 ROW_START = b"loader.save(create_"
 ROW_END = b"))"
 
+# Blank lines and comments may be indented; statements start in column 0,
+# or Python refuses the file ("unexpected indent").
 _ALLOWED_LINE = re.compile(
-    rb"""\s*(?:\#.*|
-    logger\.info\((?:"[^"\\]*"|'[^'\\]*')\)\s*|
-    loader\.flush_deferred_objects\(\)\s*)?""",
+    rb"""[ \t\f]*(?:\#.*)?
+    |(?:logger\.info\((?:"[^"\\]*"|'[^'\\]*')\)|loader\.flush_deferred_objects\(\))
+     [ \t\f]*(?:\#.*)?""",
     re.VERBOSE,
 )
-_OBJECT_COUNT = re.compile(rb'logger\.info\("Loading (\d+) objects')
+_OBJECT_COUNT = re.compile(rb'logger\.info\("Loading ([0-9]+) objects')
+_COUNT_DIGITS_LIMIT = 18  # a row count that fits a 64-bit integer
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """The row count a data file's ``logger.info("Loading N objects ...")`` line announces."""
+
+    count: int
+    line: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +62,7 @@ class FileScan:
     path: Path
     first_line: int
     row_count: int
-    announced: int | None
+    announced: Announcement | None
     pks: array[int] | None
     fingerprints: array[int]
     offsets: array[int]
@@ -61,16 +76,20 @@ class ScanJob:
     prefix: bytes
     pk_first: bool
     single_argument: bool
+    decoder: RowDecoder | None = None  # checks every row line against its table's grammar
 
 
 def scan_data_file(job: ScanJob) -> FileScan:
     """Check a data file line by line and fingerprint its rows.
 
     :raises DumpFormatError: for any line that is neither a row of this table
-        nor one of the few header and footer lines dump2py writes.
+        (in its grammar) nor one of the few header and footer lines dump2py writes.
     """
     data = read_data_file(job.path)
     rows, first, announced, header_size = split_data_file(job.path, data, job.prefix)
+    if job.decoder is not None:
+        numbers = range(first, first + len(rows))
+        check_rows(job.path, rows, numbers, job.decoder, escaped_names=b"\\N{" in data)
     line_sizes = map(operator.add, map(len, rows), repeat(1))
     offsets = array("q", accumulate(line_sizes, initial=header_size))
     return FileScan(
@@ -85,9 +104,11 @@ def scan_data_file(job: ScanJob) -> FileScan:
 
 
 def read_data_file(path: Path) -> bytes:
-    """Return a data file's bytes with line ends normalised to ``\\n``.
+    """Return a data file's bytes with line ends normalised to ``\\n``, without a BOM.
 
-    :raises DumpFormatError: if the file does not end with a line end.
+    :raises DumpFormatError: if the file does not end with a line end, or
+        holds bytes that Python would refuse or read differently
+        (``python_source``).
     """
     data = path.read_bytes()
     if data and not data.endswith(b"\n"):
@@ -96,12 +117,36 @@ def read_data_file(path: Path) -> bytes:
         )
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n")
-    return data
+    return check_python_source(path, data)
+
+
+def check_rows(
+    path: Path, rows: list[bytes], numbers: Sequence[int], decoder: RowDecoder, escaped_names: bool
+) -> None:
+    """Check row lines (``numbers`` are their line numbers) against their table's grammar.
+
+    ``escaped_names`` says that the file holds ``\\N{``: the rows that do are
+    decoded, since only decoding tells whether a character name exists.
+
+    :raises DumpFormatError: for the first row outside the grammar.
+    """
+    pattern = decoder.pattern
+    if not all(map(pattern.fullmatch, rows)):
+        for offset, match in enumerate(map(pattern.fullmatch, rows)):
+            if match is None:
+                raise DumpFormatError(path, numbers[offset], decoder.explain(rows[offset]))
+    if escaped_names:
+        named = map(operator.contains, rows, repeat(b"\\N{"))
+        for offset in compress(range(len(rows)), named):
+            try:
+                decoder.decode_line(rows[offset])
+            except RowSyntaxError as err:
+                raise DumpFormatError(path, numbers[offset], str(err)) from err
 
 
 def split_data_file(
     path: Path, data: bytes, prefix: bytes
-) -> tuple[list[bytes], int, int | None, int]:
+) -> tuple[list[bytes], int, Announcement | None, int]:
     """Return a data file's row lines, the number of the first, the announced count,
     and the size in bytes of the lines before the first row.
 
@@ -124,10 +169,13 @@ def split_data_file(
     ):
         _raise_bad_row(path, start + 1, rows, prefix)
     announced = None
-    for line in lines[:start]:
+    for number, line in enumerate(lines[:start], start=1):
         count = _OBJECT_COUNT.match(line)
+        if count and len(count.group(1)) > _COUNT_DIGITS_LIMIT:
+            digits = len(count.group(1))
+            raise DumpFormatError(path, number, f"announces an object count of {digits} digits")
         if count:
-            announced = int(count.group(1))
+            announced = Announcement(int(count.group(1)), number)
     header_size = sum(len(line) + 1 for line in lines[:start])
     return rows, start + 1, announced, header_size
 

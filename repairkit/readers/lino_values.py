@@ -4,7 +4,9 @@ The grammar is the small set of value forms dump2py writes: ``None``,
 ``True``, ``False``, numbers, (u-)quoted strings with Python escapes,
 ``dt(...)``, ``date(...)``, ``time(...)``, lists of strings (babel fields)
 and bare model globals (content types). Anything else is an error; nothing
-is ever evaluated.
+is ever evaluated. Every line has been matched against ``lino_grammar``'s
+pattern before it gets here; the parser below still refuses on its own
+whatever is outside the grammar, and says precisely what is wrong.
 """
 
 from __future__ import annotations
@@ -18,21 +20,26 @@ from decimal import Decimal, InvalidOperation
 from repairkit.snapshot import ColumnKind, ContentTypeRef, Row, Value
 from repairkit.values import normalize_datetime, normalize_time
 
+from .lino_grammar import INT_DIGITS_LIMIT, row_pattern
 from .lino_restore import TableSchema
 
+# Whitespace is what Python allows between tokens; \d and \w are ASCII only,
+# as in Python's number literals (int() would also take "٣").
 _TOKEN = re.compile(
-    r"""\s*(?:
+    r"""[ \t\f]*(?:
       (?P<string>[uU]?(?:'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"))
-    | (?P<number>-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)(?P<long>[lL])?
-    | (?P<temporal>(?P<function>dt|date|time)\((?P<numbers>[-\d,\s]*)\))
+    | (?P<number>-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)
+    | (?P<temporal>(?P<function>dt|date|time)\((?P<numbers>[-\d,\ \t\f]*)\))
     | (?P<list>\[)
     | (?P<name>[A-Za-z_]\w*)
-    )\s*""",
-    re.VERBOSE,
+    )[ \t\f]*""",
+    re.VERBOSE | re.ASCII,
 )
-_SEPARATOR = re.compile(r"\s*([,)\]])\s*")
+_SEPARATOR = re.compile(r"[ \t\f]*([,)\]])[ \t\f]*")
+_LEADING_ZERO = re.compile(r"-?0\d", re.ASCII)
 _ESCAPE = re.compile(
-    r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|N\{([^}]*)\}|([0-7]{1,3})|(.)|$)",
+    r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|N\{([A-Za-z0-9 \-]+)\}"
+    r"|([0-7]{1,3})|([^xuUN])|(.?))",
     re.DOTALL,
 )
 _SIMPLE_ESCAPES = {
@@ -49,8 +56,8 @@ _PLAIN_TYPES = {str, int, float, bool, type(None), datetime.date, datetime.datet
 # says precisely what is wrong.
 _SIMPLE_STRING = r"""[uU]?(?:'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")"""
 _SIMPLE_VALUE = rf"{_SIMPLE_STRING}|-?\d+|(?:dt|date|time)\(\d+(?:,\d+)*\)|[A-Za-z_]\w*"
-_SIMPLE_ROW = re.compile(rf"(?:{_SIMPLE_VALUE})(?:,(?:{_SIMPLE_VALUE}))*")
-_SIMPLE_TOKEN = re.compile(_SIMPLE_VALUE)
+_SIMPLE_ROW = re.compile(rf"(?:{_SIMPLE_VALUE})(?:,(?:{_SIMPLE_VALUE}))*", re.ASCII)
+_SIMPLE_TOKEN = re.compile(_SIMPLE_VALUE, re.ASCII)
 _TEMPORAL_ARITY = {"dt": (3, 7), "date": (3, 3), "time": (2, 4)}
 
 
@@ -66,6 +73,24 @@ class RowDecoder:
         self.model_globals = model_globals
         self.languages = max(languages, 1)
         self.function = f"create_{schema.name}"
+        self.prefix = f"loader.save({self.function}(".encode()
+        self.pattern = row_pattern(schema, model_globals, languages)
+
+    def decode_line(self, line: bytes) -> Row:
+        """Decode a whole row line, ``loader.save(create_t(...))``, of valid UTF-8.
+
+        :raises RowSyntaxError: if it is outside the dump grammar.
+        """
+        return self.decode(line[len(self.prefix) : -2].decode("utf-8"))
+
+    def explain(self, line: bytes) -> str:
+        """Say what is wrong with a row line that does not match ``pattern``."""
+        try:
+            self.decode_line(line)
+        except RowSyntaxError as err:
+            return str(err)
+        text = line[len(self.prefix) : -2].decode("utf-8", "replace")
+        return f"arguments of {self.function} outside the dump grammar: {text[:80]!r}"
 
     def decode(self, arguments: str) -> Row:
         """Decode ``arguments`` (the text between ``create_t(`` and ``))``).
@@ -159,7 +184,7 @@ def _simple_value(token: str) -> object:
     if first in "'\"" or (first in "uU" and token[1:2] in ("'", '"')):
         return _decode_string(token)
     if first == "-" or first.isdigit():
-        return int(token)
+        return _decode_number(token)
     if token in _CONSTANTS:
         return _CONSTANTS[token]
     if token.endswith(")"):
@@ -181,7 +206,16 @@ def _parse_value(text: str, position: int, function: str) -> tuple[object, int]:
         return _decode_temporal(match.group("function"), match.group("numbers")), after
     if match.group("list") is not None:
         return _parse_list(text, after, function)
+    return _parse_name(text, match, function)
+
+
+def _parse_name(text: str, match: re.Match[str], function: str) -> tuple[object, int]:
+    after = match.end()
     name = match.group("name")
+    if after < len(text) and text[after] in "'\"":
+        raise RowSyntaxError(
+            f"string prefix {name!r} in arguments of {function}: only u'...' strings are values"
+        )
     if after < len(text) and text[after] == "(":
         raise RowSyntaxError(f"call to {name!r} in arguments of {function}: only dt, date and time")
     if after < len(text) and text[after] == ".":
@@ -199,9 +233,18 @@ def _parse_list(text: str, position: int, function: str) -> tuple[list[Value], i
     if closing and closing.group(1) == "]":
         return items, closing.end()
     while True:
-        item, position = _parse_value(text, position, function)
-        if not (item is None or isinstance(item, str)):
-            raise RowSyntaxError(f"a list may hold only texts, got {item!r} in {function}")
+        match = _TOKEN.match(text, position)
+        if match is None or match.group("list") is not None:
+            # Checked here, not by recursing, so that deep nesting is an error, not a crash.
+            raise RowSyntaxError(_unexpected(text, position, function))
+        if match.group("string") is not None:
+            item: Value = _decode_string(match.group("string"))
+            position = match.end()
+        elif match.group("name") is not None and _parse_name(text, match, function)[0] is None:
+            item, position = None, match.end()
+        else:
+            got = match.group(0).strip(" \t\f")
+            raise RowSyntaxError(f"a list may hold only texts, got {got[:30]!r} in {function}")
         items.append(item)
         separator = _SEPARATOR.match(text, position)
         if separator is None:
@@ -223,34 +266,50 @@ def _decode_string(token: str) -> str:
 
 
 def _replace_escape(match: re.Match[str]) -> str:
-    hex2, hex4, hex8, named, octal, simple = match.groups()
+    hex2, hex4, hex8, named, octal, simple, truncated = match.groups()
     code = hex2 or hex4 or hex8
     if code:
+        if int(code, 16) > 0x10FFFF:
+            raise RowSyntaxError(f"escape \\U{code} is beyond the last Unicode character")
         return chr(int(code, 16))
     if named is not None:
         try:
-            return unicodedata.lookup(named)
+            character = unicodedata.lookup(named)
         except KeyError as err:
             raise RowSyntaxError(f"unknown character name \\N{{{named}}}") from err
+        if len(character) != 1:  # a named sequence, which lookup() knows but \N{} does not
+            raise RowSyntaxError(f"\\N{{{named}}} names a sequence, not a character")
+        return character
     if octal:
         return chr(int(octal, 8))
     if simple is None:
-        raise RowSyntaxError("string ends with a lone backslash")
+        # Python refuses a truncated \x, \u, \U or \N escape; so do we.
+        raise RowSyntaxError(f"truncated escape {match.group(0)!r} (Python refuses it)")
     # Python keeps unknown escapes such as "\d" as they are.
     return _SIMPLE_ESCAPES.get(simple, "\\" + simple)
 
 
 def _decode_number(token: str) -> int | float:
     if any(character in token for character in ".eE"):
+        if _LEADING_ZERO.match(token) and not token.lstrip("-").startswith("0."):
+            raise RowSyntaxError(f"leading zero in number {token[:30]!r}")
         return float(token)
+    if _LEADING_ZERO.match(token):
+        raise RowSyntaxError(f"leading zero in integer {token[:30]!r} (Python refuses it)")
+    digits = len(token.lstrip("-"))
+    if digits > INT_DIGITS_LIMIT:
+        raise RowSyntaxError(
+            f"integer of {digits} digits: over Python's limit of {INT_DIGITS_LIMIT} digits"
+        )
     return int(token)
 
 
 def _decode_temporal(function: str, numbers: str) -> Value:
     low, high = _TEMPORAL_ARITY[function]
-    try:
-        arguments = [int(part) for part in numbers.split(",")]
-    except ValueError:
+    parts = [part.strip(" \t\f") for part in numbers.split(",")]
+    if all(map(_is_date_part, parts)):
+        arguments = [int(part) for part in parts]
+    else:
         arguments = []
     if not low <= len(arguments) <= high:
         raise RowSyntaxError(f"bad arguments for {function}({numbers})")
@@ -262,6 +321,11 @@ def _decode_temporal(function: str, numbers: str) -> Value:
         return normalize_time(datetime.time(*arguments))  # type: ignore[arg-type]
     except ValueError as err:
         raise RowSyntaxError(f"invalid {function}({numbers}): {err}") from err
+
+
+def _is_date_part(text: str) -> bool:
+    """Tell whether ``text`` is a number that ``lino_grammar`` allows in dt(), date() or time()."""
+    return text.isascii() and text.isdigit() and len(text) <= 9 and not _LEADING_ZERO.match(text)
 
 
 def _to_decimal(name: str, value: object) -> Decimal:
