@@ -17,6 +17,7 @@ import click
 from repairkit.diff import diff_snapshots
 from repairkit.errors import RepairkitError
 from repairkit.findings import find_findings
+from repairkit.limits import DEFAULT_MAX_DECOMPRESSED, MAX_DECOMPRESSED_ENV, format_size, parse_size
 from repairkit.plan import RestorePlan, plan_restore
 from repairkit.plan_report import PLAN_FILE, render_plan_json, render_plan_text
 from repairkit.readers import read_snapshot
@@ -24,6 +25,7 @@ from repairkit.readers.fixture_align import align_snapshots
 from repairkit.repairs import add_updates, plan_repairs, repairable_kinds
 from repairkit.report import render_json, render_text
 from repairkit.snapshot import Snapshot
+from repairkit.terminal import safe_standard_streams
 from repairkit.updates_file import UPDATES_FILE
 from repairkit.workers import default_jobs, worker_pool
 from repairkit.writers import django_script
@@ -60,8 +62,26 @@ JOBS_OPTION = click.option(
 )  # fmt: skip
 
 
+def set_max_decompressed(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Pass ``--max-decompressed`` to the readers, in this process and its workers."""
+    if value is None:
+        return
+    try:
+        parse_size(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from err
+    # The readers take their limits from the environment, which worker processes inherit.
+    os.environ[MAX_DECOMPRESSED_ENV] = value
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="repairkit")
+@click.option(
+    "--max-decompressed", metavar="SIZE", callback=set_max_decompressed, expose_value=False,
+    help="Refuse a compressed input that decompresses to more than SIZE"
+    f" (default {format_size(DEFAULT_MAX_DECOMPRESSED)}; or set {MAX_DECOMPRESSED_ENV};"
+    " see docs/limits.md). Example: repairkit --max-decompressed 4G diff a.json.gz b.json.gz",
+)  # fmt: skip
 def cli() -> None:
     """Find deleted and corrupted records in database dumps, and put them back.
 
@@ -424,5 +444,22 @@ def check_all_rows(*snapshots: Snapshot) -> None:
 
 
 def main(args: Any = None) -> None:
-    """Run the command line."""
-    cli.main(args=args, prog_name="repairkit")
+    """Run the command line: terminal-safe output, and exit status 2 for any trouble.
+
+    An exception that is no ``RepairkitError`` is a bug: it is shown in one
+    line with a hint to report it (the traceback with ``REPAIRKIT_TRACEBACK=1``).
+    """
+    with safe_standard_streams(sys):
+        try:
+            cli.main(args=args, prog_name="repairkit")
+        except Exception as error:  # noqa: BLE001 -- the last resort, see the docstring
+            if os.environ.get("REPAIRKIT_TRACEBACK"):
+                raise
+            first_line = (str(error).splitlines() or [""])[0][:300]
+            click.echo(f"repairkit: internal error: {type(error).__name__}: {first_line}", err=True)
+            click.echo(
+                "This is a bug in repairkit: please report it with the command you ran"
+                " (set REPAIRKIT_TRACEBACK=1 to see where it happened).",
+                err=True,
+            )
+            sys.exit(EXIT_TROUBLE)
