@@ -231,7 +231,9 @@ def _cli_problem(run: CliRun, expected: set[int], what: str) -> str | None:
     if run.escaped is not None:
         return f"{what}: traceback {run.escaped}"
     if INTERNAL_ERROR_SIGN in run.output or "Traceback (most recent call last)" in run.output:
-        return f"{what}: internal error: {run.output.strip().splitlines()[-1][:200]}"
+        lines = run.output.strip().splitlines()
+        shown = next((line for line in lines if INTERNAL_ERROR_SIGN in line), lines[-1])
+        return f"{what}: {shown[:200]}"
     control = _CONTROL.search(run.output)
     if control is not None:
         return f"{what}: control character {control.group()!r} sent to the terminal"

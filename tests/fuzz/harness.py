@@ -29,6 +29,7 @@ from .cases import (
     CRASH,
     HANG,
     MEMORY,
+    UNLOCATED,
     CaseTimeout,
     Outcome,
     check_cli,
@@ -65,6 +66,7 @@ class Results:
 
     counts: dict[str, Counter[str]] = field(default_factory=dict)
     failures: list[tuple[str, int, str, str]] = field(default_factory=list)
+    unlocated: list[tuple[str, int, str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
     def add(self, form: str, number: int, operator: str, outcome: Outcome) -> None:
@@ -75,6 +77,8 @@ class Results:
             counts["wrong"] += 1
         if outcome.cli_problem is not None:
             counts["cli"] += 1
+        if outcome.api == UNLOCATED:
+            self.unlocated.append((form, number, operator, outcome.detail))
         if outcome.failed:
             counts["failures"] += 1
             why = outcome.wrong_reading or outcome.cli_problem or outcome.detail

@@ -8,16 +8,18 @@ large run.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from .cases import NAMED, TRACEBACK, Outcome, classify_error
+from .cases import ACCEPTED, NAMED, TRACEBACK, Outcome, check_cli, classify_error
 from .expectations import MUST_LOCATE, MUST_PASS
 from .harness import Results, run_fuzz
 from .seeds import make_seeds
 
 pytest.importorskip("lino", reason="the seeds come from the demo site (pip install -e .[test])")
 
-CASES_PER_FORMAT = 150
+CASES_PER_FORMAT = 100
 RUN_SEED = 20261201
 
 
@@ -62,3 +64,11 @@ def test_the_harness_tells_a_traceback_from_a_named_error() -> None:
     assert classify_error(DumpFormatError("x.json", 3, "bad"))[0] == NAMED
     assert classify_error(ValueError("int too long"))[0] == TRACEBACK
     assert Outcome(TRACEBACK, "").failed and not Outcome(NAMED, "").failed
+
+
+def test_the_harness_sees_a_control_character_reach_the_terminal(tmp_path: Path) -> None:
+    # A model label holding an escape sequence: the CLI must print it escaped.
+    fixture = tmp_path / "a.json"
+    fixture.write_text('[{"model": "app.x\\u001b[2J", "pk": 1, "fields": {}}]', encoding="utf-8")
+    problem, wrong = check_cli(fixture, fixture, ACCEPTED)
+    assert (problem, wrong) == (None, None)
