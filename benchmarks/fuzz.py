@@ -63,6 +63,9 @@ def main() -> int:
     failing = [f for f in results.failures if f[0] in MUST_PASS]
     for form, number, operator, why in results.failures[: args.show]:
         print(f"  {form} #{number} ({operator}): {why}")
+    located = [case for case in results.unlocated if case[0] in MUST_LOCATE]
+    for form, number, operator, why in located[: args.show]:
+        print(f"  {form} #{number} ({operator}) without file:line: {why}")
     unlocated = [form for form in MUST_LOCATE if results.counts.get(form, {}).get("unlocated")]
     return 1 if failing or unlocated else 0
 
