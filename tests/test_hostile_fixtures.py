@@ -257,3 +257,19 @@ def test_the_limit_can_be_raised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert "the limit" in refusal(path).problem
     monkeypatch.setenv(MAX_DECOMPRESSED_ENV, "4M")
     assert row(path) == {"id": 1, "name": "Belgium"}
+
+
+def test_yaml_nesting_is_a_named_error_with_either_loader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    path = tmp_path / "deep.yaml"
+    path.write_text(
+        "- model: app.thing\n  pk: 1\n  fields:\n    x: " + "[" * 5000 + "]" * 5000 + "\n",
+        encoding="utf-8",
+    )
+    assert refusal(path).line == 4  # libyaml's own depth limit
+    monkeypatch.delattr(yaml, "CSafeLoader", raising=False)  # PyYAML without libyaml
+    error = refusal(path)
+    assert error.line == 4 and "nested too deeply" in error.problem

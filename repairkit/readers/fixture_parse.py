@@ -294,6 +294,9 @@ def _parse_yaml(path: Path, text: str) -> Iterator[FixtureObject]:
             _refuse_yaml_aliases(path, text, yaml)
         try:
             root = loader.get_single_node()
+        except RecursionError as err:  # the pure-Python composer, without libyaml
+            line = loader.get_mark().line + 1 if hasattr(loader, "get_mark") else None
+            raise DumpFormatError(path, line, _beyond_limits(err)) from err
         except yaml.YAMLError as err:
             raise DumpFormatError(
                 path, _yaml_line(err, text), f"not valid YAML: {_yaml_problem(err)}"
