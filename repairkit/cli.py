@@ -20,6 +20,7 @@ from repairkit.absence import add_absences, since_index
 from repairkit.diff import diff_snapshots
 from repairkit.errors import RepairkitError, did_you_mean
 from repairkit.findings import find_findings
+from repairkit.limits import DEFAULT_MAX_DECOMPRESSED, MAX_DECOMPRESSED_ENV, format_size, parse_size
 from repairkit.mapping import parse_mapping_options, read_mapping_file
 from repairkit.plan import RestorePlan, plan_restore
 from repairkit.plan_report import PLAN_FILE, render_plan_json, render_plan_text
@@ -31,6 +32,7 @@ from repairkit.report_html import render_diff_html, render_plan_html
 from repairkit.schema_drift import prepare_backups
 from repairkit.site_fields import read_site_fields
 from repairkit.snapshot import Snapshot
+from repairkit.terminal import safe_standard_streams
 from repairkit.updates_file import UPDATES_FILE
 from repairkit.workers import default_jobs, worker_pool
 from repairkit.writers import django_script
@@ -69,8 +71,26 @@ JOBS_OPTION = click.option(
 )  # fmt: skip
 
 
+def set_max_decompressed(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """Pass ``--max-decompressed`` to the readers, in this process and its workers."""
+    if value is None:
+        return
+    try:
+        parse_size(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from err
+    # The readers take their limits from the environment, which worker processes inherit.
+    os.environ[MAX_DECOMPRESSED_ENV] = value
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="repairkit")
+@click.option(
+    "--max-decompressed", metavar="SIZE", callback=set_max_decompressed, expose_value=False,
+    help="Refuse a compressed input that decompresses to more than SIZE"
+    f" (default {format_size(DEFAULT_MAX_DECOMPRESSED)}; or set {MAX_DECOMPRESSED_ENV};"
+    " see docs/limits.md). Example: repairkit --max-decompressed 4G diff a.json.gz b.json.gz",
+)  # fmt: skip
 def cli() -> None:
     """Find deleted and corrupted records in database dumps, and put them back.
 
@@ -537,8 +557,25 @@ def time_order(
 
 
 def main(args: Any = None) -> None:
-    """Run the command line."""
-    cli.main(args=args, prog_name="repairkit")
+    """Run the command line: terminal-safe output, and exit status 2 for any trouble.
+
+    An exception that is no ``RepairkitError`` is a bug: it is shown in one
+    line with a hint to report it (the traceback with ``REPAIRKIT_TRACEBACK=1``).
+    """
+    with safe_standard_streams(sys):
+        try:
+            cli.main(args=args, prog_name="repairkit")
+        except Exception as error:  # noqa: BLE001 -- the last resort, see the docstring
+            if os.environ.get("REPAIRKIT_TRACEBACK"):
+                raise
+            first_line = (str(error).splitlines() or [""])[0][:300]
+            click.echo(f"repairkit: internal error: {type(error).__name__}: {first_line}", err=True)
+            click.echo(
+                "This is a bug in repairkit: please report it with the command you ran"
+                " (set REPAIRKIT_TRACEBACK=1 to see where it happened).",
+                err=True,
+            )
+            sys.exit(EXIT_TROUBLE)
 
 
 def _add_history_commands() -> None:

@@ -14,21 +14,22 @@ The rules are in docs/formats.md.
 
 from __future__ import annotations
 
-import bz2
 import datetime
-import gzip
 import json
-import lzma
 import re
-import zipfile
-from collections.abc import Callable, Iterator
+import reprlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeGuard
 
 from repairkit.errors import DumpFormatError, DumpNotFoundError
+from repairkit.limits import MAX_INTEGER_DIGITS
 from repairkit.snapshot import Value
 from repairkit.values import ValueType, convert_value, json_document, to_bytes
+
+from .compressed import COMPRESSED_SUFFIXES, read_compressed
+from .fixture_xml import check_children, parse_xml_tree
 
 FIXTURE_FORMATS = ("json", "jsonl", "xml", "yaml")
 _SUFFIX_FORMATS = {
@@ -37,12 +38,6 @@ _SUFFIX_FORMATS = {
     ".xml": "xml",
     ".yaml": "yaml",
     ".yml": "yaml",
-}
-_OPENERS: dict[str, Callable[[Path], bytes]] = {
-    ".gz": lambda path: gzip.decompress(path.read_bytes()),
-    ".bz2": lambda path: bz2.decompress(path.read_bytes()),
-    ".xz": lambda path: lzma.decompress(path.read_bytes()),
-    ".lzma": lambda path: lzma.decompress(path.read_bytes()),
 }
 
 Key = int | str | tuple[Any, ...]  # a primary key, or a natural key as a tuple
@@ -81,7 +76,7 @@ class FixtureObject:
 def fixture_format_of(path: Path) -> str | None:
     """Return ``json``/``jsonl``/``xml``/``yaml`` from the file name, under a compression suffix."""
     suffixes = [suffix.lower() for suffix in path.suffixes]
-    if suffixes and (suffixes[-1] in _OPENERS or suffixes[-1] == ".zip"):
+    if suffixes and suffixes[-1] in COMPRESSED_SUFFIXES:
         suffixes = suffixes[:-1]
     return _SUFFIX_FORMATS.get(suffixes[-1]) if suffixes else None
 
@@ -97,36 +92,31 @@ def read_fixture_objects(path: Path, form: str | None = None) -> list[FixtureObj
         raise DumpFormatError(
             path, None, f"not a fixture file name (.json, .jsonl, .xml, .yaml): {path.name!r}"
         )
-    text = _read_text(path)
+    shown, text = _read_text(path)
     parse = {"json": _parse_json, "jsonl": _parse_jsonl, "xml": _parse_xml, "yaml": _parse_yaml}[
         form
     ]
-    return list(parse(path, text))
+    return list(parse(shown, text))
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path) -> tuple[Path, str]:
+    """Return the name that messages give the text (``archive.zip:member``), and the text."""
     if not path.is_file():
         raise DumpNotFoundError(path, "no such fixture file")
-    suffix = path.suffix.lower()
+    if path.suffix.lower() in COMPRESSED_SUFFIXES:
+        data, shown = read_compressed(path)
+    else:
+        try:
+            data, shown = path.read_bytes(), path
+        except OSError as err:
+            raise DumpFormatError(path, None, f"cannot read: {err.strerror}") from err
     try:
-        if suffix == ".zip":
-            with zipfile.ZipFile(path) as archive:
-                names = archive.namelist()
-                # loaddata reads only single-file archives, and so does repairkit.
-                if len(names) != 1:
-                    raise DumpFormatError(
-                        path, None, f"a zipped fixture holds one file, this holds {len(names)}"
-                    )
-                data = archive.read(names[0])
-        elif suffix in _OPENERS:
-            data = _OPENERS[suffix](path)
-        else:
-            data = path.read_bytes()
-        return data.decode("utf-8")
-    except (OSError, EOFError, zipfile.BadZipFile, lzma.LZMAError) as err:
-        raise DumpFormatError(path, None, f"cannot decompress: {err}") from err
+        return shown, data.decode("utf-8")
     except UnicodeDecodeError as err:
-        raise DumpFormatError(path, None, f"not UTF-8: {err}") from err
+        line = data.count(b"\n", 0, err.start) + 1
+        raise DumpFormatError(
+            shown, line, f"not UTF-8: byte {data[err.start : err.start + 1]!r} {err.reason}"
+        ) from err
 
 
 # --- JSON and JSONL ---------------------------------------------------------------------------
@@ -149,6 +139,8 @@ def _parse_json(path: Path, text: str) -> Iterator[FixtureObject]:
             item, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as err:
             raise DumpFormatError(path, err.lineno, f"not valid JSON: {err.msg}") from err
+        except (ValueError, RecursionError) as err:
+            raise DumpFormatError(path, line, _beyond_limits(err)) from err
         number += 1
         yield _object_from_json(path, item, line, number)
         position = _skip_space(text, position)
@@ -196,7 +188,16 @@ def _parse_jsonl(path: Path, text: str) -> Iterator[FixtureObject]:
             item = json.loads(line)
         except json.JSONDecodeError as err:
             raise DumpFormatError(path, number, f"not valid JSON: {err.msg}") from err
+        except (ValueError, RecursionError) as err:
+            raise DumpFormatError(path, number, _beyond_limits(err)) from err
         yield _object_from_json(path, item, number, number)
+
+
+def _beyond_limits(error: ValueError | RecursionError) -> str:
+    """Say which limit of Python's parsers a value passed (docs/limits.md)."""
+    if isinstance(error, RecursionError):
+        return "values nested too deeply for Python's parser (a nesting depth limit)"
+    return f"an integer of more than {MAX_INTEGER_DIGITS} digits (Python's limit): {error}"
 
 
 def _object_from_json(path: Path, item: object, line: int | None, number: int) -> FixtureObject:
@@ -261,8 +262,14 @@ def _is_scalar_key(value: object) -> TypeGuard[int | str]:
     return isinstance(value, (int, str)) and not isinstance(value, bool)
 
 
+# Shown values are cut while they are written: a value built from YAML aliases can
+# be far too large to write out whole.
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxstring, _SHORT.maxother, _SHORT.maxlong = 3, 50, 50, 40
+
+
 def _short(value: object) -> str:
-    text = repr(value)
+    text = _SHORT.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -273,21 +280,72 @@ def _parse_yaml(path: Path, text: str) -> Iterator[FixtureObject]:
     import yaml  # only YAML fixtures need PyYAML
 
     # SafeLoader builds only plain data; the C version where PyYAML has it.
+    # The document is composed first and each object built from its node, so
+    # that each object knows its line.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    try:
+        if "*" in text:
+            _refuse_yaml_aliases(path, text, yaml)
+        try:
+            root = loader.get_single_node()
+        except RecursionError as err:  # the pure-Python composer, without libyaml
+            line = loader.get_mark().line + 1 if hasattr(loader, "get_mark") else None
+            raise DumpFormatError(path, line, _beyond_limits(err)) from err
+        except yaml.YAMLError as err:
+            raise DumpFormatError(
+                path, _yaml_line(err, text), f"not valid YAML: {_yaml_problem(err)}"
+            ) from err
+        if root is None:
+            return
+        if not isinstance(root, yaml.SequenceNode):
+            raise DumpFormatError(
+                path, root.start_mark.line + 1, "a YAML fixture is a list of objects"
+            )
+        for number, node in enumerate(root.value, start=1):
+            line = node.start_mark.line + 1
+            try:
+                item = loader.construct_document(node)
+            except yaml.YAMLError as err:
+                raise DumpFormatError(
+                    path, _yaml_line(err, text) or line, f"not valid YAML: {_yaml_problem(err)}"
+                ) from err
+            except (ValueError, RecursionError) as err:
+                raise DumpFormatError(path, line, _beyond_limits(err)) from err
+            yield _object_from_json(path, item, line, number)
+    finally:
+        loader.dispose()
+
+
+def _refuse_yaml_aliases(path: Path, text: str, yaml: Any) -> None:
+    # Django's serializer never writes aliases, and aliases of aliases make a
+    # small file stand for a structure too large to walk (an "alias bomb").
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        items = yaml.load(text, Loader=loader)  # noqa: S506 -- a safe loader, see above
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, yaml.AliasEvent):
+                raise DumpFormatError(
+                    path, event.start_mark.line + 1,
+                    f"YAML alias *{event.anchor} refused: a fixture writes every value out",
+                )  # fmt: skip
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
         raise DumpFormatError(
-            path, line, f"not valid YAML: {getattr(err, 'problem', err)}"
+            path, _yaml_line(err, text), f"not valid YAML: {_yaml_problem(err)}"
         ) from err
-    if items is None:
-        return
-    if not isinstance(items, list):
-        raise DumpFormatError(path, None, "a YAML fixture is a list of objects")
-    for number, item in enumerate(items, start=1):
-        yield _object_from_json(path, item, None, number)
+
+
+def _yaml_line(error: Exception, text: str) -> int | None:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    if mark is not None:
+        return int(mark.line) + 1
+    position = getattr(error, "position", None)  # a ReaderError: a character the reader refuses
+    return text.count("\n", 0, position) + 1 if isinstance(position, int) else None
+
+
+def _yaml_problem(error: Exception) -> str:
+    problem = getattr(error, "problem", None)
+    context = getattr(error, "context", None)
+    text = f"{context}: {problem}" if context and problem else str(problem or error)
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 # --- XML --------------------------------------------------------------------------------------
@@ -305,34 +363,40 @@ _INTEGER = re.compile(r"-?(0|[1-9]\d*)")
 
 
 def _parse_xml(path: Path, text: str) -> Iterator[FixtureObject]:
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import ParseError, fromstring
-
-    try:
-        # Refuses DTDs, entity declarations and external references outright.
-        # Django writes a text's carriage returns raw, and XML parsers must turn
-        # those into line feeds; as references they survive, as Django meant them.
-        root = fromstring(text.replace("\r", "&#13;").encode("utf-8"), forbid_dtd=True)
-    except ParseError as err:
-        raise DumpFormatError(path, err.position[0], f"not valid XML: {err}") from err
-    except DefusedXmlException as err:
-        raise DumpFormatError(path, None, f"refused XML: {err}") from err
+    # Refuses DTDs, entity declarations and external references outright; keeps
+    # a text's carriage returns (see repairkit.readers.fixture_xml).
+    root, lines = parse_xml_tree(path, text)
     if root.tag != "django-objects":
-        raise DumpFormatError(path, None, f"root element is <{root.tag}>, not <django-objects>")
+        raise DumpFormatError(
+            path, lines.get(id(root)), f"root element is <{root.tag}>, not <django-objects>"
+        )
     for number, element in enumerate(root, start=1):
+        line = lines.get(id(element))
         model = element.get("model")
         if element.tag != "object" or not model:
-            raise DumpFormatError(path, None, f"object {number}: expected <object model=...>")
-        try:
-            fields = {_field_name(field): _xml_value(field) for field in element}
-        except ValueError as err:
-            raise DumpFormatError(
-                path, None, f"object {number} ({model} pk={element.get('pk')!r}): {err}"
-            ) from err
+            raise DumpFormatError(path, line, f"object {number}: expected <object model=...>")
         pk = element.get("pk")
-        yield FixtureObject(
-            model.lower(), _xml_key(pk) if pk is not None else None, fields, None, number
-        )
+        fields: dict[str, FieldValue] = {}
+        for field in element:
+            try:
+                name = _field_name(field)
+                if name in fields:
+                    raise ValueError(f"field {name!r} given twice")
+                fields[name] = _xml_value(field, name)
+            except (ValueError, RecursionError) as err:
+                problem = _beyond_limits(err) if _is_limit(err) else str(err)
+                raise DumpFormatError(
+                    path, lines.get(id(field), line), f"{model} pk={pk!r}: {problem}"
+                ) from err
+        try:
+            key = _xml_key(pk) if pk is not None else None
+        except ValueError as err:
+            raise DumpFormatError(path, line, f"{model} pk: {_beyond_limits(err)}") from err
+        yield FixtureObject(model.lower(), key, fields, line, number)
+
+
+def _is_limit(error: ValueError | RecursionError) -> bool:
+    return isinstance(error, RecursionError) or "integer string conversion" in str(error)
 
 
 def _field_name(field: Any) -> str:
@@ -342,19 +406,22 @@ def _field_name(field: Any) -> str:
     return str(name)
 
 
-def _xml_value(field: Any) -> FieldValue:
+def _xml_value(field: Any, name: str) -> FieldValue:
+    # Only the elements Django's serializer writes are read; any other
+    # element or text mixed in is refused, never dropped.
     rel, target = field.get("rel"), field.get("to")
-    children = list(field)
+    what = f"field {name!r}"
     if rel == "ManyToManyRel":
-        return Members(tuple(_xml_member(child) for child in children), target)
+        members = check_children(field, "object", what)
+        return Members(tuple(_xml_member(child, what) for child in members), target)
+    if field.find("None") is not None:
+        check_children(field, "None", what, alone=True)
+        return Reference(None, target) if rel in ("ManyToOneRel", "OneToOneRel") else None
     if rel == "ManyToOneRel" or rel == "OneToOneRel":
-        if children and children[0].tag == "None":
-            return Reference(None, target)
-        naturals = [child.text or "" for child in children if child.tag == "natural"]
+        naturals = [child.text or "" for child in check_children(field, "natural", what)]
         key: Key = tuple(naturals) if naturals else _xml_key(field.text or "")
         return Reference(key, target)
-    if children and children[0].tag == "None":
-        return None
+    check_children(field, "", what)
     value_type = _XML_TYPES.get(field.get("type", ""), None)
     text = field.text or ""
     if value_type is ValueType.BINARY:
@@ -362,12 +429,14 @@ def _xml_value(field: Any) -> FieldValue:
     if value_type is not None:
         return convert_value(text, value_type)
     if field.get("type", "").endswith(("IntegerField", "AutoField")):
+        if not _INTEGER.fullmatch(text):
+            raise ValueError(f"{text[:40]!r} is not an integer")
         return int(text)
     return text
 
 
-def _xml_member(child: Any) -> Key:
-    naturals = [natural.text or "" for natural in child if natural.tag == "natural"]
+def _xml_member(child: Any, what: str) -> Key:
+    naturals = [natural.text or "" for natural in check_children(child, "natural", what)]
     if naturals:
         return tuple(naturals)
     return _xml_key(child.get("pk", ""))
@@ -394,7 +463,7 @@ def sniff_fixture_format(source: str) -> str | None:
     form = fixture_format_of(path)
     if form is not None:
         return form
-    if path.suffix.lower() in _OPENERS or path.suffix.lower() == ".zip":
+    if path.suffix.lower() in COMPRESSED_SUFFIXES:
         return None  # a compressed file without a fixture name: too costly to guess
     with path.open("rb") as stream:
         start = stream.read(4096).decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")

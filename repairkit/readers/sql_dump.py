@@ -53,6 +53,7 @@ from .sql_values import RawValue, ValuesParser, ValueSyntaxError
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _SNIFF_LINES = 40
+_SNIFF_LINE_BYTES = 1 << 16
 _VALUES = re.compile(r"\bVALUES\b", re.IGNORECASE)
 _FROM_STDIN = re.compile(r"\bFROM\s+stdin\b", re.IGNORECASE)
 _ADDS_KEY = re.compile(r"\b(PRIMARY|FOREIGN)\s+KEY\b", re.IGNORECASE)
@@ -76,9 +77,10 @@ def sniff_dialect(source: str | Path) -> Dialect | None:
         return None
     try:
         with _open(path) as stream:
-            head = [stream.readline() for _ in range(_SNIFF_LINES)]
-    except (OSError, EOFError):
-        return None
+            # Bounded: the first "line" of a compression bomb may be all of it.
+            head = [stream.readline(_SNIFF_LINE_BYTES) for _ in range(_SNIFF_LINES)]
+    except (OSError, EOFError, zlib.error):
+        return None  # not a readable SQL dump; the reader that claims the file says why
     lines = [line.decode("utf-8", "replace").strip() for line in head]
     for line in lines:
         if line.startswith("-- PostgreSQL database dump"):
