@@ -17,6 +17,7 @@ from repairkit.cli import (
     FROM_OPTION,
     JOBS_OPTION,
     RepairkitClickError,
+    cli,
     library_errors_as_cli_errors,
 )
 from repairkit.history import count_steps, trace_rows
@@ -243,3 +244,7 @@ def timeline(
         render = render_timeline_json if output_format == "json" else render_timeline_text
         click.echo(render(result, times_of(series)), nl=False)
     sys.exit(1 if result.accident else 0)
+
+
+cli.add_command(history)
+cli.add_command(timeline)
