@@ -251,7 +251,8 @@ def _map_table(
     if pk not in present:
         raise MappingError(f"{name}: the mapping drops the primary key {table.pk!r}")
     model = models.get(new_name) or table.model if new_name != name else table.model
-    return Table(new_name, columns, pk, store, model=model, parent=_parent(table, mapping))
+    key = [renamed.get(column, column) for column in table.key]
+    return Table(new_name, columns, pk, store, model=model, parent=_parent(table, mapping), key=key)
 
 
 def _parent(table: Table, mapping: SchemaMapping) -> str | None:

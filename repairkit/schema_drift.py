@@ -194,6 +194,10 @@ def _column_items(
     specs = site.tables.get(name, {}) if site is not None else {}
     for new_column in new:
         spec = specs.get(new_column)
+        if spec and spec.internal_type.endswith("AutoField") and new_column not in table.key:
+            # The surrogate id of a table keyed by other columns (a many-to-many pair):
+            # the database assigns it, and no restore writes it.
+            continue
         fix = f"--set-column {name}.{new_column}=VALUE (JSON), or upgrade the backup"
         if len(gone) == 1 and len(new) == 1:
             fix = f"--rename-column {name}.{gone[0]}={new_column}, " + fix

@@ -97,6 +97,7 @@ def name_columns_by_models(snapshot: Snapshot, models: ModelColumns) -> Snapshot
             table = Table(
                 name, columns, renames.get(table.pk, table.pk), table.store,
                 model=table.model, parent=table.parent,
+                key=[renames.get(column, column) for column in table.key],
             )  # fmt: skip
         tables.append(table)
     return _with_tables(snapshot, tables)
@@ -112,7 +113,8 @@ def label_tables_by_models(snapshot: Snapshot, labels: Mapping[str, str]) -> Sna
         return snapshot
     tables = [
         table if table.model or name not in labels else Table(
-            name, table.columns, table.pk, table.store, model=labels[name], parent=table.parent
+            name, table.columns, table.pk, table.store, model=labels[name], parent=table.parent,
+            key=table.key,
         )
         for name, table in snapshot.tables.items()
     ]  # fmt: skip
@@ -175,7 +177,7 @@ def _convert_table(table: Table, converters: Mapping[int, Converter]) -> Table:
         rows[_key_of(values[pk_index]) if pk_index in converters else pk] = values
     return Table(
         table.name, table.columns, table.pk, MemoryRowStore(rows),
-        model=table.model, parent=table.parent,
+        model=table.model, parent=table.parent, key=table.key,
     )  # fmt: skip
 
 
