@@ -30,6 +30,7 @@ from repairkit.values import (
     ValueType,
     json_document,
     key_of,
+    render_key,
     to_bool,
     to_bytes,
     to_date,
@@ -167,14 +168,20 @@ def _converters(
 
 
 def _convert_table(table: Table, converters: Mapping[int, Converter]) -> Table:
-    pk_index = table.column_names.index(table.pk)
+    key_index = [table.column_names.index(name) for name in table.key]
+    rekey = any(index in converters for index in key_index)
     rows: dict[Pk, Row] = {}
     for pk, row in table.decode().items():
         values = tuple(
             _lenient(converters[i], value) if i in converters else value
             for i, value in enumerate(row)
         )
-        rows[_key_of(values[pk_index]) if pk_index in converters else pk] = values
+        if not rekey:
+            rows[pk] = values
+        elif len(key_index) == 1:
+            rows[_key_of(values[key_index[0]])] = values
+        else:  # a pair or a composite key: rendered from all its columns, as readers do
+            rows[render_key([key_of(values[index]) for index in key_index])] = values
     return Table(
         table.name, table.columns, table.pk, MemoryRowStore(rows),
         model=table.model, parent=table.parent, key=table.key,

@@ -52,6 +52,9 @@ def _collect_invalid(
     from django.core.exceptions import ValidationError
 
     model = target.model
+    if model._meta.auto_created:
+        # A many-to-many table: inserted by its pair, which the foreign key check covers.
+        return
     # Only the table's own columns: a child's parent part is its own table's business.
     own = {field.name for field in target.fields if not field.is_relation}
     exclude = [f.name for f in model._meta.concrete_fields if f.name not in own]

@@ -15,15 +15,20 @@ from django.contrib.auth.models import Group, Permission, User
 from keysite.models import Club, Item, Membership, Shelf, Stock, Tag
 
 JOINED = datetime.datetime(2024, 5, 6, 7, 8, 9, tzinfo=datetime.timezone.utc)
+# What set_unusable_password() stores, without its random part: auth rows as a real site has them
+# (a blank password is not valid for the model, and the restore validates every row).
+UNUSABLE = "!keysite"
 ITEM_IDS = [uuid.UUID(int=n * 0x1111_1111_1111_1111) for n in range(1, 4)]
 
 
 def fill():
     editors = Group.objects.create(name="editors")
     readers = Group.objects.create(name="readers")
-    alice = User.objects.create(username="alice", email="alice@example.org", date_joined=JOINED)
-    bob = User.objects.create(username="bob", is_staff=True, date_joined=JOINED)
-    carol = User.objects.create(username="carol", date_joined=JOINED)
+    alice = User.objects.create(
+        username="alice", password=UNUSABLE, email="alice@example.org", date_joined=JOINED
+    )
+    bob = User.objects.create(username="bob", password=UNUSABLE, is_staff=True, date_joined=JOINED)
+    carol = User.objects.create(username="carol", password=UNUSABLE, date_joined=JOINED)
     alice.groups.add(editors, readers)
     bob.groups.add(readers, editors)
     carol.groups.add(readers)
