@@ -320,12 +320,13 @@ class _Planner:
             next_wave: list[Key] = []
             for key in wave:
                 self.rows[key] = found[key]
-                if self.fit_row is not None:
-                    self._fit(key)
+                # A key known only by its natural key says more than any drift it causes.
                 table = self.backups[found[key][0]].tables[key[0]]
                 unresolved = find_unresolved_key(table, key[1], found[key][1])
                 if unresolved is not None:
                     self.problems.setdefault(key, unresolved)
+                if self.fit_row is not None:
+                    self._fit(key)
                 for dep, reason in self._dependencies(key, found[key][1]):
                     problem = self._problem_with(key, dep, reason)
                     if problem is not None:

@@ -244,6 +244,13 @@ def test_every_key_comes_back_exactly_and_a_second_apply_changes_nothing(
     ]  # fmt: skip
     if emit == "sql":
         command += ["--dialect", _dialect(site.engine), "--utf8mb4"]
+    if emit == "restore-dir":
+        # The dump2py grammar has no literal for a UUID (keysite_item's key), so the
+        # restore directory refuses by name, before anything is written (docs/values.md).
+        refusal = run(command, target.environment(), status=2)
+        assert "keysite_item pk '00000000-0000-0000-1111-111111111111', column 'id'" in refusal
+        assert "no literal for UUID value" in refusal and not output.exists()
+        return
     run(command, target.environment())
     apply(site, output, emit, target)
     assert differences(expected, table_state(target)) == {}
