@@ -21,7 +21,7 @@ from repairkit.errors import DumpFormatError
 from repairkit.readers.live_sql import read_database_url
 from repairkit.readers.sql_dump import read_sql_dump
 from repairkit.readers.sql_statements import Dialect
-from repairkit.snapshot import Snapshot
+from repairkit.snapshot import JsonValue, Snapshot
 
 from .conftest import ServerDatabase
 
@@ -88,9 +88,9 @@ def test_postgresql_types_read_alike_live_and_from_every_pg_dump(
         b"\x00\xff\x80",
         uuid.UUID("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"),
         datetime.timedelta(days=1, hours=2, minutes=3, seconds=4, microseconds=5),
-        '{"a":"\\"q\\"","k":[1,null]}',
+        JsonValue('{"a":"\\"q\\"","k":[1,null]}'),  # jsonb by value (docs/values.md)
     )
-    assert row[5:9] == ("null", "192.168.0.1/24", "{1,2,3}", "café back\\slash\ttab")
+    assert row[5:9] == (JsonValue("null"), "192.168.0.1/24", "{1,2,3}", "café back\\slash\ttab")
     assert row[10] == "NaN"  # a NaN would not equal itself
     assert live.tables["kinds"].decode()[2][3] == datetime.timedelta(microseconds=-1)
     assert set(live.tables["pairs"].decode()) == {"('acme', 0)", "('acme', 1)", "('0', 2)"}
