@@ -54,8 +54,14 @@ _PAIRS = (
     "keys: auto-created many-to-many tables are written by a guessed pk (ON CONFLICT,"
     " duplicates on MySQL, no model label for --emit fixture)"
 )
+_VALIDATED = (
+    "to settle: the restore engine cleans every inserted row with the models"
+    " (clean_fields, docs/upgrades.md), and the site holds '' in a CharField without"
+    " blank=True, which Django stores but its validation refuses"
+)
 EXPECTED_REFUSALS: dict[tuple[str, str, str, str], str] = {
     ("values", "*", "*", "restore-dir"): _NO_LITERAL,
+    ("values", "*", "*", "django"): _VALIDATED,
     ("values", "*", "url", "fixture"): _JSON_NULL,
     ("values", "*", "django", "fixture"): _JSON_NULL,
     ("values", "*", "sql-dump", "fixture"): _JSON_NULL,
@@ -164,7 +170,9 @@ def run_cell(site: Moments, source: str, form: str) -> str:
     if form != "fixture":  # loaddata overwrites whole rows: no field repair in a fixture
         command += ["--repair", ".".join(BLANKED)]
     merged = site.after.run(*command, backup=site.before)
-    if merged.returncode != 0:
+    # Exit 3: a plan that leaves rows out (the accident's reused key is one); whether
+    # what comes back is exact, the driver-level comparison below tells.
+    if merged.returncode not in (0, 3):
         return "refused: " + _last_line(merged.stderr or merged.stdout)
     target = site.after.copy(new_name(engine, site.work, f"t_{source}_{form}".replace("-", "_")))
     try:
@@ -175,7 +183,10 @@ def run_cell(site: Moments, source: str, form: str) -> str:
         for attempt in ("first", "second"):
             applied = apply(target, form, out)
             if applied.returncode != 0:
-                return f"apply failed ({attempt}): " + _last_line(applied.stderr or applied.stdout)
+                failure = applied.stderr or applied.stdout
+                invalid = re.search(r"not valid for today's models.*?\n\s*(\S.*)", failure)
+                shown = f"invalid: {invalid.group(1)}" if invalid else _last_line(failure)
+                return f"apply failed ({attempt}): {shown}"
             difference = compare(expected, target.rows())
             if difference:
                 return f"wrong ({attempt} apply): {difference}"

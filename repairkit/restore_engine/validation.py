@@ -62,8 +62,14 @@ def _collect_invalid(
     pks = list(keys)
     for start in range(0, len(pks), _CLEAN_CHUNK):
         for instance in manager.filter(pk__in=pks[start : start + _CLEAN_CHUNK]).order_by("pk"):
+            # A NULL where the column allows NULL is a state the database holds as valid;
+            # "blank" is a form's rule, not the database's.
+            nulls = [
+                f.name for f in model._meta.concrete_fields
+                if f.null and getattr(instance, f.attname) is None
+            ]  # fmt: skip
             try:
-                instance.clean_fields(exclude=exclude)
+                instance.clean_fields(exclude=exclude + nulls)
             except ValidationError as err:
                 where = keys.get(instance.pk)
                 row = f"{instance.pk!r}" + (f" ({where})" if where else "")
