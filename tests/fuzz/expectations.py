@@ -13,7 +13,12 @@ ALL_FORMATS = (
     "sqlite .dump", "pg_dump COPY", "pg_dump --inserts",
 )  # fmt: skip
 
-# Lino (data files, restore.py) and SQL dumps are reported only until their
-# readers validate every line; add them here once their rows show 0 failures.
-MUST_PASS = frozenset({"json", "jsonl", "xml", "yaml", ".gz/.bz2/.xz/.zip"})
-MUST_LOCATE = frozenset({"json", "jsonl", "xml", "yaml", ".gz/.bz2/.xz/.zip"})
+# The SQLite dump reader still reads a few mutants otherwise than the SQLite
+# engine loads them, and a few restore.py errors lack a line: those two rows
+# are reported only; add them here once they show 0.
+_LOCATED = {
+    "json", "jsonl", "xml", "yaml", ".gz/.bz2/.xz/.zip", "lino data file", "pg_dump COPY",
+    "pg_dump --inserts",
+}  # fmt: skip
+MUST_PASS = frozenset(_LOCATED | {"lino restore.py"})
+MUST_LOCATE = frozenset(_LOCATED)
