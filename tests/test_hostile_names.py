@@ -197,3 +197,18 @@ def test_identifier_and_comment_rules() -> None:
         check_model_label("contacts", "model")
     assert comment_text("plain é text") == "plain é text"
     assert comment_text("a\rb\nc\u2028d\x1b[31m") == "a\\rb\\nc\\u2028d\\x1b[31m"
+
+
+def test_upgrade_writes_no_code_from_a_hostile_model_label(tmp_path: Path) -> None:
+    from repairkit.upgrade.lino_copy import render_lino_copy
+
+    dump = copy_dump(tmp_path)
+    restore = dump / "restore.py"
+    hostile = 'repairdemo.Country\\")\\nimport os; os.system(\\"touch PWNED\\")\\n#'
+    text = restore.read_text(encoding="utf-8")
+    text = text.replace('resolve_model("repairdemo.Country")', f'resolve_model("{hostile}")')
+    restore.write_text(text, encoding="utf-8")
+    snapshot = read_snapshot(dump)
+    # The copy that `repairkit upgrade` hands to the site's loader is code: refused.
+    with pytest.raises(EmitError, match="model of table 'repairdemo_country'"):
+        render_lino_copy(snapshot)

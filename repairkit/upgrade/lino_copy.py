@@ -14,6 +14,7 @@ import io
 
 from repairkit.errors import PlanError
 from repairkit.snapshot import ColumnKind, ContentTypeRef, Snapshot, Table
+from repairkit.writers.identifiers import check_identifier, check_model_label
 from repairkit.writers.lino_values import UnwritableValueError, format_value
 
 RESTORE_FILE = "restore.py"
@@ -97,6 +98,12 @@ def render_lino_copy(snapshot: Snapshot) -> dict[str, str]:
     for table in snapshot.tables.values():
         if not table.model:
             raise PlanError(f"{table.name}: the backup does not say its model (a Lino dump does)")
+        # The copy is Python that the site's own loader runs: a name from the backup
+        # becomes code only when it is a plain identifier (repairkit.writers.identifiers).
+        check_identifier(table.name, "table")
+        check_model_label(table.model, f"model of table {table.name!r}:")
+        for column in table.columns:
+            check_identifier(column.name, f"column of table {table.name!r}:")
         app_label, _, model = table.model.rpartition(".")
         labels[ContentTypeRef(app_label, model.lower())] = table.model
     globals_of = {ref: label.replace(".", "_") for ref, label in labels.items()}
