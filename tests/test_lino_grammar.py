@@ -366,3 +366,18 @@ def test_an_indented_statement_is_refused(dump: Path, tmp_path: Path) -> None:
     path.write_bytes(path.read_bytes().replace(b"logger.info(", b"  logger.info(", 1))
     output = diff_with_itself(dump, tmp_path)
     assert f"{PARTNERS}:2: unexpected statement" in output
+
+
+@pytest.mark.parametrize(
+    "text", [b"'8x'", b"'Infinity'", b"'NaN'", b"'1_000'", b"' 84.46'", "'\u0661'".encode()]
+)
+def test_a_decimal_text_that_is_no_plain_number_is_refused_even_in_both_dumps(
+    dump: Path, tmp_path: Path, text: bytes
+) -> None:
+    path = dump / "repairdemo_product.py"
+    lines = path.read_bytes().split(b"\n")
+    number = next(i for i, line in enumerate(lines) if b"(5,'Carrots',5,'84.46'," in line)
+    lines[number] = lines[number].replace(b"'84.46'", text)
+    path.write_bytes(b"\n".join(lines))
+    output = diff_with_itself(dump, tmp_path)
+    assert f"repairdemo_product.py:{number + 1}: " in output

@@ -52,6 +52,12 @@ def read_everything(path: Path) -> None:
         table.decode()
 
 
+def last_execfile_line(dump: Path) -> int:
+    """Return the line of restore.py's last ``execfile("...")`` of a constant name."""
+    lines = (dump / "restore.py").read_text(encoding="utf-8").split("\n")
+    return max(number for number, line in enumerate(lines, 1) if 'execfile("' in line)
+
+
 def assert_format_error(dump: Path, file_name: str, line: int | None, problem: str) -> None:
     with pytest.raises(DumpFormatError) as caught:
         read_everything(dump)
@@ -160,7 +166,9 @@ def test_duplicate_primary_key_across_parts(dump: Path) -> None:
 
 def test_data_file_not_listed_in_restore_py(dump: Path) -> None:
     shutil.copyfile(dump / PARTNERS, dump / "repairdemo_stowaway.py")
-    assert_format_error(dump, "repairdemo_stowaway.py", None, "data file not listed in restore.py")
+    assert_format_error(
+        dump, "restore.py", last_execfile_line(dump), "'repairdemo_stowaway.py' is in the dump"
+    )
 
 
 def test_listed_file_missing(dump: Path) -> None:
@@ -335,4 +343,6 @@ def test_an_execfile_of_a_computed_name_lists_nothing(dump: Path) -> None:
             '"repairdemo_note.py"', "__import__('os').path.join('repairdemo_note.py')"
         ),
     )
-    assert_format_error(dump, "repairdemo_note.py", None, "data file not listed in restore.py")
+    assert_format_error(
+        dump, "restore.py", last_execfile_line(dump), "'repairdemo_note.py' is in the dump"
+    )

@@ -385,3 +385,14 @@ def test_cut_off_gzip_file(tmp_path: Path, sqlite_dumps: dict[str, Path]) -> Non
     with pytest.raises(DumpFormatError, match="cannot decompress") as caught:
         read_snapshot(path, "sqlite-dump")
     assert caught.value.line is not None and caught.value.line > 1
+
+
+def test_a_primary_key_naming_no_column_is_refused_at_its_table(tmp_path: Path) -> None:
+    path = tmp_path / "pk.sql"
+    path.write_text(
+        "CREATE TABLE public.t (\n    i integer NOT NULL,\n    v text\n);\n"
+        "ALTER TABLE ONLY public.t\n    ADD CONSTRAINT t_pkey PRIMARY KEY (id);\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DumpFormatError, match=r"pk.sql:1: the primary key of 't' names \['id'\]"):
+        read_sql_dump(path, Dialect.POSTGRES)

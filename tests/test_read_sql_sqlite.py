@@ -23,7 +23,8 @@ from repairkit.errors import DumpFormatError
 from repairkit.readers.live_sql import read_database_url
 from repairkit.readers.sql_dump import read_sql_dump
 from repairkit.readers.sql_sqlite import affinity_of, store
-from repairkit.readers.sql_statements import Dialect
+from repairkit.readers.sql_sqlite_grammar import SqliteGrammar
+from repairkit.readers.sql_statements import Dialect, Statement
 from repairkit.readers.sql_values import MAX_NESTING, ValuesParser
 
 SQLITE3 = shutil.which("sqlite3")
@@ -177,11 +178,22 @@ def test_a_real_dump_of_every_storage_class_reads_as_the_live_database(tmp_path:
     assert differ == []
 
 
-def test_a_long_concatenation_is_read_whole(tmp_path: Path) -> None:
+def test_a_concatenation_sqlite_refuses_is_refused_with_its_words(tmp_path: Path) -> None:
     terms = "||".join(["'ab'"] * 200_000)
     body = f"CREATE TABLE t(id integer PRIMARY KEY, v text);\nINSERT INTO t VALUES(1,{terms});\n"
     path = dump_file(tmp_path, body)
-    assert read_sql_dump(path, Dialect.SQLITE).tables["t"].decode()[1][1] == "ab" * 200_000
+    with pytest.raises(sqlite3.OperationalError, match="Expression tree is too large"):
+        engine_row(path.read_text())
+    with pytest.raises(DumpFormatError, match=r"hostile.sql:4: SQLite refuses .*too large"):
+        read_sql_dump(path, Dialect.SQLITE)
+
+
+def test_a_concatenation_sqlite_loads_is_read_whole(tmp_path: Path) -> None:
+    terms = "||".join(["'ab'"] * 900)
+    body = f"CREATE TABLE t(id integer PRIMARY KEY, v text);\nINSERT INTO t VALUES(1,{terms});\n"
+    path = dump_file(tmp_path, body)
+    assert engine_row(path.read_text())[1] == "ab" * 900
+    assert read_sql_dump(path, Dialect.SQLITE).tables["t"].decode()[1][1] == "ab" * 900
 
 
 def test_functions_nested_too_deep_are_a_named_limit(tmp_path: Path) -> None:
@@ -250,3 +262,120 @@ def test_statements_that_change_some_rows_are_refused_by_line(
     with pytest.raises(DumpFormatError, match=r"hostile.sql:6: ") as caught:
         read_sql_dump(path, Dialect.SQLITE)
     assert problem in caught.value.problem
+
+
+def engine_refusal(script: str) -> str:
+    """Return what SQLite says when it loads ``script`` as ``sqlite3 db < dump.sql`` does, or ''."""
+    connection = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        connection.executescript(script)
+        # A transaction left open at the end is rolled back when the shell exits.
+        return "cut off" if connection.in_transaction else ""
+    except sqlite3.Error as err:
+        return str(err)
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    ("body", "engine_says", "line", "problem"),
+    [
+        (
+            "CREATE TABLE t(id integer PRIMARY KEY, v blob);\nINSERT INTO t VALUES(1,X'0g');\n",
+            "unrecognized token",
+            4,
+            "not a hexadecimal blob: X'0g'",
+        ),
+        (
+            "CREATE TABLE t(id integer PRIMARY KEY, v text NOT jNULL);\n",
+            "syntax error",
+            3,
+            'SQLite refuses this statement: near "jNULL": syntax error',
+        ),
+        (
+            "CREATE TABLE t(id text PRIMARY KEY AUTOINCREMENT, v text);\n",
+            "AUTOINCREMENT is only allowed",
+            3,
+            "AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY",
+        ),
+        (
+            "CREATE TABLE t(id integer PRIMARY KEY, v text NOT NULL);\n"
+            "INSERT INTO t VALUES(1,NULL);\n",
+            "NOT NULL constraint failed",
+            4,
+            "SQLite refuses this row: NOT NULL constraint failed: t.v",
+        ),
+        (
+            "CREATE TABLE t(id integer PRIMARY KEY, n integer CHECK (n >= 0));\n"
+            "INSERT INTO t VALUES(1,-5);\n",
+            "CHECK constraint failed",
+            4,
+            "SQLite refuses this row: CHECK constraint failed",
+        ),
+        (
+            "CREATE TABLE t(id integer PRIMARY KEY, v text);\nINSERT INTO t VALUES('one','a');\n",
+            "datatype mismatch",
+            4,
+            "t.id (integer): text 'one' in a integer column",
+        ),
+        (
+            "CREATE TABLE t(id integer PRIMARY KEY, v text);\nBEGIN TRANSACTION;\n",
+            "cannot start a transaction within a transaction",
+            4,
+            "a second BEGIN inside the transaction begun on line 2",
+        ),
+    ],
+)
+def test_what_sqlite_refuses_to_load_is_refused_at_its_line(
+    tmp_path: Path, body: str, engine_says: str, line: int, problem: str
+) -> None:
+    path = dump_file(tmp_path, body)
+    assert engine_says in engine_refusal(path.read_text(encoding="utf-8"))
+    with pytest.raises(DumpFormatError) as caught:
+        read_sql_dump(path, Dialect.SQLITE)
+    assert caught.value.line == line
+    assert problem in caught.value.problem
+
+
+def test_a_dump_cut_off_before_its_commit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "cut.sql"
+    path.write_text(HEAD + "CREATE TABLE t(id integer PRIMARY KEY, v text);\n", encoding="utf-8")
+    assert engine_refusal(path.read_text(encoding="utf-8")) == "cut off"
+    with pytest.raises(DumpFormatError) as caught:
+        read_sql_dump(path, Dialect.SQLITE)
+    assert caught.value.line == 2  # the BEGIN TRANSACTION without its COMMIT
+    assert "no COMMIT: the dump is cut off" in caught.value.problem
+
+
+def test_a_dump_that_rolls_back_is_no_complete_backup(tmp_path: Path) -> None:
+    path = tmp_path / "errors.sql"
+    path.write_text(
+        HEAD + "CREATE TABLE t(id integer PRIMARY KEY, v text);\nROLLBACK; -- due to errors\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DumpFormatError, match=r"errors.sql:4: the dump undoes its own statements"):
+        read_sql_dump(path, Dialect.SQLITE)
+
+
+def test_the_check_runs_nothing_of_the_dump_but_table_definitions(tmp_path: Path) -> None:
+    target = tmp_path / "written.sqlite3"
+    body = (
+        f"CREATE TABLE t(id integer PRIMARY KEY, v text);\nATTACH DATABASE '{target}' AS other;\n"
+    )
+    with pytest.raises(DumpFormatError, match="hostile.sql:4: not SQL that a dump holds"):
+        read_sql_dump(dump_file(tmp_path, body), Dialect.SQLITE)
+    assert not target.exists()
+    # Behind the reader's own refusals, the scratch database permits nothing else either.
+    grammar = SqliteGrammar(tmp_path / "d.sql")
+    try:
+        grammar.check(Statement("CREATE TABLE v(id integer PRIMARY KEY, w text)", 6), True)
+        for text, carried_out in [
+            ("CREATE TABLE u AS SELECT 1 AS id", True),
+            ("INSERT INTO v VALUES(1, 'a')", True),
+            (f"ATTACH DATABASE '{target}' AS other", False),
+        ]:
+            with pytest.raises(DumpFormatError, match="d.sql:7: SQLite refuses .*not authorized"):
+                grammar.check(Statement(text, 7), carried_out)
+    finally:
+        grammar.close()
+    assert not target.exists()

@@ -98,8 +98,16 @@ def _assign_data_files(module: RestoreModule, directory: Path) -> dict[str, list
                 module.path, line, f"lists {file_name!r}, which is not a file of the dump directory"
             )
         file_path = directory / file_name
-        _check_inside(directory, file_path, line)
-        if not file_path.is_file():
+        try:
+            _check_inside(directory, file_path, line)
+            exists = file_path.is_file()
+        except OSError as err:  # a name too long for the file system, say
+            raise DumpFormatError(
+                module.path,
+                line,
+                f"lists {file_name[:60]!r}, which cannot be a file: {err.strerror}",
+            ) from err
+        if not exists:
             raise DumpFormatError(module.path, line, f"lists {file_name!r}, which does not exist")
         table = _table_of_file(module, file_name)
         if table is None:
@@ -110,7 +118,14 @@ def _assign_data_files(module: RestoreModule, directory: Path) -> dict[str, list
         listed.add(file_name)
     for file_path in sorted(directory.glob("*.py")):
         if file_path.name != RESTORE_FILE and file_path.name not in listed:
-            raise DumpFormatError(file_path, None, f"data file not listed in {RESTORE_FILE}")
+            # Named where its execfile() would be: after the last one listed.
+            last = module.data_files[-1][1] if module.data_files else 1
+            raise DumpFormatError(
+                module.path,
+                last,
+                f"{file_path.name!r} is in the dump directory, but {RESTORE_FILE} does not"
+                " load it (a line lost from the list, or a file that is not part of the dump)",
+            )
     return parts
 
 

@@ -14,8 +14,7 @@ decodes (a truncated ``\\x4`` is refused, as Python refuses it), integers
 have no leading zeros and at most ``INT_DIGITS_LIMIT`` digits (Python's
 own limit for turning text into an integer), whitespace is what Python
 allows between tokens (space, tab, form feed). What a pattern cannot check
-is left to decoding: whether a date exists, a ``\\N{...}`` name is known,
-a decimal text is a number.
+is left to decoding: whether a date exists, a ``\\N{...}`` name is known.
 """
 
 from __future__ import annotations
@@ -56,7 +55,11 @@ def _call(name: bytes, low: int, high: int) -> bytes:
 
 _TEMPORAL = rb"|".join([_call(b"dt", 3, 7), _call(b"date", 3, 3), _call(b"time", 2, 4)])
 _LITERAL = rb"(?:" + rb"|".join([_STRING, _NUMBER, b"None|True|False", _TEMPORAL]) + rb")"
-_DECIMAL = rb"(?:" + rb"|".join([_STRING, _NUMBER, b"None"]) + rb")"
+# dump2py writes a Decimal as its text in quotes ('84.46'): only a plain
+# number there, so that a line both dumps share cannot hold one that decoding refuses.
+DECIMAL_TEXT = r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+_QUOTED_DECIMAL = rb"[uU]?(?:'%s'|\"%s\")" % (DECIMAL_TEXT.encode(), DECIMAL_TEXT.encode())
+_DECIMAL = rb"(?:" + rb"|".join([_QUOTED_DECIMAL, _NUMBER, b"None"]) + rb")"
 
 
 def row_pattern(

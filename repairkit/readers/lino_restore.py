@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,7 +151,12 @@ def _parse(path: Path, text: str) -> ast.Module:
     :raises DumpFormatError: if it is not Python, or too deeply nested to parse.
     """
     try:
-        return ast.parse(text, filename=str(path))
+        # The parser's warnings (an invalid escape, ``1if x``) are about the
+        # dump's code, which repairkit never runs: they would only confuse.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return ast.parse(text, filename=str(path))
     except SyntaxError as err:
         raise DumpFormatError(path, err.lineno or 1, f"not valid Python: {err.msg}") from err
     except (RecursionError, MemoryError) as err:

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from repairkit.snapshot import ColumnKind, ContentTypeRef, Row, Value
 from repairkit.values import normalize_datetime, normalize_time
 
-from .lino_grammar import INT_DIGITS_LIMIT, row_pattern
+from .lino_grammar import DECIMAL_TEXT, INT_DIGITS_LIMIT, row_pattern
 from .lino_restore import TableSchema
 
 # Whitespace is what Python allows between tokens; \d and \w are ASCII only,
@@ -37,6 +37,7 @@ _TOKEN = re.compile(
 )
 _SEPARATOR = re.compile(r"[ \t\f]*([,)\]])[ \t\f]*")
 _LEADING_ZERO = re.compile(r"-?0\d", re.ASCII)
+_DECIMAL_TEXT = re.compile(DECIMAL_TEXT, re.ASCII)
 _ESCAPE = re.compile(
     r"\\(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|N\{([A-Za-z0-9 \-]+)\}"
     r"|([0-7]{1,3})|([^xuUN])|(.?))",
@@ -330,6 +331,8 @@ def _is_date_part(text: str) -> bool:
 
 def _to_decimal(name: str, value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise RowSyntaxError(f"expected a decimal for {name!r}, got {value!r}")
+    if isinstance(value, str) and not _DECIMAL_TEXT.fullmatch(value):
         raise RowSyntaxError(f"expected a decimal for {name!r}, got {value!r}")
     try:
         return Decimal(str(value))

@@ -46,6 +46,8 @@ from .sql_schema import (
     recognise_statement,
     row_changing_clause,
 )
+from .sql_sqlite import literal
+from .sql_sqlite_grammar import SqliteGrammar
 from .sql_statements import Dialect, Line, Statement, StatementSplitter
 from .sql_tables import TableRows, build_tables
 from .sql_types import make_converter
@@ -68,6 +70,9 @@ _SETTING_WORDS = {"on": True, "true": True, "off": False, "false": False}
 # The engines' own limits on the columns of a table (SQLite's SQLITE_MAX_COLUMN default).
 _MAX_COLUMNS = {Dialect.SQLITE: 2000, Dialect.POSTGRES: 1600, Dialect.MYSQL: 4096}
 _SURROGATE = re.compile("[\udc80-\udcff]")
+# What the SQLite check carries out besides inserting rows: a DELETE that
+# reaches it is one the reader applied (it refuses the others first).
+_CARRIED_OUT = {StatementKind.CREATE_TABLE, StatementKind.DROP_TABLE, StatementKind.CHANGE}
 
 
 def sniff_dialect(source: str | Path) -> Dialect | None:
@@ -173,8 +178,20 @@ class _DumpReader:
         self.dialect = dialect
         self.values = ValuesParser(dialect)
         self.data: dict[str, TableRows] = {}
+        self.sqlite: SqliteGrammar | None = None  # SQLite's own judgement, for its dumps
 
     def read(self, statements: StatementSplitter) -> None:
+        if self.dialect is not Dialect.SQLITE:
+            self._read(statements)
+            return
+        self.sqlite = SqliteGrammar(self.path)
+        try:
+            self._read(statements)
+            self.sqlite.finish()
+        finally:
+            self.sqlite.close()
+
+    def _read(self, statements: StatementSplitter) -> None:
         for statement in statements:
             kind = recognise_statement(statement.text)
             if kind is not StatementKind.INSERT and _SURROGATE.search(statement.text):
@@ -205,6 +222,10 @@ class _DumpReader:
                     )
             except SchemaSyntaxError as err:
                 raise DumpFormatError(self.path, statement.line, str(err)) from err
+            # After repairkit's own reading, so that its messages come first;
+            # SQLite's parser then refuses what SQLite would not load.
+            if self.sqlite is not None:
+                self.sqlite.check(statement, kind in _CARRIED_OUT)
 
     def _create_table(self, statement: Statement) -> None:
         schema = read_create_table(statement.text, statement.line)
@@ -363,6 +384,8 @@ class _DumpReader:
             )
         except ValueError:
             row = self._raise_bad_value(table, raw, line)
+        if self.sqlite is not None:
+            self.sqlite.insert(schema.name, [literal(value) for value in raw], line)
         table.rows.append(row)
         table.lines.append(line)
 

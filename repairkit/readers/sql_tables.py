@@ -76,6 +76,13 @@ def _build(path: Path, table: TableRows, content_types: ContentTypes) -> Table:
     schema = table.schema
     if not schema.pk:
         raise DumpFormatError(path, schema.line, f"table {schema.name!r} has no primary key")
+    unknown = [name for name in schema.pk if name not in schema.columns]
+    if unknown:
+        raise DumpFormatError(
+            path,
+            schema.line,
+            f"the primary key of {schema.name!r} names {unknown}, which its CREATE TABLE lacks",
+        )
     key = _key(schema)
     names = [spec.name for spec in key.columns]
     index_of = {name: i for i, name in enumerate(schema.columns)}

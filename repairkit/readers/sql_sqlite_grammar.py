@@ -1,0 +1,196 @@
+"""Check a ``sqlite3 .dump`` with SQLite's own engine, so that it reads as SQLite would load it.
+
+repairkit reads the dump's values itself (``sql_values``, ``sql_sqlite``),
+but whether the dump would load is SQLite's call: a token such as
+``X'0g'``, a misspelt ``AUTOINCREMENT``, a ``TRUNCATE`` (which SQLite does
+not have), a NULL in a NOT NULL column or a COMMIT without its BEGIN makes
+SQLite refuse the dump, so repairkit refuses it too instead of reading rows
+that a database loaded from it would never hold.
+
+An empty in-memory database does the checking, and nothing of the dump's
+text runs in it but table definitions:
+
+- every statement is compiled with ``EXPLAIN``, which checks tokens,
+  grammar, names, value counts and functions, and runs nothing;
+- ``CREATE TABLE``, ``DROP TABLE`` and the unconditional ``DELETE`` that a
+  dump may hold are carried out, under an authorizer that permits defining
+  and emptying tables and nothing else (no ``AS SELECT``, no ``ATTACH``);
+- each row, **as repairkit read it**, is inserted with parameters, so that
+  SQLite's own constraints (NOT NULL, UNIQUE, CHECK, an INTEGER PRIMARY KEY
+  that is no integer) judge it, within SQLite's length limit and a budget
+  of steps;
+- the transaction is followed: a dump cut off before its COMMIT loads
+  nothing, and one that rolls back is no complete backup.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+from repairkit.errors import DumpFormatError
+
+from .sql_sqlite import Stored
+from .sql_statements import Statement
+
+# What defining a table asks the authorizer for, besides the bookkeeping
+# rows SQLite writes into its schema and sequence tables.
+_SCHEMA_TABLES = {"sqlite_master", "sqlite_temp_master", "sqlite_sequence"}
+_DEFINING = {
+    sqlite3.SQLITE_CREATE_TABLE,
+    sqlite3.SQLITE_CREATE_TEMP_TABLE,
+    sqlite3.SQLITE_DROP_TABLE,
+    sqlite3.SQLITE_DROP_TEMP_TABLE,
+    sqlite3.SQLITE_READ,  # every table of the scratch database holds only checked rows
+    sqlite3.SQLITE_DELETE,  # dropping or emptying a table
+}
+_BOOKKEEPING = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE}
+_BEGIN = re.compile(r"BEGIN\b", re.IGNORECASE)
+_COMMIT = re.compile(r"(?:COMMIT|END)\b", re.IGNORECASE)
+_UNDOING = re.compile(r"(?:ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+# SQLite's default SQLITE_MAX_LENGTH; a CHECK that builds a bigger value is refused.
+_MAX_LENGTH = 1_000_000_000
+# Virtual machine steps per statement (a row's CHECK constraints, a DROP):
+# far beyond what a dump's statement takes, short of what a hostile one could.
+_STEP_BUDGET = 50_000_000
+_STEPS_PER_CALL = 10_000
+
+
+class SqliteGrammar:
+    """An empty in-memory SQLite database that checks the statements and rows of one dump."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._defining = False
+        self._steps = 0
+        self._begun: int | None = None  # the line of an open BEGIN
+        self._scratch = sqlite3.connect(":memory:", isolation_level=None)
+        self._scratch.set_authorizer(self._authorize)
+        self._scratch.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, _MAX_LENGTH)
+        self._scratch.set_progress_handler(self._count_steps, _STEPS_PER_CALL)
+        # Newer sqlite3 shells write text with line breaks as unistr('a\u000ab')
+        # (SQLite 3.50); Python's SQLite may predate it. Only compiled, never called.
+        self._scratch.create_function("unistr", 1, _never_called, deterministic=True)
+
+    def close(self) -> None:
+        self._scratch.close()
+
+    def check(self, statement: Statement, carried_out: bool) -> None:
+        """Compile ``statement`` as SQLite loads it; carry it out if it defines or empties a table.
+
+        :raises DumpFormatError: when SQLite refuses the statement, with its words.
+        """
+        self._follow_transaction(statement)
+        with self._refusal(statement.line, "this statement"):
+            if carried_out:
+                self._define(statement.text)
+            else:
+                # Preparing is where SQLite refuses; the first step only lists an opcode.
+                self._scratch.execute("EXPLAIN " + statement.text)
+
+    def insert(self, table: str, row: Sequence[Stored], line: int) -> None:
+        """Insert one row as read, so that the table's constraints judge it.
+
+        :raises DumpFormatError: when SQLite refuses the row, with its words.
+        """
+        marks = ", ".join("?" * len(row))
+        with self._refusal(line, "this row"):
+            self._scratch.execute(f'INSERT INTO "{_quoted(table)}" VALUES ({marks})', row)
+
+    def finish(self) -> None:
+        """Refuse a dump that ends inside its transaction.
+
+        :raises DumpFormatError: naming the BEGIN without its COMMIT.
+        """
+        if self._begun is not None:
+            raise DumpFormatError(
+                self.path,
+                self._begun,
+                "this transaction has no COMMIT: the dump is cut off,"
+                " and SQLite would load none of it",
+            )
+
+    def _follow_transaction(self, statement: Statement) -> None:
+        if _UNDOING.match(statement.text):
+            raise DumpFormatError(
+                self.path,
+                statement.line,
+                "the dump undoes its own statements (sqlite3 writes ROLLBACK after errors"
+                " reading the database): it is not a complete backup",
+            )
+        if _BEGIN.match(statement.text):
+            if self._begun is not None:
+                raise DumpFormatError(
+                    self.path,
+                    statement.line,
+                    f"a second BEGIN inside the transaction begun on line {self._begun}",
+                )
+            self._begun = statement.line
+        elif _COMMIT.match(statement.text):
+            if self._begun is None:
+                raise DumpFormatError(
+                    self.path, statement.line, "COMMIT without a transaction: no BEGIN before it"
+                )
+            self._begun = None
+
+    def _refusal(self, line: int, what: str) -> _Refusal:
+        self._steps = 0
+        return _Refusal(self.path, line, what)
+
+    def _define(self, text: str) -> None:
+        self._defining = True
+        try:
+            self._scratch.execute(text)
+        finally:
+            self._defining = False
+
+    def _count_steps(self) -> int:
+        self._steps += _STEPS_PER_CALL
+        return 1 if self._steps > _STEP_BUDGET else 0  # non-zero interrupts the statement
+
+    def _authorize(
+        self, action: int, first: str | None, second: str | None, database: str | None, _: object
+    ) -> int:
+        """Permit compiling anything and inserting rows; carrying out only table definitions."""
+        if action == sqlite3.SQLITE_ATTACH:
+            return sqlite3.SQLITE_DENY  # another database file, even at compile time
+        if not self._defining:
+            return sqlite3.SQLITE_OK
+        if action in _DEFINING:
+            return sqlite3.SQLITE_OK
+        if action == sqlite3.SQLITE_CREATE_INDEX and (first or "").startswith("sqlite_autoindex_"):
+            return sqlite3.SQLITE_OK  # the index SQLite makes itself for a UNIQUE column
+        if action in _BOOKKEEPING and first in _SCHEMA_TABLES:
+            return sqlite3.SQLITE_OK
+        return sqlite3.SQLITE_DENY
+
+
+class _Refusal:
+    """Turn what SQLite raises while checking into a DumpFormatError at ``line``."""
+
+    def __init__(self, path: Path, line: int, what: str) -> None:
+        self.path, self.line, self.what = path, line, what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _: object
+    ) -> None:
+        if isinstance(error, sqlite3.Error):
+            words = "too many steps to check" if str(error) == "interrupted" else str(error)
+            raise DumpFormatError(
+                self.path, self.line, f"SQLite refuses {self.what}: {words}"
+            ) from error
+        if isinstance(error, (ValueError, OverflowError)):  # a NUL character, over 2 GiB
+            raise DumpFormatError(self.path, self.line, f"not SQL: {error}") from error
+
+
+def _quoted(name: str) -> str:
+    return name.replace('"', '""')
+
+
+def _never_called(_: object) -> None:
+    raise AssertionError("the scratch database only compiles statements")
