@@ -20,7 +20,7 @@ from repairkit.errors import RepairkitError, did_you_mean
 from repairkit.findings import find_findings
 from repairkit.limits import DEFAULT_MAX_DECOMPRESSED, MAX_DECOMPRESSED_ENV, format_size, parse_size
 from repairkit.readers import read_snapshot
-from repairkit.readers.fixture_align import align_snapshots
+from repairkit.readers.fixture.align import align_snapshots
 from repairkit.report import render_json, render_text
 from repairkit.report_html import render_diff_html
 from repairkit.snapshot import Snapshot
@@ -94,7 +94,7 @@ def read_inputs(sources: Sequence[str], forms: tuple[str, ...], map_files: Any) 
     """Read each source (in the format ``--from`` names, else the detected one).
 
     Fixtures guess column names that other sources know, so they are
-    aligned with those (see ``repairkit.readers.fixture_align``).
+    aligned with those (see ``repairkit.readers.fixture.align``).
     """
     if len(forms) > 1 and len(forms) != len(sources):
         raise click.UsageError(f"give --from once, or once for each of the {len(sources)} inputs")

@@ -284,12 +284,12 @@ def merge(
 
 def type_by_models(snapshots: list[Snapshot], schema: Any) -> list[Snapshot]:
     """Convert values to what the site's fields hold, where a source alone could not tell."""
-    from repairkit.readers.column_types import (
+    from repairkit.readers.fixture.column_types import (
         apply_column_types,
         label_tables_by_models,
         name_columns_by_models,
     )
-    from repairkit.readers.fixture_dump import FixtureSnapshot
+    from repairkit.readers.fixture.dump import FixtureSnapshot
 
     typed = []
     for snapshot in snapshots:

@@ -29,7 +29,7 @@ import pytest
 
 from repairkit.diff import Changeset, diff_snapshots
 from repairkit.readers import read_snapshot
-from repairkit.readers.fixture_align import align_snapshots
+from repairkit.readers.fixture.align import align_snapshots
 from repairkit.snapshot import ContentTypeRef, Snapshot
 
 from .conftest import DEMO, FIXTURES

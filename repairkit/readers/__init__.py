@@ -15,13 +15,13 @@ from repairkit.errors import DumpNotFoundError, UnknownFormatError
 from repairkit.snapshot import Snapshot
 from repairkit.workers import MapFunction
 
-from .fixture_dump import fixture_reader, is_fixture
-from .fixture_parse import FIXTURE_FORMATS
-from .lino_dump import read_lino_dump
-from .live_django import is_django_source, read_django_database
-from .live_sql import is_database_url, read_database_url
-from .sql_dump import is_sql_dump, sql_dump_reader
-from .sql_statements import Dialect
+from .fixture.dump import fixture_reader, is_fixture
+from .fixture.parse import FIXTURE_FORMATS
+from .lino.dump import read_lino_dump
+from .live.django_site import is_django_source, read_django_database
+from .live.sql import is_database_url, read_database_url
+from .sql.dump import is_sql_dump, sql_dump_reader
+from .sql.statements import Dialect
 
 __all__ = ["FORMATS", "Format", "detect_format", "read_snapshot"]
 

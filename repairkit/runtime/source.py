@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repairkit.errors import DumpFormatError, DumpNotFoundError, RepairkitError
-from repairkit.readers.lino_dump import RESTORE_FILE, read_lino_dump
-from repairkit.readers.lino_restore import read_restore_module
-from repairkit.readers.lino_scan import ROW_START, read_data_file, split_data_file
+from repairkit.readers.lino.dump import RESTORE_FILE, read_lino_dump
+from repairkit.readers.lino.restore import read_restore_module
+from repairkit.readers.lino.scan import ROW_START, read_data_file, split_data_file
 from repairkit.restore_engine.records import ContentTypeName, RestoreFailed, SourceTable, Update
 from repairkit.snapshot import ContentTypeRef, Table, Value
 from repairkit.updates_file import UPDATES_FILE, FileUpdate, read_updates_file

@@ -20,7 +20,7 @@ import math
 import re
 from decimal import ROUND_FLOOR, Decimal
 
-from .sql_values import RawValue
+from .values import RawValue
 
 Stored = None | int | float | str | bytes  # SQLite's five storage classes
 

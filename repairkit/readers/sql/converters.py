@@ -31,11 +31,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from repairkit.snapshot import Value
 from repairkit.values import ValueType, value_type_of_sql
 
-from .live_tables import convert_stored
-from .sql_pg_values import read_bytea, read_interval, read_uuid
-from .sql_sqlite import Affinity, affinity_of, decimal_places, store
-from .sql_statements import Dialect
-from .sql_values import RawValue
+from ..live.tables import convert_stored
+from .pg_values import read_bytea, read_interval, read_uuid
+from .sqlite import Affinity, affinity_of, decimal_places, store
+from .statements import Dialect
+from .values import RawValue
 
 Converter = Callable[[RawValue], Value]
 

@@ -24,16 +24,16 @@ from repairkit.errors import DumpFormatError, DumpNotFoundError
 from repairkit.snapshot import ContentTypeRef, Snapshot, Table
 from repairkit.values import value_type_of_sql
 
-from .django_tables import CONTENT_TYPE_TABLE, is_skipped_table
-from .live_tables import (
+from ..django_tables import CONTENT_TYPE_TABLE, is_skipped_table
+from ..sql.pg_values import read_interval
+from ..sql.sqlite import decimal_places
+from .tables import (
     ColumnSpec,
     TableSpec,
     as_many_to_many,
     build_table,
     parent_table,
 )
-from .sql_pg_values import read_interval
-from .sql_sqlite import decimal_places
 
 URL_SCHEMES = {
     "sqlite": "sqlite",

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from repairkit.snapshot import MemoryRowStore, Snapshot, Table
 
-from .fixture_dump import FixtureSnapshot
+from ..fixture.dump import FixtureSnapshot
 
 _RAW_FORMATS = ("database",)
 

@@ -20,8 +20,8 @@ from decimal import Decimal, InvalidOperation
 from repairkit.snapshot import ColumnKind, ContentTypeRef, Row, Value
 from repairkit.values import normalize_datetime, normalize_time
 
-from .lino_grammar import INT_DIGITS_LIMIT, row_pattern
-from .lino_restore import TableSchema
+from .grammar import INT_DIGITS_LIMIT, row_pattern
+from .restore import TableSchema
 
 # Whitespace is what Python allows between tokens; \d and \w are ASCII only,
 # as in Python's number literals (int() would also take "٣").

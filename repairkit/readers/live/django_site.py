@@ -26,8 +26,8 @@ from repairkit.errors import DumpFormatError, DumpNotFoundError
 from repairkit.snapshot import ContentTypeRef, Snapshot, Table
 from repairkit.values import ValueType, value_type_of_django_field
 
-from .django_tables import CONTENT_TYPE_TABLE, is_skipped_table
-from .live_tables import (
+from ..django_tables import CONTENT_TYPE_TABLE, is_skipped_table
+from .tables import (
     SKIPPED_MODELS,
     ColumnSpec,
     TableSpec,

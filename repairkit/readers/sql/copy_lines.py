@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .sql_values import decode_escaped_bytes, escaped_byte
+from .values import decode_escaped_bytes, escaped_byte
 
 NULL = "\\N"
 _ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.)|$)")

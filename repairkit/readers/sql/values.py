@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from .sql_statements import Dialect
+from .statements import Dialect
 
 RawValue = None | bool | int | Decimal | str | bytes
 

@@ -32,9 +32,10 @@ from repairkit.errors import DumpFormatError, DumpNotFoundError
 from repairkit.snapshot import Row, Snapshot
 from repairkit.workers import MapFunction
 
-from .django_tables import CONTENT_TYPE_TABLE, is_skipped_table
-from .sql_copy import CopyLineError, read_copy_line
-from .sql_schema import (
+from ..django_tables import CONTENT_TYPE_TABLE, is_skipped_table
+from .converters import make_converter
+from .copy_lines import CopyLineError, read_copy_line
+from .schema import (
     SchemaSyntaxError,
     StatementKind,
     TableSchema,
@@ -46,10 +47,9 @@ from .sql_schema import (
     recognise_statement,
     row_changing_clause,
 )
-from .sql_statements import Dialect, Line, Statement, StatementSplitter
-from .sql_tables import TableRows, build_tables
-from .sql_types import make_converter
-from .sql_values import RawValue, ValuesParser, ValueSyntaxError
+from .statements import Dialect, Line, Statement, StatementSplitter
+from .tables import TableRows, build_tables
+from .values import RawValue, ValuesParser, ValueSyntaxError
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _SNIFF_LINES = 40

@@ -23,8 +23,8 @@ from repairkit.snapshot import ColumnKind, Pk, Row, Snapshot, Table, Value
 from repairkit.values import SECOND_PRECISION, render_key
 from repairkit.workers import MapFunction
 
-from .lino_restore import RestoreModule, TableSchema, read_restore_module
-from .lino_scan import (
+from .restore import RestoreModule, TableSchema, read_restore_module
+from .scan import (
     ROW_START,
     Announcement,
     FileScan,
@@ -33,7 +33,7 @@ from .lino_scan import (
     read_data_file,
     scan_data_file,
 )
-from .lino_values import RowDecoder, RowSyntaxError
+from .values import RowDecoder, RowSyntaxError
 
 RESTORE_FILE = "restore.py"
 _PART = re.compile(r"(.+)_(\d+)\.py")

@@ -24,10 +24,10 @@ from repairkit.snapshot import (
 )
 from repairkit.values import ValueType, key_of, render_key, value_type_of_sql
 
-from .django_tables import CONTENT_TYPE_TABLE, is_skipped_table
-from .live_tables import ColumnSpec, TableSpec, as_many_to_many
-from .sql_schema import TableSchema
-from .sql_types import Converter
+from ..django_tables import CONTENT_TYPE_TABLE, is_skipped_table
+from ..live.tables import ColumnSpec, TableSpec, as_many_to_many
+from .converters import Converter
+from .schema import TableSchema
 
 ContentTypes = Mapping[Value, ContentTypeRef]
 

@@ -27,7 +27,7 @@ from repairkit.snapshot import (
 )
 from repairkit.values import ValueType, convert_value, key_of, render_key
 
-from .django_tables import CONTENT_TYPE_TABLE
+from ..django_tables import CONTENT_TYPE_TABLE
 
 # dump2py's skip_models, by model label, for readers that know the models; the
 # same by table name is in django_tables, shared with the SQL dump readers.
