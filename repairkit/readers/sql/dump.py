@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from repairkit.errors import DumpFormatError, DumpNotFoundError
-from repairkit.snapshot import Row, Snapshot
+from repairkit.snapshot import CONTENT_TYPE_TABLE, Row, Snapshot
 from repairkit.workers import MapFunction
 
-from ..django_tables import CONTENT_TYPE_TABLE, is_skipped_table
+from ..django_tables import is_skipped_table
 from .converters import make_converter
 from .copy_lines import CopyLineError, read_copy_line
 from .schema import (
