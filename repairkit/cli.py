@@ -19,8 +19,7 @@ from repairkit.diff import diff_snapshots
 from repairkit.errors import RepairkitError, did_you_mean
 from repairkit.findings import find_findings
 from repairkit.limits import DEFAULT_MAX_DECOMPRESSED, MAX_DECOMPRESSED_ENV, format_size, parse_size
-from repairkit.readers import read_snapshot
-from repairkit.readers.fixture.align import align_snapshots
+from repairkit.readers import read_snapshots
 from repairkit.report import render_json, render_text
 from repairkit.report_html import render_diff_html
 from repairkit.snapshot import Snapshot
@@ -30,7 +29,6 @@ from repairkit.workers import default_jobs, worker_pool
 EXIT_TROUBLE = 2
 REPORT_FILE = "report.html"  # beside plan.json: the plan as a page to look at or send
 EXIT_LEFT_OUT = 3  # merge: a plan was written, but rows are left out (listed with the reason)
-EMIT_FORMATS = ["restore-dir", "fixture", "sql", "django"]
 
 
 class RepairkitClickError(click.ClickException):
@@ -93,18 +91,12 @@ FROM_OPTION = click.option(
 def read_inputs(sources: Sequence[str], forms: tuple[str, ...], map_files: Any) -> list[Snapshot]:
     """Read each source (in the format ``--from`` names, else the detected one).
 
-    Fixtures guess column names that other sources know, so they are
-    aligned with those (see ``repairkit.readers.fixture.align``).
+    The library aligns them with each other (``readers.read_snapshots``).
     """
     if len(forms) > 1 and len(forms) != len(sources):
         raise click.UsageError(f"give --from once, or once for each of the {len(sources)} inputs")
     chosen: list[str | None] = [*forms] * len(sources) if len(forms) == 1 else [*forms]
-    chosen = chosen or [None] * len(sources)
-    snapshots = [
-        read_snapshot(source, form=form, map_files=map_files)
-        for source, form in zip(sources, chosen, strict=True)
-    ]
-    return align_snapshots(snapshots)
+    return read_snapshots(sources, chosen or None, map_files=map_files)
 
 
 @cli.command()
