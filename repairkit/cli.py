@@ -18,6 +18,7 @@ import click
 from repairkit.diff import diff_snapshots
 from repairkit.errors import RepairkitError, did_you_mean
 from repairkit.findings import find_findings
+from repairkit.findings.kinds import describe_kinds
 from repairkit.limits import DEFAULT_MAX_DECOMPRESSED, MAX_DECOMPRESSED_ENV, format_size, parse_size
 from repairkit.readers import read_snapshots
 from repairkit.report import render_json, render_text
@@ -99,7 +100,29 @@ def read_inputs(sources: Sequence[str], forms: tuple[str, ...], map_files: Any) 
     return read_snapshots(sources, chosen or None, map_files=map_files)
 
 
-@cli.command()
+DIFF_HELP = f"""Show what was deleted, added and changed from OLD to NEW.
+
+OLD and NEW are dumps or databases in any known format, mixed as you
+like: Lino dump2py directories, dumpdata fixtures, SQL dumps, database
+URLs, django:SETTINGS (see docs/formats.md). The text output starts with a
+table of counts and the findings (values that look damaged rather than
+edited: {describe_kinds()};
+see docs/findings.md), then lists the primary keys, and for each changed
+row the fields with old -> new values.
+
+Exit status: 0 no differences, 1 differences, 2 trouble.
+
+\b
+Example:
+    repairkit diff backup/ current/
+    repairkit diff backup/ current/ --table contacts_person --format json
+    repairkit diff backup/ sqlite:///db.sqlite3
+    repairkit diff backup.json.gz django:mysite.settings
+    repairkit diff backup/ current/ --format html -o report.html
+"""
+
+
+@cli.command(help=DIFF_HELP)
 @click.argument("old")
 @click.argument("new")
 @click.option(
@@ -127,26 +150,7 @@ def diff(
     old: str, new: str, tables: tuple[str, ...], output_format: str, output_file: Path | None,
     summary: bool, strict: bool, forms: tuple[str, ...], jobs: int,
 ) -> None:  # fmt: skip
-    """Show what was deleted, added and changed from OLD to NEW.
-
-    OLD and NEW are dumps or databases in any known format, mixed as you
-    like: Lino dump2py directories, dumpdata fixtures, SQL dumps, database
-    URLs, django:SETTINGS (see docs/formats.md). The text output starts with a
-    table of counts and the findings (values that look damaged rather than
-    edited: blanked, truncated, mis-encoded, dangling links, bulk updates;
-    see docs/findings.md), then lists the primary keys, and for each changed
-    row the fields with old -> new values.
-
-    Exit status: 0 no differences, 1 differences, 2 trouble.
-
-    \b
-    Example:
-        repairkit diff backup/ current/
-        repairkit diff backup/ current/ --table contacts_person --format json
-        repairkit diff backup/ sqlite:///db.sqlite3
-        repairkit diff backup.json.gz django:mysite.settings
-        repairkit diff backup/ current/ --format html -o report.html
-    """
+    """Diff two sources and print the report (the help is DIFF_HELP)."""
     with library_errors_as_cli_errors(), worker_pool(jobs) as map_files:
         old_snapshot, new_snapshot = read_inputs([old, new], forms, map_files)
         for table in tables:

@@ -23,6 +23,7 @@ from repairkit.cli import (
     read_inputs,
 )  # fmt: skip
 from repairkit.cli_history import put_in_time_order
+from repairkit.findings.kinds import repairable_kind_names
 from repairkit.mapping import parse_mapping_options, read_mapping_file
 from repairkit.plan import plan_restore
 from repairkit.plan_report import PLAN_FILE, render_plan_json, render_plan_text
@@ -103,8 +104,8 @@ def parse_only(
 )  # fmt: skip
 @click.option(
     "--repair-findings", "repair_findings", multiple=True, metavar="KIND[,KIND]",
-    help="Also put back the values that these kinds of findings point at: blanked, truncated,"
-    " mojibake, replaced, bulk (repeatable).",
+    help="Also put back the values that these kinds of findings point at: "
+    + repairable_kind_names() + " (repeatable).",
 )  # fmt: skip
 @click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
