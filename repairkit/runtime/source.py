@@ -134,7 +134,7 @@ def _read_declarations(restore: Path) -> _Declarations:
 
 
 def _read_table(table: Table, files: list[Path]) -> SourceTable:
-    # The reader fingerprints a row as hash() of its line (see lino_scan), so
+    # The reader fingerprints a row as hash() of its line (see readers.lino.scan), so
     # hashing the lines here again finds each row's line without a second parse.
     lines: dict[int, str] = {}
     prefix = ROW_START + table.name.encode() + b"("

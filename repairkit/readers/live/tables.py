@@ -1,6 +1,6 @@
 """Turn the rows of one live database table into a snapshot Table.
 
-Both live readers (``live_sql`` from a database URL, ``live_django``
+Both live readers (``sql`` from a database URL, ``django_site``
 through a Django site) describe each table as a ``TableSpec`` (columns,
 their value types, the key, what they point to) and stream its rows here.
 """

@@ -5,7 +5,7 @@ for NULL, and backslash escapes for the characters that would break the
 format (``\\t``, ``\\n``, ``\\\\``...), octal (``\\123``) and hex (``\\x41``).
 Octal and hex escapes stand for bytes, which the server decodes together
 as UTF-8 (``caf\\303\\251`` is ``café``) and refuses when they are not.
-Every value is text here; ``sql_types`` turns it into the column's type.
+Every value is text here; ``converters`` turns it into the column's type.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ an ``integer`` column stays the real 1.9, and a blob is never converted.
 ``store`` applies those rules to a raw literal, so that reading a dump gives
 the values a database loaded from it holds; then the dump and the live
 database go through the same conversion into the value model
-(``sql_types.convert_stored``).
+(``readers.live.tables.convert_stored``).
 """
 
 from __future__ import annotations

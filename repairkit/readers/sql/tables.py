@@ -109,7 +109,7 @@ def _key(schema: TableSchema) -> TableSpec:
     """Return the table's columns and key as the live readers see them.
 
     An auto-created many-to-many table is keyed by its pair, without its
-    ``id`` (``live_tables.as_many_to_many``), so that a SQL dump, a live
+    ``id`` (``readers.live.tables.as_many_to_many``), so that a SQL dump, a live
     database and a fixture agree on its rows.
     """
     spec = TableSpec(
