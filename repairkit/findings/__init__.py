@@ -132,7 +132,8 @@ def _merge(table: str, groups: Iterable[tuple[FindingKind, str, list[_Change]]])
     merged: list[_Group] = []
     for kind, column, changes in groups:
         pks = {change.pk for change in changes}
-        # Blanks and bulk sets are one event only where the new value is the same too.
+        # Blanks and bulk sets (their merge rule, findings.kinds) are one event only
+        # where the new value is the same too.
         values = (
             frozenset((type(c.new), c.new) for c in changes)
             if kind_spec(kind).merge_rule is MergeRule.SAME_ROWS_SAME_VALUE
