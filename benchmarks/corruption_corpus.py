@@ -37,14 +37,15 @@ from pathlib import Path
 from dump_rewrite import write_dump
 
 from repairkit.diff import diff_snapshots
-from repairkit.findings import FindingKind, find_findings
+from repairkit.findings import FINDING_KINDS, FindingKind, find_findings
 from repairkit.readers import read_snapshot
 from repairkit.snapshot import ContentTypeRef, Pk, Snapshot, Value
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_DUMP = REPO / "fixtures" / "backup"
 EDIT = "edit"
-KINDS = ("blanked", "truncated", "mojibake", "replaced", "dangling", "bulk")
+# Every kind the table knows is injected and scored (repairkit.findings.kinds).
+KINDS = tuple(kind.value for kind in FINDING_KINDS)
 
 # Foreign keys of the demo site: (table, column) -> referenced table.
 LINKS = {

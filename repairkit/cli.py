@@ -18,9 +18,9 @@ import click
 from repairkit.diff import diff_snapshots
 from repairkit.errors import RepairkitError, did_you_mean
 from repairkit.findings import find_findings
+from repairkit.findings.kinds import describe_kinds
 from repairkit.limits import DEFAULT_MAX_DECOMPRESSED, MAX_DECOMPRESSED_ENV, format_size, parse_size
-from repairkit.readers import read_snapshot
-from repairkit.readers.fixture_align import align_snapshots
+from repairkit.readers import read_snapshots
 from repairkit.report import render_json, render_text
 from repairkit.report_html import render_diff_html
 from repairkit.snapshot import Snapshot
@@ -30,7 +30,6 @@ from repairkit.workers import default_jobs, worker_pool
 EXIT_TROUBLE = 2
 REPORT_FILE = "report.html"  # beside plan.json: the plan as a page to look at or send
 EXIT_LEFT_OUT = 3  # merge: a plan was written, but rows are left out (listed with the reason)
-EMIT_FORMATS = ["restore-dir", "fixture", "sql", "django"]
 
 
 class RepairkitClickError(click.ClickException):
@@ -93,21 +92,37 @@ FROM_OPTION = click.option(
 def read_inputs(sources: Sequence[str], forms: tuple[str, ...], map_files: Any) -> list[Snapshot]:
     """Read each source (in the format ``--from`` names, else the detected one).
 
-    Fixtures guess column names that other sources know, so they are
-    aligned with those (see ``repairkit.readers.fixture_align``).
+    The library aligns them with each other (``readers.read_snapshots``).
     """
     if len(forms) > 1 and len(forms) != len(sources):
         raise click.UsageError(f"give --from once, or once for each of the {len(sources)} inputs")
     chosen: list[str | None] = [*forms] * len(sources) if len(forms) == 1 else [*forms]
-    chosen = chosen or [None] * len(sources)
-    snapshots = [
-        read_snapshot(source, form=form, map_files=map_files)
-        for source, form in zip(sources, chosen, strict=True)
-    ]
-    return align_snapshots(snapshots)
+    return read_snapshots(sources, chosen or None, map_files=map_files)
 
 
-@cli.command()
+DIFF_HELP = f"""Show what was deleted, added and changed from OLD to NEW.
+
+OLD and NEW are dumps or databases in any known format, mixed as you
+like: Lino dump2py directories, dumpdata fixtures, SQL dumps, database
+URLs, django:SETTINGS (see docs/formats.md). The text output starts with a
+table of counts and the findings (values that look damaged rather than
+edited: {describe_kinds()};
+see docs/findings.md), then lists the primary keys, and for each changed
+row the fields with old -> new values.
+
+Exit status: 0 no differences, 1 differences, 2 trouble.
+
+\b
+Example:
+    repairkit diff backup/ current/
+    repairkit diff backup/ current/ --table contacts_person --format json
+    repairkit diff backup/ sqlite:///db.sqlite3
+    repairkit diff backup.json.gz django:mysite.settings
+    repairkit diff backup/ current/ --format html -o report.html
+"""
+
+
+@cli.command(help=DIFF_HELP)
 @click.argument("old")
 @click.argument("new")
 @click.option(
@@ -135,26 +150,7 @@ def diff(
     old: str, new: str, tables: tuple[str, ...], output_format: str, output_file: Path | None,
     summary: bool, strict: bool, forms: tuple[str, ...], jobs: int,
 ) -> None:  # fmt: skip
-    """Show what was deleted, added and changed from OLD to NEW.
-
-    OLD and NEW are dumps or databases in any known format, mixed as you
-    like: Lino dump2py directories, dumpdata fixtures, SQL dumps, database
-    URLs, django:SETTINGS (see docs/formats.md). The text output starts with a
-    table of counts and the findings (values that look damaged rather than
-    edited: blanked, truncated, mis-encoded, dangling links, bulk updates;
-    see docs/findings.md), then lists the primary keys, and for each changed
-    row the fields with old -> new values.
-
-    Exit status: 0 no differences, 1 differences, 2 trouble.
-
-    \b
-    Example:
-        repairkit diff backup/ current/
-        repairkit diff backup/ current/ --table contacts_person --format json
-        repairkit diff backup/ sqlite:///db.sqlite3
-        repairkit diff backup.json.gz django:mysite.settings
-        repairkit diff backup/ current/ --format html -o report.html
-    """
+    """Diff two sources and print the report (the help is DIFF_HELP)."""
     with library_errors_as_cli_errors(), worker_pool(jobs) as map_files:
         old_snapshot, new_snapshot = read_inputs([old, new], forms, map_files)
         for table in tables:

@@ -31,7 +31,7 @@ from repairkit.history_report import (
     render_timeline_text,
 )
 from repairkit.readers import read_snapshot
-from repairkit.readers.fixture_align import align_snapshots
+from repairkit.readers.fixture.align import align_snapshots
 from repairkit.series import Series
 from repairkit.snapshot import Snapshot
 from repairkit.snapshot_time import (

@@ -7,13 +7,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import click
 
 from repairkit.absence import add_absences, since_index
 from repairkit.cli import (
-    EMIT_FORMATS,
     EXIT_LEFT_OUT,
     FROM_OPTION,
     JOBS_OPTION,
@@ -24,22 +23,21 @@ from repairkit.cli import (
     read_inputs,
 )  # fmt: skip
 from repairkit.cli_history import put_in_time_order
+from repairkit.findings.kinds import repairable_kind_names
 from repairkit.mapping import parse_mapping_options, read_mapping_file
-from repairkit.plan import RestorePlan, plan_restore
+from repairkit.plan import plan_restore
 from repairkit.plan_report import PLAN_FILE, render_plan_json, render_plan_text
 from repairkit.repairs import add_updates, plan_repairs, repairable_kinds
 from repairkit.report_html import render_plan_html
 from repairkit.schema_drift import prepare_backups
 from repairkit.site_fields import read_site_fields
 from repairkit.snapshot import Snapshot
-from repairkit.updates_file import UPDATES_FILE
 from repairkit.workers import worker_pool
-from repairkit.writers import django_script
-from repairkit.writers.fixture import render_fixture
+from repairkit.writers.emitted import EmitOptions, Emitted, known_primary_keys
+from repairkit.writers.forms import DEFAULT_FORM, OUTPUT_FORMS, check_emit_options
+from repairkit.writers.forms import emit as emit_plan
 from repairkit.writers.output_dir import find_earlier_merge_files, write_output_files
-from repairkit.writers.restore_dir import render_restore_dir
-from repairkit.writers.sql import DIALECTS, render_sql
-from repairkit.writers.storable import ValueProblem
+from repairkit.writers.sql import DIALECTS
 
 
 def parse_repair(
@@ -106,8 +104,8 @@ def parse_only(
 )  # fmt: skip
 @click.option(
     "--repair-findings", "repair_findings", multiple=True, metavar="KIND[,KIND]",
-    help="Also put back the values that these kinds of findings point at: blanked, truncated,"
-    " mojibake, replaced, bulk (repeatable).",
+    help="Also put back the values that these kinds of findings point at: "
+    + repairable_kind_names() + " (repeatable).",
 )  # fmt: skip
 @click.option(
     "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
@@ -115,10 +113,9 @@ def parse_only(
 )  # fmt: skip
 @click.option("--force", is_flag=True, help="Replace what an earlier merge wrote into --output.")
 @click.option(
-    "--emit", type=click.Choice(EMIT_FORMATS), default="restore-dir", show_default=True,
-    help="restore-dir: restore.py and data files for Lino; fixture: repair.json for"
-    " manage.py loaddata; sql: repair.DIALECT.sql for the database's own client;"
-    " django: repair_django.py, standalone, for Django's ORM (see docs/emit.md).",
+    "--emit", type=click.Choice(list(OUTPUT_FORMS)), default=DEFAULT_FORM, show_default=True,
+    help="; ".join(f"{form.name}: {form.description}" for form in OUTPUT_FORMS.values())
+    + " (see docs/emit.md).",
 )  # fmt: skip
 @click.option(
     "--dialect", type=click.Choice(sorted(DIALECTS)), help="The database engine, for --emit sql.",
@@ -205,14 +202,10 @@ def merge(
             --rename-column repairdemo_partner.city=town --mapping upgrade-2.0.yaml
     """
     kind_names = [name.strip() for text in repair_findings for name in text.split(",")]
-    if emit == "fixture" and (repair_fields or kind_names):
-        raise RepairkitClickError(
-            "--repair and --repair-findings cannot be written as a fixture: loaddata overwrites"
-            " whole rows and cannot update a field only where it still holds the damaged value;"
-            " use the default restore directory, --emit sql or --emit django (docs/emit.md)"
+    with library_errors_as_cli_errors():
+        check_emit_options(
+            emit, EmitOptions(dialect=dialect), field_repairs=bool(repair_fields or kind_names)
         )
-    if (emit == "sql") != (dialect is not None):
-        raise RepairkitClickError("--dialect goes with --emit sql, and --emit sql needs it")
     earlier_output = check_output_dir(output, force)
     # Rows are decoded while planning, in the pool: it must stay open until the plan is made.
     with library_errors_as_cli_errors(), worker_pool(jobs) as map_files:
@@ -255,18 +248,17 @@ def merge(
             plan = add_updates(plan, updates)
         if schema:
             plan = label_plan(plan, schema)
-        has_work = bool(plan.row_count or plan.updates)
         emitted = None
         files: dict[str, str] = {}
-        if has_work and emit != "restore-dir":
-            emitted = render_emitted(
-                plan, emit, dialect, utf8mb4, [current_snapshot, *snapshots],
+        if plan.row_count or plan.updates:
+            options = EmitOptions(
+                dialect=dialect, utf8mb4=utf8mb4,
+                primary_keys=known_primary_keys([current_snapshot, *snapshots]),
                 use_tz=schema.use_tz if schema else None,
                 pair_tables=schema.pair_tables if schema else frozenset(),
             )  # fmt: skip
-            files[emitted.name] = emitted.text
-        elif has_work:
-            files.update(render_restore_dir(plan))
+            emitted = emit_plan(plan, emit, options)
+            files.update(emitted.files)
         files[PLAN_FILE] = render_plan_json(plan)
         files[REPORT_FILE] = render_plan_html(plan)
         # Everything is rendered before an earlier merge's files go: trouble keeps them.
@@ -275,7 +267,7 @@ def merge(
         click.echo(render_plan_json(plan), nl=False)
     else:
         click.echo(render_plan_text(plan), nl=False)
-        click.echo(emitted.describe(output) if emitted else describe_output(plan, output))
+        click.echo(describe_output(emitted, output))
     for warning in emitted.warnings if emitted else ():
         click.echo(f"warning: {warning}", err=True)
     if plan.left_out:
@@ -284,12 +276,12 @@ def merge(
 
 def type_by_models(snapshots: list[Snapshot], schema: Any) -> list[Snapshot]:
     """Convert values to what the site's fields hold, where a source alone could not tell."""
-    from repairkit.readers.column_types import (
+    from repairkit.readers.fixture.column_types import (
         apply_column_types,
         label_tables_by_models,
         name_columns_by_models,
     )
-    from repairkit.readers.fixture_dump import FixtureSnapshot
+    from repairkit.readers.fixture.dump import FixtureSnapshot
 
     typed = []
     for snapshot in snapshots:
@@ -318,42 +310,6 @@ def check_output_dir(output: Path, force: bool) -> list[Path]:
         return find_earlier_merge_files(output)
 
 
-class Emitted(NamedTuple):
-    """A restore script in one of the ``--emit`` forms, ready to be written."""
-
-    name: str
-    text: str
-    apply_command: str
-    warnings: tuple[ValueProblem, ...]
-
-    def describe(self, output: Path) -> str:
-        return (
-            f"\nWrote {output / self.name}, {PLAN_FILE} and {REPORT_FILE} (the plan as a page)."
-            f"\nReview them, then run: {self.apply_command}"
-        )
-
-
-def render_emitted(
-    plan: RestorePlan, emit: str, dialect: str | None, utf8mb4: bool, snapshots: list[Snapshot],
-    use_tz: bool | None = None, pair_tables: frozenset[str] = frozenset(),
-) -> Emitted:  # fmt: skip
-    """Render ``plan`` in the ``--emit`` form asked for (not restore-dir)."""
-    if emit == "fixture":
-        fixture = render_fixture(plan, use_tz=use_tz, pair_tables=pair_tables)
-        command = "python manage.py loaddata repair.json"
-        return Emitted("repair.json", fixture.text, command, fixture.warnings)
-    if emit == "django":
-        django = django_script.render_django_script(plan)
-        name, command = django_script.SCRIPT_FILE, django_script.APPLY_COMMAND
-        return Emitted(name, django.text, command, django.warnings)
-    assert dialect is not None  # checked with the options
-    primary_keys = {name: t.pk for s in reversed(snapshots) for name, t in s.tables.items()}
-    script = render_sql(plan, dialect, primary_keys=primary_keys, utf8mb4=utf8mb4)
-    name = f"repair.{dialect}.sql"
-    command = DIALECTS[dialect].apply_command.replace("repair.sql", name)
-    return Emitted(name, script.text, command, script.warnings)
-
-
 def typed_pks(snapshots: Sequence[Snapshot], table: str, texts: list[str]) -> list[int | str]:
     """Read primary keys given as text as the backups store them: ``13`` or ``'NL'``."""
     stored = [s.tables[table] for s in snapshots if table in s.tables]
@@ -367,16 +323,13 @@ def typed_pks(snapshots: Sequence[Snapshot], table: str, texts: list[str]) -> li
     return pks
 
 
-def describe_output(plan: RestorePlan, output: Path) -> str:
+def describe_output(emitted: Emitted | None, output: Path) -> str:
     """Say what was written where, and what to do next."""
-    if not plan.row_count and not plan.updates:
+    if emitted is None:
         return f"\nNothing to reinstate. Wrote {output / PLAN_FILE} and {REPORT_FILE}."
-    files = sum(1 for table in plan.tables if table.rows)
-    updates = f", {UPDATES_FILE}" if plan.updates else ""
     return (
-        f"\nWrote {output}/: restore.py, {files} data files{updates}, {PLAN_FILE} and"
-        f" {REPORT_FILE} (the plan as a page)."
-        f"\nReview them, then run restore.py as its header says (a dry run unless --apply)."
+        f"\nWrote {output}/: {emitted.written}, {PLAN_FILE} and {REPORT_FILE} (the plan as a page)."
+        f"\nReview them, then {emitted.how_to_apply}"
     )
 
 

@@ -46,7 +46,7 @@ def upgrade(backup: str, settings: str, output: Path) -> None:
         repairkit merge backup-v1-upgraded/ --current today/ -o repair/ --settings mysite.settings
         repairkit upgrade old.sqlite3 --settings mysite.settings -o old-upgraded.sqlite3
     """
-    from repairkit.readers.lino_dump import read_lino_dump
+    from repairkit.readers.lino.dump import read_lino_dump
     from repairkit.upgrade import upgrade_django_sqlite, upgrade_lino_backup
     from repairkit.upgrade.django_db import is_sqlite_file
 

@@ -16,17 +16,12 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from repairkit.diff import diff_snapshots, same_value, sort_pks
 from repairkit.errors import PlanError, did_you_mean
 from repairkit.findings import FindingKind, find_findings
+from repairkit.findings.kinds import REPAIRABLE_KINDS, kind_spec, repairable_kind_names
 from repairkit.plan import PlannedUpdate, RestorePlan
 from repairkit.snapshot import Pk, Row, Snapshot, Table
 
 __all__ = ["REPAIRABLE_KINDS", "REQUESTED", "add_updates", "plan_repairs", "repairable_kinds"]
 
-# Kinds whose damage is a value that the newest backup holds intact. A dangling
-# link is a missing row, not a damaged value: `merge` without --repair puts rows back.
-REPAIRABLE_KINDS = (
-    FindingKind.BLANKED, FindingKind.TRUNCATED, FindingKind.MOJIBAKE,
-    FindingKind.REPLACED, FindingKind.BULK,
-)  # fmt: skip
 REQUESTED = "requested"  # the reason of an update asked for with --repair TABLE.FIELD
 
 Cell = tuple[str, Pk, str]  # table, primary key, column
@@ -37,7 +32,7 @@ def repairable_kinds(names: Iterable[str]) -> list[FindingKind]:
 
     :raises PlanError: for an unknown kind, or one that is not a field repair (``dangling``).
     """
-    known = ", ".join(kind.value for kind in REPAIRABLE_KINDS)
+    known = repairable_kind_names()
     kinds = []
     for name in names:
         if name == FindingKind.DANGLING.value:
@@ -52,6 +47,11 @@ def repairable_kinds(names: Iterable[str]) -> list[FindingKind]:
             raise PlanError(
                 f"--repair-findings {name!r}: no such finding kind; repairable kinds: {known}"
             ) from err
+        if not kind_spec(kind).repairable:
+            raise PlanError(
+                f"--repair-findings {name}: findings of this kind are no damaged values;"
+                f" repairable kinds: {known}"
+            )
         if kind not in kinds:
             kinds.append(kind)
     return kinds

@@ -12,12 +12,12 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Iterator, Sequence
 
-from repairkit import __version__
 from repairkit.diff import Changeset, TableDiff
 from repairkit.findings import Finding
 from repairkit.plan import RestorePlan
 from repairkit.report import format_pks, shorten
 from repairkit.snapshot import Snapshot, Value
+from repairkit.version import __version__
 
 ROWS_SHOWN = 200  # per table and section: a page stays readable; the JSON output has them all
 VALUE_WIDTH = 120

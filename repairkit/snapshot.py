@@ -19,6 +19,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
+# The table of Django's content types; its rows give ContentTypeRef its
+# meaning, so every reader and writer names it from here.
+CONTENT_TYPE_TABLE = "django_content_type"
+
 
 @dataclass(frozen=True, slots=True, order=True)
 class ContentTypeRef:

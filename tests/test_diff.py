@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from repairkit.diff import Changeset, diff_snapshots, same_value
-from repairkit.readers.lino_dump import read_lino_dump
+from repairkit.readers.lino.dump import read_lino_dump
 from repairkit.snapshot import Column, MemoryRowStore, Snapshot, Table
 
 from .conftest import FIXTURES

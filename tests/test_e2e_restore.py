@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from repairkit.cli import cli
 from repairkit.plan import PlannedRow, PlannedTable, Reason, RestorePlan, plan_restore
-from repairkit.readers.lino_dump import read_lino_dump
+from repairkit.readers.lino.dump import read_lino_dump
 from repairkit.snapshot import Column
 from repairkit.writers import write_restore_dir
 

@@ -9,7 +9,10 @@ Django is set up once per process). Then:
 
 - any two sources of the same moment diff to nothing;
 - any source of ``backup`` against any of ``current`` diffs to exactly what
-  ``fixtures/accident.json`` says happened.
+  ``fixtures/accident.json`` says happened;
+- the public API (``read_snapshots``, ``diff_snapshots``, ``find_findings``)
+  gives, for every pair of one moment both ways, what ``repairkit diff
+  --format json`` prints.
 """
 
 from __future__ import annotations
@@ -21,15 +24,19 @@ import subprocess
 import sys
 import zipfile
 from decimal import Decimal
-from itertools import combinations
+from itertools import combinations, permutations
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+import repairkit
+from repairkit.cli import cli
 from repairkit.diff import Changeset, diff_snapshots
 from repairkit.readers import read_snapshot
-from repairkit.readers.fixture_align import align_snapshots
+from repairkit.readers.fixture.align import align_snapshots
+from repairkit.report import render_json
 from repairkit.snapshot import ContentTypeRef, Snapshot
 
 from .conftest import DEMO, FIXTURES
@@ -209,6 +216,23 @@ def test_every_pair_across_the_accident_diffs_to_what_happened(
             if got != expected:
                 wrong[f"{name_a} -> {name_b}"] = got
     assert not wrong, json.dumps(wrong, indent=1, default=str)[:4000]
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_the_api_diffs_every_pair_as_the_command_does(
+    moment: str, sources: dict[str, dict[str, str]]
+) -> None:
+    differ = []
+    for (name_a, a), (name_b, b) in permutations(sources[moment].items(), 2):
+        old, new = repairkit.read_snapshots([a, b])
+        changeset = repairkit.diff_snapshots(old, new)
+        findings = repairkit.find_findings(changeset, old, new)
+        by_api = json.loads(render_json(changeset, findings=findings))
+        result = CliRunner().invoke(cli, ["diff", a, b, "--format", "json"])
+        assert result.exit_code == (1 if changeset.has_differences else 0), result.output
+        if json.loads(result.output) != by_api or changeset.has_differences:
+            differ.append(f"{name_a} -> {name_b}")
+    assert not differ, differ
 
 
 def test_the_matrix_covers_every_format(snapshots: dict[str, dict[str, Snapshot]]) -> None:

@@ -14,8 +14,8 @@ import pytest
 
 from repairkit.errors import DumpFormatError
 from repairkit.plan import PlannedRow, PlannedTable, Reason, RestorePlan
-from repairkit.readers.fixture_dump import read_django_fixture
-from repairkit.readers.lino_dump import read_lino_dump
+from repairkit.readers.fixture.dump import read_django_fixture
+from repairkit.readers.lino.dump import read_lino_dump
 from repairkit.snapshot import Column, MemoryRowStore, Table
 from repairkit.values import render_key
 from repairkit.writers import write_restore_dir

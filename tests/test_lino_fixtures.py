@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from repairkit.readers.lino_dump import read_lino_dump
+from repairkit.readers.lino.dump import read_lino_dump
 from repairkit.snapshot import ContentTypeRef, Snapshot
 
 pytest.importorskip("lino", reason="the demo site needs Lino (pip install -e .[test])")

@@ -22,9 +22,9 @@ from click.testing import CliRunner
 
 from repairkit.cli import cli
 from repairkit.errors import DumpFormatError
-from repairkit.readers.lino_dump import LinoRowStore
-from repairkit.readers.lino_restore import RestoreModule, TableSchema, read_restore_module
-from repairkit.readers.lino_values import RowDecoder
+from repairkit.readers.lino.dump import LinoRowStore
+from repairkit.readers.lino.restore import RestoreModule, TableSchema, read_restore_module
+from repairkit.readers.lino.values import RowDecoder
 from repairkit.snapshot import ColumnKind, ContentTypeRef, Row
 from repairkit.values import normalize_datetime, normalize_time
 

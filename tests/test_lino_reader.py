@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from repairkit.readers.lino_dump import read_lino_dump
-from repairkit.readers.lino_restore import read_restore_module
+from repairkit.readers.lino.dump import read_lino_dump
+from repairkit.readers.lino.restore import read_restore_module
 from repairkit.snapshot import ColumnKind, ContentTypeRef
 from repairkit.workers import worker_pool
 

@@ -18,8 +18,8 @@ from click.testing import CliRunner
 
 from repairkit.cli import cli
 from repairkit.errors import DumpFormatError
-from repairkit.readers.lino_dump import read_lino_dump
-from repairkit.readers.lino_restore import MAX_COLUMNS, MAX_RESTORE_BYTES
+from repairkit.readers.lino.dump import read_lino_dump
+from repairkit.readers.lino.restore import MAX_COLUMNS, MAX_RESTORE_BYTES
 
 from .conftest import FIXTURES
 
@@ -239,7 +239,7 @@ def test_a_header_line_that_made_the_pattern_backtrack_reads_at_once(dump: Path)
     header = "# DJANGO_SETTINGS_MODULE was 'repairdemo.settings', TIME_ZONE was 'UTC'."
     (dump / "restore.py").write_text(restore_text(dump).replace(header, "# " + repeated))
     script = (
-        "import sys; from repairkit.readers.lino_dump import read_lino_dump;"
+        "import sys; from repairkit.readers.lino.dump import read_lino_dump;"
         " print(sorted(read_lino_dump(sys.argv[1]).info))"
     )
     child = subprocess.run(

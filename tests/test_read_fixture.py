@@ -20,7 +20,7 @@ import pytest
 from repairkit.diff import diff_snapshots
 from repairkit.errors import DumpFormatError
 from repairkit.readers import detect_format, read_snapshot
-from repairkit.readers.fixture_align import align_snapshots
+from repairkit.readers.fixture.align import align_snapshots
 from repairkit.snapshot import ContentTypeRef
 
 from .conftest import REPO

@@ -23,8 +23,8 @@ import pytest
 from repairkit.diff import diff_snapshots
 from repairkit.errors import DumpNotFoundError
 from repairkit.readers import read_snapshot
-from repairkit.readers.fixture_align import align_snapshots
-from repairkit.readers.live_sql import _connect
+from repairkit.readers.fixture.align import align_snapshots
+from repairkit.readers.live.sql import _connect
 
 from .conftest import DEMO, FIXTURES, ServerDatabase
 

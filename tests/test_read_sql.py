@@ -27,10 +27,10 @@ import pytest
 from repairkit.diff import Changeset, Summary, diff_snapshots
 from repairkit.errors import DumpFormatError
 from repairkit.readers import detect_format, read_snapshot
-from repairkit.readers.fixture_align import align_snapshots
-from repairkit.readers.lino_dump import read_lino_dump
-from repairkit.readers.sql_dump import read_sql_dump
-from repairkit.readers.sql_statements import Dialect
+from repairkit.readers.fixture.align import align_snapshots
+from repairkit.readers.lino.dump import read_lino_dump
+from repairkit.readers.sql.dump import read_sql_dump
+from repairkit.readers.sql.statements import Dialect
 from repairkit.snapshot import ColumnKind, ContentTypeRef, Snapshot
 
 REPO = Path(__file__).resolve().parent.parent
@@ -41,7 +41,7 @@ SQLITE3 = shutil.which("sqlite3")
 # A Lino dump writes None for an empty choicelist value (the ORM reads '' as
 # None), but a ChoiceListField cannot be NULL: the database, and so a SQL
 # dump, holds ''. Read raw, these columns differ in exactly that way; the
-# command line aligns them (readers/live_align.py), and then nothing differs.
+# command line aligns them (readers/live/align.py), and then nothing differs.
 CHOICELIST_COLUMNS = {"repairdemo_person": {"gender"}}
 
 

@@ -23,8 +23,8 @@ import pytest
 from repairkit.diff import diff_snapshots
 from repairkit.errors import DumpFormatError
 from repairkit.readers import detect_format, read_snapshot
-from repairkit.readers.fixture_align import align_snapshots
-from repairkit.readers.lino_dump import read_lino_dump
+from repairkit.readers.fixture.align import align_snapshots
+from repairkit.readers.lino.dump import read_lino_dump
 
 from .conftest import ServerDatabase, new_mariadb_database, new_postgres_database
 from .test_read_sql import MOMENTS, assert_same_moment, assert_tells_accident

@@ -20,12 +20,12 @@ import pytest
 
 from repairkit.diff import diff_snapshots
 from repairkit.errors import DumpFormatError
-from repairkit.readers.live_sql import read_database_url
-from repairkit.readers.sql_dump import read_sql_dump
-from repairkit.readers.sql_sqlite import affinity_of, store
-from repairkit.readers.sql_sqlite_grammar import SqliteGrammar
-from repairkit.readers.sql_statements import Dialect, Statement
-from repairkit.readers.sql_values import MAX_NESTING, ValuesParser
+from repairkit.readers.live.sql import read_database_url
+from repairkit.readers.sql.dump import read_sql_dump
+from repairkit.readers.sql.sqlite import affinity_of, store
+from repairkit.readers.sql.sqlite_grammar import SqliteGrammar
+from repairkit.readers.sql.statements import Dialect, Statement
+from repairkit.readers.sql.values import MAX_NESTING, ValuesParser
 
 SQLITE3 = shutil.which("sqlite3")
 HEAD = "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n"

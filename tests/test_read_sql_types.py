@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from repairkit.errors import DumpFormatError
-from repairkit.readers.live_sql import read_database_url
-from repairkit.readers.sql_dump import read_sql_dump
-from repairkit.readers.sql_statements import Dialect
+from repairkit.readers.live.sql import read_database_url
+from repairkit.readers.sql.dump import read_sql_dump
+from repairkit.readers.sql.statements import Dialect
 from repairkit.snapshot import JsonValue, Snapshot
 
 from .conftest import ServerDatabase

@@ -13,8 +13,8 @@ import pytest
 from repairkit.conflicts import ConflictKind, LeftOut
 from repairkit.errors import PlanError
 from repairkit.plan import PlannedRow, PlannedTable, Reason, RestorePlan, plan_restore
-from repairkit.readers.lino_dump import read_lino_dump
-from repairkit.readers.lino_restore import read_restore_module
+from repairkit.readers.lino.dump import read_lino_dump
+from repairkit.readers.lino.restore import read_restore_module
 from repairkit.snapshot import Column, ColumnKind, ContentTypeRef, Value
 from repairkit.writers import write_restore_dir
 

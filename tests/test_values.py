@@ -17,8 +17,8 @@ import pytest
 
 from repairkit.diff import diff_snapshots
 from repairkit.readers import read_snapshot
-from repairkit.readers.column_types import apply_column_types, learn_column_types
-from repairkit.readers.fixture_align import align_snapshots
+from repairkit.readers.fixture.align import align_snapshots
+from repairkit.readers.fixture.column_types import apply_column_types, learn_column_types
 from repairkit.snapshot import JsonValue
 from repairkit.values import (
     MILLISECOND_PRECISION,

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from repairkit.diff import Changeset, sort_pks
 from repairkit.snapshot import Pk, Snapshot, Value
 
-from .damage import classify_change, is_clean_cut, mojibake_direction
+from .damage import classify_change, is_clean_cut
 from .dangling import find_dangling
+from .kinds import FINDING_KINDS, Damage, MergeRule, explain, kind_spec
 from .records import Finding, FindingKind, describe_pks
 
 __all__ = [
     "BULK_MIN_ROWS",
     "BULK_MIN_SHARE",
+    "FINDING_KINDS",
     "MERGE_MIN_OVERLAP",
     "Finding",
     "FindingKind",
@@ -38,7 +40,6 @@ BULK_MIN_SHARE = 0.5
 # (shared rows / all rows): a bulk update of email and street still leaves
 # street alone where it was empty, and that row must not split the finding.
 MERGE_MIN_OVERLAP = 0.5
-SAMPLE_WIDTH = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,7 @@ def find_findings(changeset: Changeset, old: Snapshot, new: Snapshot) -> list[Fi
         groups = [(kind, column, changes) for (kind, column), changes in damaged.items() if changes]
         groups.sort(key=lambda group: list(FindingKind).index(group[0]))
         findings.extend(_merge(table, groups))
-        findings.extend(_merge(table, _bulk_groups(plausible)))
+        findings.extend(_merge(table, find_bulk_groups(plausible)))
     findings.extend(find_dangling(changeset, old, new))
     return findings
 
@@ -97,9 +98,10 @@ def _split_clean_cuts(changes: list[_Change]) -> tuple[list[_Change], list[_Chan
     return kept, edits
 
 
-def _bulk_groups(
+def find_bulk_groups(
     plausible: dict[str, list[_Change]],
 ) -> list[tuple[FindingKind, str, list[_Change]]]:
+    """Return, per column, the plausible edits that one update set to one value."""
     groups = []
     for column, changes in plausible.items():
         # (type, value): True == 1, but setting a flag is not setting a count.
@@ -130,10 +132,11 @@ def _merge(table: str, groups: Iterable[tuple[FindingKind, str, list[_Change]]])
     merged: list[_Group] = []
     for kind, column, changes in groups:
         pks = {change.pk for change in changes}
-        # Blanks and bulk sets are one event only where the new value is the same too.
+        # Blanks and bulk sets (their merge rule, findings.kinds) are one event only
+        # where the new value is the same too.
         values = (
             frozenset((type(c.new), c.new) for c in changes)
-            if kind in (FindingKind.BLANKED, FindingKind.BULK)
+            if kind_spec(kind).merge_rule is MergeRule.SAME_ROWS_SAME_VALUE
             else None
         )
         group = next((g for g in merged if g.fits(kind, values, pks)), None)
@@ -149,44 +152,19 @@ def _merge(table: str, groups: Iterable[tuple[FindingKind, str, list[_Change]]])
 
 
 def _explain(table: str, group: _Group) -> str:
-    kind, count = group.kind, len(group.pks)
-    rows = "1 row" if count == 1 else f"{count} rows"
+    count = len(group.pks)
     columns = list(group.changes)
     fields = " and ".join([", ".join(columns[:-1]), columns[-1]] if len(columns) > 1 else columns)
     if any(len(changes) < count for changes in group.changes.values()):
         fields += " (" + ", ".join(f"{c} in {len(group.changes[c])}" for c in columns) + ")"
-    at_once = " at once" if count >= BULK_MIN_ROWS else ""
-    pks = describe_pks(sort_pks(group.pks))
     changes = [change for column_changes in group.changes.values() for change in column_changes]
-    first = changes[0]
-    example = f"(e.g. {_sample(first.old)} -> {_sample(first.new)})"
-    if kind is FindingKind.BLANKED:
-        values = " or ".join(sorted({_sample(change.new) for change in changes}))
-        return f"{rows} of {table} had {fields} set to {values}{at_once}, non-empty before: {pks}"
-    if kind is FindingKind.TRUNCATED:
-        lengths = sorted({len(str(change.new)) for change in changes})
-        where = (
-            f"at {lengths[0]} characters"
-            if len(lengths) == 1
-            else f"to a prefix of {lengths[0]}-{lengths[-1]} characters"
-        )
-        return f"{rows} of {table} had {fields} cut {where} {example}: {pks}"
-    if kind is FindingKind.MOJIBAKE:
-        directions = {mojibake_direction(str(c.old), str(c.new)) for c in changes}
-        how = (
-            "the old text's UTF-8 bytes read as cp1252/Latin-1"
-            if directions == {"utf8-as-cp1252"}
-            else "text re-decoded between UTF-8 and cp1252/Latin-1"
-        )
-        return f"{rows} of {table} had {fields} turned into {how} {example}: {pks}"
-    if kind is FindingKind.REPLACED:
-        return (
-            f"{rows} of {table} had letters of {fields} replaced by '?' or U+FFFD {example}: {pks}"
-        )
-    return f"{rows} of {table} had {fields} set to {_sample(first.new)}{at_once}: {pks}"
-
-
-def _sample(value: Value) -> str:
-    plain = value is None or isinstance(value, (str, int, float))
-    text = repr(value) if plain else str(value)  # dates, Decimals, content types read better as str
-    return text if len(text) <= SAMPLE_WIDTH else text[: SAMPLE_WIDTH - 1] + "…"
+    damage = Damage(
+        table=table,
+        rows="1 row" if count == 1 else f"{count} rows",
+        fields=fields,
+        at_once=" at once" if count >= BULK_MIN_ROWS else "",
+        pks=describe_pks(sort_pks(group.pks)),
+        olds=[change.old for change in changes],
+        news=[change.new for change in changes],
+    )
+    return explain(group.kind, damage)

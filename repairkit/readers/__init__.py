@@ -1,13 +1,15 @@
-"""Readers: one module per input format, a registry, and ``read_snapshot``.
+"""Readers: one package per input format, a registry, ``read_snapshot`` and ``read_snapshots``.
 
 Each format is registered in ``FORMATS`` with a ``sniff`` function (does
 this path look like my format?) and a ``read`` function (path -> Snapshot).
-``detect`` asks them in order; ``--from`` names one directly.
+``detect_format`` asks them in order; ``--from`` names one directly.
+``read_snapshots`` reads the sources of one comparison and aligns them,
+so that sources of one moment agree whatever their formats.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,15 +17,16 @@ from repairkit.errors import DumpNotFoundError, UnknownFormatError
 from repairkit.snapshot import Snapshot
 from repairkit.workers import MapFunction
 
-from .fixture_dump import fixture_reader, is_fixture
-from .fixture_parse import FIXTURE_FORMATS
-from .lino_dump import read_lino_dump
-from .live_django import is_django_source, read_django_database
-from .live_sql import is_database_url, read_database_url
-from .sql_dump import is_sql_dump, sql_dump_reader
-from .sql_statements import Dialect
+from .fixture.align import align_snapshots
+from .fixture.dump import fixture_reader, is_fixture
+from .fixture.parse import FIXTURE_FORMATS
+from .lino.dump import read_lino_dump
+from .live.django_site import is_django_source, read_django_database
+from .live.sql import is_database_url, read_database_url
+from .sql.dump import is_sql_dump, sql_dump_reader
+from .sql.statements import Dialect
 
-__all__ = ["FORMATS", "Format", "detect_format", "read_snapshot"]
+__all__ = ["FORMATS", "Format", "detect_format", "read_snapshot", "read_snapshots"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,3 +132,30 @@ def read_snapshot(
     else:
         raise UnknownFormatError(source, sorted(FORMATS), asked=form)
     return reader.read(source, map_files)
+
+
+def read_snapshots(
+    sources: Sequence[str | Path],
+    forms: Sequence[str | None] | None = None,
+    map_files: MapFunction = map,
+) -> list[Snapshot]:
+    """Read every source of one comparison, and align them with each other.
+
+    ``forms`` gives each source's format (``None``: detected), in order.
+    A fixture guesses column names and value types that other sources know,
+    and a raw database cannot tell an empty choice from NULL: each is
+    aligned with the others (``readers.fixture.align``), as the command
+    line does, so that two sources of one moment show no differences.
+
+    :raises ValueError: if ``forms`` does not give one format per source.
+    :raises DumpNotFoundError, UnknownFormatError, DumpFormatError: as
+        ``read_snapshot``.
+    """
+    chosen = list(forms) if forms is not None else [None] * len(sources)
+    if len(chosen) != len(sources):
+        raise ValueError(f"{len(chosen)} formats for {len(sources)} sources")
+    snapshots = [
+        read_snapshot(source, form=form, map_files=map_files)
+        for source, form in zip(sources, chosen, strict=True)
+    ]
+    return align_snapshots(snapshots)

@@ -8,9 +8,12 @@ named here, so that all sources of one site at one moment agree.
 
 from __future__ import annotations
 
-# The table whose rows give content types their natural keys; readers use it
-# to turn content type ids into ContentTypeRef, then leave it out.
-CONTENT_TYPE_TABLE = "django_content_type"
+from collections.abc import Iterable
+from typing import TypeVar
+
+from repairkit.snapshot import CONTENT_TYPE_TABLE, ContentTypeRef
+
+Id = TypeVar("Id")
 
 SKIPPED_TABLES = frozenset(
     {
@@ -31,3 +34,12 @@ SKIPPED_PREFIXES = ("sqlite_",)
 def is_skipped_table(name: str) -> bool:
     """Tell whether a snapshot leaves out the table called ``name``."""
     return name in SKIPPED_TABLES or name.startswith(SKIPPED_PREFIXES)
+
+
+def map_content_types(rows: Iterable[tuple[Id, object, object]]) -> dict[Id, ContentTypeRef]:
+    """Map each content type id to its natural key, from ``(id, app_label, model)`` rows.
+
+    Readers use it to turn content type ids into ContentTypeRef (ids differ
+    between databases), then leave the table itself out.
+    """
+    return {id_: ContentTypeRef(str(app_label), str(model)) for id_, app_label, model in rows}

@@ -14,7 +14,7 @@ import sys
 from functools import partial
 from pathlib import Path
 
-from repairkit.readers.lino_dump import RESTORE_FILE
+from repairkit.readers.lino.dump import RESTORE_FILE
 from repairkit.restore_engine.command import run
 
 from .source import read_restore_data

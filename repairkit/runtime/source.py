@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repairkit.errors import DumpFormatError, DumpNotFoundError, RepairkitError
-from repairkit.readers.lino_dump import RESTORE_FILE, read_lino_dump
-from repairkit.readers.lino_restore import read_restore_module
-from repairkit.readers.lino_scan import ROW_START, read_data_file, split_data_file
+from repairkit.readers.lino.dump import RESTORE_FILE, read_lino_dump
+from repairkit.readers.lino.restore import read_restore_module
+from repairkit.readers.lino.scan import ROW_START, read_data_file, split_data_file
 from repairkit.restore_engine.records import ContentTypeName, RestoreFailed, SourceTable, Update
 from repairkit.snapshot import ContentTypeRef, Table, Value
 from repairkit.updates_file import UPDATES_FILE, FileUpdate, read_updates_file
@@ -134,7 +134,7 @@ def _read_declarations(restore: Path) -> _Declarations:
 
 
 def _read_table(table: Table, files: list[Path]) -> SourceTable:
-    # The reader fingerprints a row as hash() of its line (see lino_scan), so
+    # The reader fingerprints a row as hash() of its line (see readers.lino.scan), so
     # hashing the lines here again finds each row's line without a second parse.
     lines: dict[int, str] = {}
     prefix = ROW_START + table.name.encode() + b"("

@@ -36,6 +36,7 @@ from repairkit import restore_engine
 from repairkit.errors import EmitError, UnstorableValueError
 from repairkit.plan import PlannedUpdate, RestorePlan
 from repairkit.snapshot import ContentTypeRef, JsonValue, Value
+from repairkit.writers.emitted import EmitOptions, Emitted
 from repairkit.writers.storable import ValueProblem, find_nul, find_value_problems, problem_in_utf8
 
 SCRIPT_FILE = "repair_django.py"
@@ -244,3 +245,11 @@ def _nul_warning(value: Value) -> str | None:
     if offset is None:
         return None
     return f"NUL character at offset {offset}: the script will fail on PostgreSQL"
+
+
+def emit_django_script(plan: RestorePlan, options: EmitOptions) -> Emitted:
+    """Render ``plan`` as a standalone script for Django's ORM (``--emit django``)."""
+    script = render_django_script(plan)
+    return Emitted(
+        {SCRIPT_FILE: script.text}, script.warnings, f"run: {APPLY_COMMAND}", SCRIPT_FILE
+    )

@@ -38,9 +38,12 @@ from typing import Any
 from repairkit.errors import EmitError, UnstorableValueError
 from repairkit.plan import PlannedTable, RestorePlan
 from repairkit.snapshot import ColumnKind, ContentTypeRef, JsonValue, Value
+from repairkit.writers.emitted import EmitOptions, Emitted
 from repairkit.writers.storable import ValueProblem, find_nul, find_value_problems, problem_in_utf8
 
 _FK_SUFFIX = "_id"
+FIXTURE_FILE = "repair.json"
+APPLY_COMMAND = f"python manage.py loaddata {FIXTURE_FILE}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,4 +174,12 @@ def _nul_warning(value: Value) -> str | None:
         return None
     return (
         f"NUL character at offset {offset}: loaddata will fail on PostgreSQL, which cannot store it"
+    )
+
+
+def emit_fixture(plan: RestorePlan, options: EmitOptions) -> Emitted:
+    """Render ``plan`` as a fixture for ``manage.py loaddata`` (``--emit fixture``)."""
+    fixture = render_fixture(plan, use_tz=options.use_tz, pair_tables=options.pair_tables)
+    return Emitted(
+        {FIXTURE_FILE: fixture.text}, fixture.warnings, f"run: {APPLY_COMMAND}", FIXTURE_FILE
     )

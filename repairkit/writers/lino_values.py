@@ -1,4 +1,4 @@
-"""Write values in the grammar that ``repairkit.readers.lino_values`` reads.
+"""Write values in the grammar that ``repairkit.readers.lino.values`` reads.
 
 This is the inverse of the reader: every literal written here decodes back
 to an equal value of the same type. Nothing else is ever written, so a

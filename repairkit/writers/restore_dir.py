@@ -31,13 +31,14 @@ from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
-from repairkit import __version__
 from repairkit.errors import PlanError
 from repairkit.plan import PlannedTable, Reason, RestorePlan
 from repairkit.plan_report import drift_lines
 from repairkit.snapshot import Column, ColumnKind, ContentTypeRef
 from repairkit.updates_file import UPDATES_FILE, render_updates_file
+from repairkit.version import __version__
 
+from .emitted import EmitOptions, Emitted
 from .identifiers import check_identifier, check_model_label, comment_text
 from .lino_values import UnwritableValueError, format_value
 from .output_dir import write_output_files
@@ -57,6 +58,19 @@ def write_restore_dir(plan: RestorePlan, output: Path) -> None:
     if output.exists() and (not output.is_dir() or any(output.iterdir())):
         raise PlanError(f"{output}: exists and is not an empty directory")
     write_output_files(output, render_restore_dir(plan))
+
+
+def emit_restore_dir(plan: RestorePlan, options: EmitOptions) -> Emitted:
+    """Render ``plan`` as a restore directory for Lino (``--emit restore-dir``)."""
+    files = render_restore_dir(plan)
+    data_files = sum(1 for table in plan.tables if table.rows)
+    updates = f", {UPDATES_FILE}" if plan.updates else ""
+    return Emitted(
+        files,
+        (),
+        "run restore.py as its header says (a dry run unless --apply).",
+        f"{RESTORE_FILE}, {data_files} data files{updates}",
+    )
 
 
 def render_restore_dir(plan: RestorePlan) -> dict[str, str]:

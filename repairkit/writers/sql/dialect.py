@@ -24,9 +24,8 @@ from decimal import Decimal
 from typing import ClassVar
 
 from repairkit.plan import Link, PlannedRow, PlannedTable, PlannedUpdate, RestorePlan
-from repairkit.snapshot import ContentTypeRef, JsonValue, Value
+from repairkit.snapshot import CONTENT_TYPE_TABLE, ContentTypeRef, JsonValue, Value
 
-CONTENT_TYPE_TABLE = "django_content_type"
 CHECK_TABLE = "repairkit_check"
 _NEEDS_HEX = re.compile(r"[\\\x00-\x08\x0b-\x1f\x7f]")
 _INT64 = 2**63

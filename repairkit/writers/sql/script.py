@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from repairkit.errors import EmitError, UnstorableValueError
 from repairkit.plan import RestorePlan
 from repairkit.snapshot import Value
+from repairkit.writers.emitted import EmitOptions, Emitted
 from repairkit.writers.storable import (
     ValueProblem,
     find_value_problems,
@@ -178,3 +179,21 @@ def _comment(text: str) -> str:
 
 
 __all__ = ["DIALECTS", "EmitError", "SqlScript", "make_dialect", "render_sql"]
+
+
+def emit_sql(plan: RestorePlan, options: EmitOptions) -> Emitted:
+    """Render ``plan`` as ``repair.DIALECT.sql`` for the database's own client (``--emit sql``).
+
+    :raises EmitError: if ``options`` name no dialect.
+    """
+    if options.dialect is None:
+        raise EmitError("--dialect goes with --emit sql, and --emit sql needs it")
+    script = render_sql(
+        plan,
+        options.dialect,
+        primary_keys=dict(options.primary_keys),
+        utf8mb4=options.utf8mb4,
+    )
+    name = f"repair.{options.dialect}.sql"
+    command = DIALECTS[options.dialect].apply_command.replace("repair.sql", name)
+    return Emitted({name: script.text}, script.warnings, f"run: {command}", name)

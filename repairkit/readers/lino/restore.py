@@ -22,12 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from repairkit.errors import DumpFormatError
-from repairkit.snapshot import Column, ColumnKind
+from repairkit.snapshot import CONTENT_TYPE_TABLE, Column, ColumnKind
 
 from .python_source import check_python_source
 
 CREATE_PREFIX = "create_"
-CONTENT_TYPE_TABLE = "django_content_type"
 MAX_RESTORE_BYTES = 8 * 1024 * 1024  # a syntax tree takes some 30-50 times its text
 MAX_COLUMNS = 4096  # per table; MySQL's own limit, above PostgreSQL's 1600 and SQLite's 2000
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from repairkit.errors import DumpFormatError
 
-from .lino_values import RowDecoder, RowSyntaxError
 from .python_source import check_python_source
+from .values import RowDecoder, RowSyntaxError
 
 ROW_START = b"loader.save(create_"
 ROW_END = b"))"

@@ -23,11 +23,11 @@ from decimal import Decimal
 from typing import Any
 
 from repairkit.errors import DumpFormatError, DumpNotFoundError
-from repairkit.snapshot import ContentTypeRef, Snapshot, Table
+from repairkit.snapshot import CONTENT_TYPE_TABLE, ContentTypeRef, Snapshot, Table
 from repairkit.values import ValueType, value_type_of_django_field
 
-from .django_tables import CONTENT_TYPE_TABLE, is_skipped_table
-from .live_tables import (
+from ..django_tables import is_skipped_table, map_content_types
+from .tables import (
     SKIPPED_MODELS,
     ColumnSpec,
     TableSpec,
@@ -139,7 +139,7 @@ def _content_types(cursor: Any, connection: Any) -> dict[object, ContentTypeRef]
     cursor.execute(
         f"SELECT id, app_label, model FROM {connection.ops.quote_name(CONTENT_TYPE_TABLE)}"
     )
-    return {row[0]: ContentTypeRef(row[1], row[2]) for row in cursor.fetchall()}
+    return map_content_types((row[0], row[1], row[2]) for row in cursor.fetchall())
 
 
 def _table_specs() -> Iterator[tuple[TableSpec, list[Any]]]:

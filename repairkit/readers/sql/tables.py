@@ -13,6 +13,7 @@ from pathlib import Path
 
 from repairkit.errors import DumpFormatError
 from repairkit.snapshot import (
+    CONTENT_TYPE_TABLE,
     Column,
     ColumnKind,
     ContentTypeRef,
@@ -24,10 +25,10 @@ from repairkit.snapshot import (
 )
 from repairkit.values import ValueType, key_of, render_key, value_type_of_sql
 
-from .django_tables import CONTENT_TYPE_TABLE, is_skipped_table
-from .live_tables import ColumnSpec, TableSpec, as_many_to_many
-from .sql_schema import TableSchema
-from .sql_types import Converter
+from ..django_tables import is_skipped_table, map_content_types
+from ..live.tables import ColumnSpec, TableSpec, as_many_to_many
+from .converters import Converter
+from .schema import TableSchema
 
 ContentTypes = Mapping[Value, ContentTypeRef]
 
@@ -69,7 +70,7 @@ def _content_types(path: Path, table: TableRows | None) -> ContentTypes:
         raise DumpFormatError(
             path, table.schema.line, f"{CONTENT_TYPE_TABLE} lacks a column: {err}"
         ) from err
-    return {row[id_]: ContentTypeRef(str(row[app_label]), str(row[model])) for row in table.rows}
+    return map_content_types((row[id_], row[app_label], row[model]) for row in table.rows)
 
 
 def _build(path: Path, table: TableRows, content_types: ContentTypes) -> Table:
@@ -115,7 +116,7 @@ def _key(schema: TableSchema) -> TableSpec:
     """Return the table's columns and key as the live readers see them.
 
     An auto-created many-to-many table is keyed by its pair, without its
-    ``id`` (``live_tables.as_many_to_many``), so that a SQL dump, a live
+    ``id`` (``readers.live.tables.as_many_to_many``), so that a SQL dump, a live
     database and a fixture agree on its rows.
     """
     spec = TableSpec(

@@ -1,7 +1,7 @@
 """Read a Lino ``dump2py`` directory into a Snapshot, as data.
 
 Reading is two-speed. Every data file is checked line by line (each row
-line against its table's grammar, ``lino_grammar``) and each row gets a
+line against its table's grammar, ``grammar``) and each row gets a
 fingerprint, the hash of its line, keyed by primary key; all of this runs
 in C loops over bytes. Values are decoded only when asked for, which
 the diff does only for rows whose line differs between two dumps.
@@ -23,8 +23,8 @@ from repairkit.snapshot import ColumnKind, Pk, Row, Snapshot, Table, Value
 from repairkit.values import SECOND_PRECISION, render_key
 from repairkit.workers import MapFunction
 
-from .lino_restore import RestoreModule, TableSchema, read_restore_module
-from .lino_scan import (
+from .restore import RestoreModule, TableSchema, read_restore_module
+from .scan import (
     ROW_START,
     Announcement,
     FileScan,
@@ -33,7 +33,7 @@ from .lino_scan import (
     read_data_file,
     scan_data_file,
 )
-from .lino_values import RowDecoder, RowSyntaxError
+from .values import RowDecoder, RowSyntaxError
 
 RESTORE_FILE = "restore.py"
 _PART = re.compile(r"(.+)_(\d+)\.py")
@@ -51,7 +51,7 @@ def read_lino_dump(
 
     Every data file is checked and fingerprinted here; values are decoded
     later, on demand. ``map_files`` may be a process pool's ``map`` (of a
-    pool that forks, see ``lino_scan``) to scan several files at once.
+    pool that forks, see ``scan``) to scan several files at once.
 
     :raises DumpNotFoundError: if ``path`` or its restore.py does not exist.
     :raises DumpFormatError: if any file is not valid dump2py output.

@@ -7,16 +7,16 @@ datetimes, ...), and every value goes through ``values.convert_value``, as
 the values of every other source do. What the engine itself would store
 comes first:
 
-- SQLite converts a literal by the column's type affinity (``sql_sqlite``);
+- SQLite converts a literal by the column's type affinity (``sqlite``);
   the stored value then takes the same conversion as in a live SQLite
-  database (``live_tables.convert_stored``). SQLite keeps a Django
+  database (``readers.live.tables.convert_stored``). SQLite keeps a Django
   DecimalField as a REAL, which ``.dump`` writes with 20 significant
   digits (``7.8200000000000002842``): it is stored as the float it is,
   whose shortest text is the value (``7.82``), as a live database gives it;
 - PostgreSQL rounds a number literal with a fraction into an integer column
   (``1.5`` is 2), and refuses text that is not an integer (``'1.9'``) and
   numbers out of the column's range; ``bytea``, ``uuid`` and ``interval``
-  are read from the server's text (``sql_pg_values``);
+  are read from the server's text (``pg_values``);
 - MySQL binary columns (``blob``, ``varbinary``...) hold bytes, whatever
   the literal (``_binary '...'``, ``0x...``, a raw string); a text column
   must hold UTF-8. A number with a fraction into an integer column is refused.
@@ -31,11 +31,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from repairkit.snapshot import Value
 from repairkit.values import ValueType, value_type_of_sql
 
-from .live_tables import convert_stored
-from .sql_pg_values import read_bytea, read_interval, read_uuid
-from .sql_sqlite import Affinity, affinity_of, decimal_places, store
-from .sql_statements import Dialect
-from .sql_values import RawValue
+from ..live.tables import convert_stored
+from .pg_values import read_bytea, read_interval, read_uuid
+from .sqlite import Affinity, affinity_of, decimal_places, store
+from .statements import Dialect
+from .values import RawValue
 
 Converter = Callable[[RawValue], Value]
 

@@ -1,6 +1,6 @@
 """Check a ``sqlite3 .dump`` with SQLite's own engine, so that it reads as SQLite would load it.
 
-repairkit reads the dump's values itself (``sql_values``, ``sql_sqlite``),
+repairkit reads the dump's values itself (``values``, ``sqlite``),
 but whether the dump would load is SQLite's call: a token such as
 ``X'0g'``, a misspelt ``AUTOINCREMENT``, a ``TRUNCATE`` (which SQLite does
 not have), a NULL in a NOT NULL column or a COMMIT without its BEGIN makes
@@ -32,8 +32,8 @@ from pathlib import Path
 
 from repairkit.errors import DumpFormatError
 
-from .sql_sqlite import Stored
-from .sql_statements import Statement
+from .sqlite import Stored
+from .statements import Statement
 
 # What defining a table asks the authorizer for, besides the bookkeeping
 # rows SQLite writes into its schema and sequence tables.

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 
 from repairkit.snapshot import ColumnKind
 
-from .lino_restore import TableSchema
+from .restore import TableSchema
 
 INT_DIGITS_LIMIT = 4300  # Python's default int_max_str_digits, which its parser applies too
 

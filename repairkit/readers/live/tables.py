@@ -1,6 +1,6 @@
 """Turn the rows of one live database table into a snapshot Table.
 
-Both live readers (``live_sql`` from a database URL, ``live_django``
+Both live readers (``sql`` from a database URL, ``django_site``
 through a Django site) describe each table as a ``TableSpec`` (columns,
 their value types, the key, what they point to) and stream its rows here.
 """
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from repairkit.snapshot import (
+    CONTENT_TYPE_TABLE,
     Column,
     ColumnKind,
     ContentTypeRef,
@@ -26,8 +27,6 @@ from repairkit.snapshot import (
     Value,
 )
 from repairkit.values import ValueType, convert_value, key_of, render_key
-
-from .django_tables import CONTENT_TYPE_TABLE
 
 # dump2py's skip_models, by model label, for readers that know the models; the
 # same by table name is in django_tables, shared with the SQL dump readers.

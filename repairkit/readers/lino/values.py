@@ -4,7 +4,7 @@ The grammar is the small set of value forms dump2py writes: ``None``,
 ``True``, ``False``, numbers, (u-)quoted strings with Python escapes,
 ``dt(...)``, ``date(...)``, ``time(...)``, lists of strings (babel fields)
 and bare model globals (content types). Anything else is an error; nothing
-is ever evaluated. Every line has been matched against ``lino_grammar``'s
+is ever evaluated. Every line has been matched against ``grammar``'s
 pattern before it gets here; the parser below still refuses on its own
 whatever is outside the grammar, and says precisely what is wrong.
 """
@@ -20,8 +20,8 @@ from decimal import Decimal, InvalidOperation
 from repairkit.snapshot import ColumnKind, ContentTypeRef, Row, Value
 from repairkit.values import normalize_datetime, normalize_time
 
-from .lino_grammar import DECIMAL_TEXT, INT_DIGITS_LIMIT, row_pattern
-from .lino_restore import TableSchema
+from .grammar import DECIMAL_TEXT, INT_DIGITS_LIMIT, row_pattern
+from .restore import TableSchema
 
 # Whitespace is what Python allows between tokens; \d and \w are ASCII only,
 # as in Python's number literals (int() would also take "٣").
@@ -325,7 +325,7 @@ def _decode_temporal(function: str, numbers: str) -> Value:
 
 
 def _is_date_part(text: str) -> bool:
-    """Tell whether ``text`` is a number that ``lino_grammar`` allows in dt(), date() or time()."""
+    """Tell whether ``text`` is a number that ``grammar`` allows in dt(), date() or time()."""
     return text.isascii() and text.isdigit() and len(text) <= 9 and not _LEADING_ZERO.match(text)
 
 

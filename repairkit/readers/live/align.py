@@ -5,7 +5,7 @@ A Lino choicelist field is a ``NOT NULL`` text column that stores ``''`` for
 Lino dump reader and the ``django:`` reader know choicelist columns
 (``ColumnKind.CHOICE``) and give ``''``. A dumpdata fixture says ``None``
 and does not say which columns are choicelists; against a source that
-knows, ``fixture_align`` converts by the column kind. Against a raw
+knows, ``readers.fixture.align`` converts by the column kind. Against a raw
 database (a URL, a SQL dump), which does not know either, the shape of
 the values decides: a column holding ``None`` and never ``''`` in the
 fixtures, and ``''`` and never ``None`` in the raw sources, is taken to be
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from repairkit.snapshot import MemoryRowStore, Snapshot, Table
 
-from .fixture_dump import FixtureSnapshot
+from ..fixture.dump import FixtureSnapshot
 
 _RAW_FORMATS = ("database",)
 

@@ -10,7 +10,7 @@ an ``integer`` column stays the real 1.9, and a blob is never converted.
 ``store`` applies those rules to a raw literal, so that reading a dump gives
 the values a database loaded from it holds; then the dump and the live
 database go through the same conversion into the value model
-(``sql_types.convert_stored``).
+(``readers.live.tables.convert_stored``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import math
 import re
 from decimal import ROUND_FLOOR, Decimal
 
-from .sql_values import RawValue
+from .values import RawValue
 
 Stored = None | int | float | str | bytes  # SQLite's five storage classes
 

@@ -1,10 +1,10 @@
 """Read a SQL dump (sqlite3 .dump, pg_dump, mysqldump/mariadb-dump) into a Snapshot, as data.
 
 Nothing is executed. The dump is read line by line (gzip-compressed or
-not) and split into statements (``sql_statements``); CREATE TABLE and
-ALTER TABLE give the columns, types and keys (``sql_schema``); INSERT and
-COPY give the rows (``sql_values``, ``sql_copy``), which are turned into the
-one value model by column type (``sql_types``). Statements that change rows
+not) and split into statements (``statements``); CREATE TABLE and
+ALTER TABLE give the columns, types and keys (``schema``); INSERT and
+COPY give the rows (``values``, ``copy_lines``), which are turned into the
+one value model by column type (``converters``). Statements that change rows
 are applied as the engine would load the dump where that is certain
 (``TRUNCATE``, ``DELETE FROM t`` without a condition, ``DROP TABLE``) and
 refused by name otherwise (``UPDATE``, ``DELETE ... WHERE``, an ALTER TABLE
@@ -15,7 +15,7 @@ CREATE INDEX, LOCK TABLES, ...) is skipped.
 The snapshot keeps the tables a Lino ``dump2py`` dump of the same site
 would hold (see ``django_tables``), and content type ids become
 ``ContentTypeRef`` through the dump's own ``django_content_type`` rows
-(``sql_tables``).
+(``tables``).
 """
 
 from __future__ import annotations
@@ -29,12 +29,13 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from repairkit.errors import DumpFormatError, DumpNotFoundError
-from repairkit.snapshot import Row, Snapshot
+from repairkit.snapshot import CONTENT_TYPE_TABLE, Row, Snapshot
 from repairkit.workers import MapFunction
 
-from .django_tables import CONTENT_TYPE_TABLE, is_skipped_table
-from .sql_copy import CopyLineError, read_copy_line
-from .sql_schema import (
+from ..django_tables import is_skipped_table
+from .converters import make_converter
+from .copy_lines import CopyLineError, read_copy_line
+from .schema import (
     SchemaSyntaxError,
     StatementKind,
     TableSchema,
@@ -46,12 +47,11 @@ from .sql_schema import (
     recognise_statement,
     row_changing_clause,
 )
-from .sql_sqlite import literal
-from .sql_sqlite_grammar import SqliteGrammar
-from .sql_statements import Dialect, Line, Statement, StatementSplitter
-from .sql_tables import TableRows, build_tables
-from .sql_types import make_converter
-from .sql_values import RawValue, ValuesParser, ValueSyntaxError
+from .sqlite import literal
+from .sqlite_grammar import SqliteGrammar
+from .statements import Dialect, Line, Statement, StatementSplitter
+from .tables import TableRows, build_tables
+from .values import RawValue, ValuesParser, ValueSyntaxError
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _SNIFF_LINES = 40
@@ -149,7 +149,7 @@ def _numbered_lines(path: Path, stream: BinaryIO, dialect: Dialect) -> Iterator[
     """Yield ``(number, text)`` per line, split at ``\\n`` only (a ``\\r`` may be data).
 
     A MySQL dump holds BLOBs as raw bytes: its bytes that are not UTF-8 are
-    kept as surrogates (``surrogateescape``), for ``sql_types`` to turn back
+    kept as surrogates (``surrogateescape``), for ``converters`` to turn back
     into bytes in a binary column and to refuse anywhere else.
 
     :raises DumpFormatError: for a line that is not UTF-8 (MySQL aside), or

@@ -21,19 +21,19 @@ from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
 from repairkit.errors import DumpFormatError, DumpNotFoundError
-from repairkit.snapshot import ContentTypeRef, Snapshot, Table
+from repairkit.snapshot import CONTENT_TYPE_TABLE, ContentTypeRef, Snapshot, Table
 from repairkit.values import value_type_of_sql
 
-from .django_tables import CONTENT_TYPE_TABLE, is_skipped_table
-from .live_tables import (
+from ..django_tables import is_skipped_table, map_content_types
+from ..sql.pg_values import read_interval
+from ..sql.sqlite import decimal_places
+from .tables import (
     ColumnSpec,
     TableSpec,
     as_many_to_many,
     build_table,
     parent_table,
 )
-from .sql_pg_values import read_interval
-from .sql_sqlite import decimal_places
 
 URL_SCHEMES = {
     "sqlite": "sqlite",
@@ -129,7 +129,7 @@ def _content_types(engine: _Engine, specs: dict[str, TableSpec]) -> dict[object,
         tuple(spec.columns[names.index(n)] for n in ("id", "app_label", "model")),
         ("id",),
     )
-    return {row[0]: ContentTypeRef(row[1], row[2]) for row in engine.rows(wanted)}
+    return map_content_types((row[0], row[1], row[2]) for row in engine.rows(wanted))
 
 
 def _without_password(url: str) -> str:

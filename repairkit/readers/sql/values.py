@@ -16,7 +16,7 @@ Binary literals become ``bytes``: SQLite's ``X'00ff'``, MySQL's ``0x00FF``
 (``--hex-blob``) and ``_binary '...'``. A MySQL dump's text is read with
 undecodable bytes kept as surrogates (``surrogateescape``), so that a BLOB
 written raw by a default ``mariadb-dump`` comes back byte for byte; a text
-column that holds such bytes is refused by ``sql_types``.
+column that holds such bytes is refused by ``converters``.
 
 PostgreSQL's octal and hex escapes (``E'caf\\303\\251'``) stand for bytes,
 and the string they build must be UTF-8, as the server checks: the bytes
@@ -24,7 +24,7 @@ are decoded together (``café``). ``SET standard_conforming_strings = off``
 makes plain strings take backslash escapes too (``ValuesParser.standard_strings``).
 
 Numbers become ``int``, or ``Decimal`` when they have a point or exponent,
-so that no digit is lost before the column's type is known (``sql_types``).
+so that no digit is lost before the column's type is known (``converters``).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from .sql_statements import Dialect
+from .statements import Dialect
 
 RawValue = None | bool | int | Decimal | str | bytes
 

@@ -5,14 +5,14 @@ for NULL, and backslash escapes for the characters that would break the
 format (``\\t``, ``\\n``, ``\\\\``...), octal (``\\123``) and hex (``\\x41``).
 Octal and hex escapes stand for bytes, which the server decodes together
 as UTF-8 (``caf\\303\\251`` is ``café``) and refuses when they are not.
-Every value is text here; ``sql_types`` turns it into the column's type.
+Every value is text here; ``converters`` turns it into the column's type.
 """
 
 from __future__ import annotations
 
 import re
 
-from .sql_values import decode_escaped_bytes, escaped_byte
+from .values import decode_escaped_bytes, escaped_byte
 
 NULL = "\\N"
 _ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.)|$)")

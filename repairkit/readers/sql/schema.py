@@ -3,7 +3,7 @@
 sqlparse's lexer turns the schema statements (CREATE TABLE, ALTER TABLE,
 the head of an INSERT or COPY) into tokens; a small reader on top of them
 learns each table's columns, their SQL types, the primary key and the
-foreign keys. sqlparse never sees the data: ``sql_values`` reads VALUES lists
+foreign keys. sqlparse never sees the data: ``values`` reads VALUES lists
 and COPY lines itself, as they can be megabytes long.
 """
 

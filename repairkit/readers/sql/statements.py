@@ -4,7 +4,7 @@ The splitter is our own rather than ``sqlparse.split``: a mysqldump extended
 INSERT is one line of megabytes, which sqlparse lexes token by token in
 Python. Here a regular expression jumps from one quote, comment or delimiter
 to the next, and only the small statements that describe the schema go on to
-sqlparse (see ``sql_schema``). The splitter knows each dialect's strings
+sqlparse (see ``schema``). The splitter knows each dialect's strings
 (MySQL's backslash escapes, PostgreSQL's ``E'...'`` and ``$tag$`` quoting),
 comments, mysqldump's ``DELIMITER`` lines, psql's backslash meta-commands, and
 the data block that follows ``COPY ... FROM stdin;``, which it hands over

@@ -1,0 +1,1 @@
+"""Live databases: a database URL, or a Django site's own connection."""

@@ -1,0 +1,1 @@
+"""SQL dumps: ``sqlite3 .dump``, ``pg_dump`` and ``mysqldump`` output."""
