@@ -12,6 +12,7 @@ from repairkit.diff import Changeset, diff_snapshots
 from repairkit.errors import (
     DumpFormatError,
     DumpNotFoundError,
+    DumpReadError,
     EmitError,
     PlanError,
     RepairkitError,
@@ -34,6 +35,7 @@ __all__ = [
     "ContentTypeRef",
     "DumpFormatError",
     "DumpNotFoundError",
+    "DumpReadError",
     "EmitError",
     "EmitOptions",
     "Emitted",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -310,12 +311,15 @@ def check_output_dir(output: Path, force: bool) -> list[Path]:
         return find_earlier_merge_files(output)
 
 
+_INTEGER = re.compile(r"-?[0-9]+")  # what may be an integer key; "--5" is a text key
+
+
 def typed_pks(snapshots: Sequence[Snapshot], table: str, texts: list[str]) -> list[int | str]:
     """Read primary keys given as text as the backups store them: ``13`` or ``'NL'``."""
     stored = [s.tables[table] for s in snapshots if table in s.tables]
     pks: list[int | str] = []
     for text in texts:
-        number = int(text) if text.lstrip("-").isdigit() else None
+        number = int(text) if _INTEGER.fullmatch(text) else None
         if number is not None and not any(text in t for t in stored):
             pks.append(number)
         else:

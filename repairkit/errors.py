@@ -5,6 +5,7 @@ The tree::
     RepairkitError
     ├── DumpFormatError (+ ValueError)   the input is not a valid dump: file, line, problem
     ├── DumpNotFoundError (+ FileNotFoundError)   a dump or one of its files is missing
+    ├── DumpReadError (+ OSError)   a dump is there but the system cannot read it
     ├── UnknownFormatError (+ ValueError)   no reader knows this input
     ├── PlanError   a restore plan cannot be made as asked
     └── EmitError   a plan cannot be written in the form asked
@@ -47,6 +48,21 @@ class DumpNotFoundError(RepairkitError, FileNotFoundError):
         self.path = Path(path)
         self.problem = problem
         super().__init__(f"{self.path}: {problem}")
+
+    def __reduce__(self) -> tuple[type, tuple[Path, str]]:
+        return (type(self), (self.path, self.problem))  # it crosses worker processes
+
+
+class DumpReadError(RepairkitError, OSError):
+    """A dump, or one of its files, is there but cannot be read (permissions, I/O)."""
+
+    def __init__(self, path: str | Path, problem: str) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+    def __reduce__(self) -> tuple[type, tuple[Path, str]]:
+        return (type(self), (self.path, self.problem))
 
 
 class UnknownFormatError(RepairkitError, ValueError):

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from repairkit.errors import DumpNotFoundError, UnknownFormatError
+from repairkit.errors import DumpNotFoundError, DumpReadError, RepairkitError, UnknownFormatError
 from repairkit.snapshot import Snapshot
 from repairkit.workers import MapFunction
 
@@ -123,15 +123,22 @@ def read_snapshot(
     :raises DumpNotFoundError: if there is nothing at ``source``.
     :raises UnknownFormatError: if the format is not known.
     :raises DumpFormatError: if it is not a valid dump of that format.
+    :raises DumpReadError: if the system cannot read it.
     """
     source = str(source)
-    if form is None:
-        reader = detect_format(source)
-    elif form in FORMATS:
-        reader = FORMATS[form]
-    else:
-        raise UnknownFormatError(source, sorted(FORMATS), asked=form)
-    return reader.read(source, map_files)
+    try:
+        if form is None:
+            reader = detect_format(source)
+        elif form in FORMATS:
+            reader = FORMATS[form]
+        else:
+            raise UnknownFormatError(source, sorted(FORMATS), asked=form)
+        return reader.read(source, map_files)
+    except RepairkitError:
+        raise
+    except OSError as err:  # permission denied, an I/O error: the system's words
+        where = err.filename if isinstance(err.filename, str) else source
+        raise DumpReadError(where, f"cannot be read: {err.strerror or err}") from err
 
 
 def read_snapshots(

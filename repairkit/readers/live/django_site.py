@@ -81,15 +81,19 @@ def read_django_database(source: str, label: str | None = None) -> Snapshot:
     with transaction.atomic(using=alias):
         with connection.cursor() as cursor:
             _make_read_only(connection.vendor, cursor)
-            content_types = _content_types(cursor, connection)
-            for spec, fields in _table_specs():
-                rows = _read_rows(cursor, connection, spec, fields)
-                try:
-                    tables.append(build_table(spec, rows, content_types, parent_table(spec)))
-                except ValueError as err:
-                    raise DumpFormatError(source, None, str(err)) from err
-            if connection.vendor == "sqlite":
-                cursor.execute("PRAGMA query_only = OFF")
+            try:
+                content_types = _content_types(cursor, connection)
+                for spec, fields in _table_specs():
+                    rows = _read_rows(cursor, connection, spec, fields)
+                    try:
+                        tables.append(build_table(spec, rows, content_types, parent_table(spec)))
+                    except ValueError as err:
+                        raise DumpFormatError(source, None, str(err)) from err
+            finally:
+                # The connection outlives this read (the site may write next),
+                # also when a value does not fit.
+                if connection.vendor == "sqlite":
+                    cursor.execute("PRAGMA query_only = OFF")
         transaction.set_rollback(True, using=alias)
     info = {"format": "django", "settings": settings_module, "alias": alias}
     return Snapshot(label or source, tables, info)
