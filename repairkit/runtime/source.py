@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repairkit.errors import DumpFormatError, DumpNotFoundError, RepairkitError
-from repairkit.readers.lino.dump import RESTORE_FILE, read_lino_dump
+from repairkit.readers.lino.dump import RESTORE_FILE, LinoRowStore, read_lino_dump
 from repairkit.readers.lino.restore import read_restore_module
-from repairkit.readers.lino.scan import ROW_START, read_data_file, split_data_file
+from repairkit.readers.lino.scan import read_data_file
 from repairkit.restore_engine.records import ContentTypeName, RestoreFailed, SourceTable, Update
 from repairkit.snapshot import ContentTypeRef, Table, Value
 from repairkit.updates_file import UPDATES_FILE, FileUpdate, read_updates_file
@@ -134,25 +134,19 @@ def _read_declarations(restore: Path) -> _Declarations:
 
 
 def _read_table(table: Table, files: list[Path]) -> SourceTable:
-    # The reader fingerprints a row as hash() of its line (see readers.lino.scan), so
-    # hashing the lines here again finds each row's line without a second parse.
-    lines: dict[int, str] = {}
-    prefix = ROW_START + table.name.encode() + b"("
     for path in files:
         data = read_data_file(path)
         if data.rstrip().rpartition(b"\n")[2].strip() != FOOTER:
             raise DumpFormatError(path, None, f"does not end with {FOOTER.decode()!r} (cut off?)")
-        row_lines, first, _, _ = split_data_file(path, data, prefix)
-        for offset, line in enumerate(row_lines):
-            lines[hash(line)] = f"{path.name}:{first + offset}"
-    fingerprints = table.fingerprints
+    store = table.store
+    locations = store.locations() if isinstance(store, LinoRowStore) else {}
     rows = table.decode()
     return SourceTable(
         table.name,
         tuple(column.name for column in table.columns),
         table.pk,
         [tuple(map(_engine_value, values)) for values in rows.values()],
-        tuple(lines.get(fingerprints[pk], "?") for pk in rows),
+        tuple(locations.get(pk, "?") for pk in rows),
     )
 
 

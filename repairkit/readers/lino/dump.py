@@ -195,6 +195,17 @@ class LinoRowStore:
     def fingerprints(self) -> Mapping[Pk, int]:
         return self._fingerprints
 
+    def locations(self) -> dict[Pk, str]:
+        """Return where each row is written, ``"file.py:line"``, for messages about it."""
+        where: dict[int, str] = {}
+        for scan in self._scans:
+            name, first = scan.path.name, scan.first_line
+            where.update(
+                (print_, f"{name}:{first + index}")
+                for index, print_ in enumerate(scan.fingerprints)
+            )
+        return {pk: where[print_] for pk, print_ in self._fingerprints.items()}
+
     def decode(self, pks: Collection[Pk] | None = None) -> dict[Pk, Row]:
         """Decode the rows for ``pks`` (all when None) from the files.
 
