@@ -25,7 +25,7 @@ def site_models() -> dict[str, Any]:
 
 
 def own_fields(model: Any) -> dict[str, Any]:
-    """Return the model's own concrete fields by column and by attname.
+    """Return the model's own concrete fields by column, by attname and by name.
 
     A multi-table-inheritance child writes only its own table: its local
     fields, whose link to the parent is its primary key.
@@ -33,6 +33,8 @@ def own_fields(model: Any) -> dict[str, Any]:
     own = list(model._meta.local_concrete_fields)
     fields = {field.column: field for field in own}
     fields.update((field.attname, field) for field in own)
+    for field in own:  # a fixture names a foreign key by its field: "customer", not customer_id
+        fields.setdefault(field.name, field)
     return fields
 
 

@@ -139,7 +139,7 @@ def _render_data(plan: RestorePlan) -> tuple[list[str], tuple[Any, Any]]:
         if not table.rows:
             continue
         columns = tuple(column.name for column in table.columns)
-        rows = [tuple(_encode(value) for value in row.values) for row in table.rows]
+        rows = [tuple(encode_value(value) for value in row.values) for row in table.rows]
         tables.append(
             {"table": table.name, "model": table.model, "columns": columns, "pk": table.pk,
              "rows": rows}
@@ -166,12 +166,12 @@ def _render_data(plan: RestorePlan) -> tuple[list[str], tuple[Any, Any]]:
 
 def _encode_update(update: PlannedUpdate) -> tuple[Any, ...]:
     return (
-        update.table, update.pk, update.column, _encode(update.corrupted),
-        _encode(update.restored), update.reason, update.source,
+        update.table, update.pk, update.column, encode_value(update.corrupted),
+        encode_value(update.restored), update.reason, update.source,
     )  # fmt: skip
 
 
-def _encode(value: Value) -> Any:
+def encode_value(value: Value) -> Any:
     """Return ``value`` as plain literal types: tagged tuples for everything else."""
     if isinstance(value, Decimal):
         return ("Decimal", str(value))

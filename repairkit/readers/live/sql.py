@@ -95,6 +95,24 @@ def read_database_url(url: str, label: str | None = None) -> Snapshot:
     return Snapshot(shown, tables, {"format": "database", "url": shown})
 
 
+def read_url_table(url: str, name: str) -> list[dict[str, Any]] | None:
+    """Return the rows of the database's table ``name`` by column, or None if it has none.
+
+    Also for a table that a snapshot leaves out (``django_migrations``).
+
+    :raises DumpNotFoundError: if the database cannot be reached or does not exist.
+    """
+    engine = _connect(url)
+    try:
+        spec = _table_specs(*engine.catalog()).get(name)
+        if spec is None:
+            return None
+        columns = [column.name for column in spec.columns]
+        return [dict(zip(columns, row, strict=True)) for row in engine.rows(spec)]
+    finally:
+        engine.close()
+
+
 def _table_specs(columns: list[_ColumnRow], keys: list[_KeyRow]) -> dict[str, TableSpec]:
     primary: dict[str, list[tuple[Any, str]]] = {}
     references: dict[tuple[str, str], str] = {}

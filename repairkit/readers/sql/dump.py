@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from repairkit.errors import DumpFormatError, DumpNotFoundError
-from repairkit.snapshot import CONTENT_TYPE_TABLE, Row, Snapshot
+from repairkit.snapshot import CONTENT_TYPE_TABLE, Row, Snapshot, Value
 from repairkit.workers import MapFunction
 
 from ..django_tables import is_skipped_table
@@ -114,6 +114,27 @@ def read_sql_dump(path: str | Path, dialect: Dialect, label: str | None = None) 
     return Snapshot(label or path.name, tables, {"dialect": dialect.value})
 
 
+def read_dump_table(path: str | Path, dialect: Dialect, name: str) -> list[dict[str, Value]] | None:
+    """Return the rows of the dump's table ``name`` by column, or None if it has no such table.
+
+    Also for a table that a snapshot leaves out (``django_migrations``, which
+    ``repairkit upgrade`` reads for the migration state the dump was made at).
+
+    :raises DumpNotFoundError, DumpFormatError: as ``read_sql_dump``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DumpNotFoundError(path, "no such SQL dump file")
+    reader = _DumpReader(path, dialect, kept=frozenset({name}))
+    with _open(path) as stream:
+        reader.read(StatementSplitter(path, _numbered_lines(path, stream, dialect), dialect))
+    table = reader.data.get(name)
+    if table is None:
+        return None
+    columns = table.schema.columns
+    return [dict(zip(columns, row, strict=True)) for row in table.rows]
+
+
 @functools.lru_cache(maxsize=1024)
 def _insert_target(head: str) -> tuple[str, list[str] | None]:
     """Read an INSERT's table and columns once per distinct head.
@@ -173,8 +194,10 @@ def _numbered_lines(path: Path, stream: BinaryIO, dialect: Dialect) -> Iterator[
 class _DumpReader:
     """Collect the schema and rows of a dump, statement by statement."""
 
-    def __init__(self, path: Path, dialect: Dialect) -> None:
+    def __init__(self, path: Path, dialect: Dialect, kept: frozenset[str] = frozenset()) -> None:
         self.path = path
+        # Skipped tables whose rows are still read: content type ids are resolved through them.
+        self.kept = kept | {CONTENT_TYPE_TABLE}
         self.dialect = dialect
         self.values = ValuesParser(dialect)
         self.data: dict[str, TableRows] = {}
@@ -362,7 +385,7 @@ class _DumpReader:
                 statement.line,
                 f"rows for table {name!r}, which the dump does not create",
             )
-        if table is not None and is_skipped_table(name) and name != CONTENT_TYPE_TABLE:
+        if table is not None and is_skipped_table(name) and name not in self.kept:
             return None
         return table
 
