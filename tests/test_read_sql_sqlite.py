@@ -379,3 +379,16 @@ def test_the_check_runs_nothing_of_the_dump_but_table_definitions(tmp_path: Path
     finally:
         grammar.close()
     assert not target.exists()
+
+
+def test_a_check_with_a_function_is_created_and_judges_the_rows(tmp_path: Path) -> None:
+    # Django's JSONField on SQLite: CHECK ((JSON_VALID("value") OR "value" IS NULL)).
+    table = (
+        'CREATE TABLE t(id integer PRIMARY KEY, v text CHECK ((JSON_VALID("v") OR "v" IS NULL)));\n'
+    )
+    good = dump_file(tmp_path, table + "INSERT INTO t VALUES(1,'{\"k\": [1, 2]}');\n")
+    assert read_sql_dump(good, Dialect.SQLITE).tables["t"].decode()[1][1] is not None
+    bad = dump_file(tmp_path, table + "INSERT INTO t VALUES(1,'{not json');\n")
+    assert "CHECK constraint failed" in engine_refusal(bad.read_text(encoding="utf-8"))
+    with pytest.raises(DumpFormatError, match=r"hostile.sql:4: SQLite refuses this row: CHECK"):
+        read_sql_dump(bad, Dialect.SQLITE)

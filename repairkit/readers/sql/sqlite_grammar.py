@@ -14,7 +14,8 @@ text runs in it but table definitions:
   grammar, names, value counts and functions, and runs nothing;
 - ``CREATE TABLE``, ``DROP TABLE`` and the unconditional ``DELETE`` that a
   dump may hold are carried out, under an authorizer that permits defining
-  and emptying tables and nothing else (no ``AS SELECT``, no ``ATTACH``);
+  and emptying tables and nothing else (no ``AS SELECT``, no ``ATTACH``;
+  a function in a CHECK or DEFAULT is only compiled);
 - each row, **as repairkit read it**, is inserted with parameters, so that
   SQLite's own constraints (NOT NULL, UNIQUE, CHECK, an INTEGER PRIMARY KEY
   that is no integer) judge it, within SQLite's length limit and a budget
@@ -45,6 +46,9 @@ _DEFINING = {
     sqlite3.SQLITE_DROP_TEMP_TABLE,
     sqlite3.SQLITE_READ,  # every table of the scratch database holds only checked rows
     sqlite3.SQLITE_DELETE,  # dropping or emptying a table
+    # Named in a CHECK or DEFAULT (Django's JSONField: CHECK (JSON_VALID("value"))),
+    # which a definition only compiles; a row's CHECK runs it, on parameters.
+    sqlite3.SQLITE_FUNCTION,
 }
 _BOOKKEEPING = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE}
 _BEGIN = re.compile(r"BEGIN\b", re.IGNORECASE)
