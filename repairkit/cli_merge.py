@@ -238,6 +238,7 @@ def merge(
             only={name: typed_pks(snapshots, name, texts) for name, texts in only.items()} or None,
             since=since_at,
             fit_row=schema_check.fit_row, drift=schema_check.items,
+            repaired=repair_fields or None,
         )  # fmt: skip
         plan = dataclasses.replace(plan, mapping=tuple(mapping.describe()))
         plan = add_absences(plan, snapshots)

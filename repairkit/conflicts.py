@@ -58,13 +58,20 @@ def find_unresolved_key(table: Table, pk: Pk, row: Row) -> LeftOut | None:
     return None
 
 
-def find_reused_pks(backups: Sequence[Snapshot], current: Snapshot) -> dict[Key, str]:
+def find_reused_pks(
+    backups: Sequence[Snapshot],
+    current: Snapshot,
+    repaired: Mapping[str, Collection[str]] | None = None,
+) -> dict[Key, str]:
     """Return the keys that the current state uses for another record than the newest backup.
 
     Each key found in the current state and in a backup is compared with the
     newest backup that has it. Multi-table-inheritance children are judged by
     their root table (the record's identity lives there, a child table often
-    has one or two columns). The value is a sentence saying why.
+    has one or two columns). The columns the user asked to repair
+    (``repaired``, table -> columns) do not count: they differ because they
+    are damaged, not because the row is another record. The value is a
+    sentence saying why.
     """
     reused: dict[Key, str] = {}
     for name, table in current.tables.items():
@@ -77,19 +84,26 @@ def find_reused_pks(backups: Sequence[Snapshot], current: Snapshot) -> dict[Key,
                 continue
             common = [pk for pk in old.pks if pk in remaining]
             remaining.difference_update(common)
-            for pk, detail in _compare(old, table, common):
+            damaged = set((repaired or {}).get(name, ()))
+            for pk, detail in _compare(old, table, common, damaged):
                 reused[(name, pk)] = f"{detail} from the row in {backup.label}"
     return reused
 
 
-def _compare(old: Table, new: Table, pks: list[Pk]) -> Iterable[tuple[Pk, str]]:
+def _compare(
+    old: Table, new: Table, pks: list[Pk], damaged: Collection[str] = ()
+) -> Iterable[tuple[Pk, str]]:
     """Yield the keys of ``pks`` whose rows look like different records, with why."""
     if old.store.fingerprint_scheme == new.store.fingerprint_scheme and old.columns == new.columns:
         # Rows stored alike hold equal values; only the others can differ.
         pks = [pk for pk in pks if old.fingerprints[pk] != new.fingerprints[pk]]
     if not pks:
         return
-    columns = [name for name in old.column_names if name in new.column_names and name != old.pk]
+    columns = [
+        name
+        for name in old.column_names
+        if name in new.column_names and name != old.pk and name not in damaged
+    ]
     if not columns:
         return
     old_index = [old.column_names.index(name) for name in columns]

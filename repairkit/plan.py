@@ -44,6 +44,7 @@ def plan_restore(
     since: int = 0,
     fit_row: RowFitter | None = None,
     drift: Sequence[DriftItem] = (),
+    repaired: Mapping[str, Collection[str]] | None = None,
 ) -> RestorePlan:
     """Plan which rows of ``backups`` (oldest first) to put back into ``current``.
 
@@ -57,7 +58,9 @@ def plan_restore(
     With ``since``, only rows that ``backups[since]`` or a newer backup has
     are asked for: a row older backups alone have was deleted long ago.
     ``fit_row`` fits each row into today's schema; a row it refuses is left
-    out as ``schema_drift`` (``repairkit.schema_drift``).
+    out as ``schema_drift`` (``repairkit.schema_drift``). ``repaired``
+    (table -> columns) names the fields being repaired: a current row that
+    differs from the backup only there is the same record, damaged.
 
     :raises PlanError: if there is no backup, or a table or primary key asked
         for is in no backup, or a table's columns differ between the backups
@@ -71,7 +74,9 @@ def plan_restore(
         links = infer_links(known)
     if generic_links is None:
         generic_links = find_generic_links(known)
-    planner = RowClosure(backups, current, known, links, generic_links, set(exclude_tables))
+    planner = RowClosure(
+        backups, current, known, links, generic_links, set(exclude_tables), repaired
+    )
     planner.fit_row = fit_row
     seeds = [key for key in planner.find_asked_rows(tables, only) if planner.seen_since(key, since)]
     planner.explore(seeds)

@@ -45,6 +45,7 @@ class RowClosure:
         links: Sequence[Link],
         generic_links: Sequence[GenericLink],
         excluded: set[str],
+        repaired: Mapping[str, Collection[str]] | None = None,
     ) -> None:
         self.backups = backups
         self.current = current
@@ -64,7 +65,7 @@ class RowClosure:
         for name, table in known.items():
             if table.parent:
                 self.children.setdefault(table.parent, []).append(name)
-        self.reused = find_reused_pks(backups, current)
+        self.reused = find_reused_pks(backups, current, repaired)
         self.rows: dict[Key, tuple[int, Row]] = {}  # explored rows: backup index, values
         self.needs: dict[Key, list[Need]] = {}
         self.problems: dict[Key, LeftOut] = {}

@@ -121,3 +121,27 @@ def test_the_plan_lists_the_links_it_used(plan: RestorePlan) -> None:
 def test_the_current_state_planned_against_itself_is_empty(current: Snapshot) -> None:
     plan = plan_restore([current], current)
     assert plan.tables == () and plan.left_out == () and plan.row_count == 0
+
+
+def test_a_row_damaged_only_in_repaired_columns_is_the_same_record() -> None:
+    from repairkit.links import Link
+    from repairkit.snapshot import Column, MemoryRowStore, Table
+
+    def moment(label: str, articles: dict[Any, tuple[Any, ...]], tags: dict[Any, tuple[Any, ...]]):  # type: ignore[no-untyped-def]
+        return Snapshot(label, [
+            Table("blog_article", [Column("id"), Column("title")], "id", MemoryRowStore(articles)),
+            Table("blog_link", [Column("id"), Column("article_id")], "id", MemoryRowStore(tags)),
+        ])  # fmt: skip
+
+    # The accident blanked the one column of article 3 and deleted its links.
+    backup = moment("backup", {3: (3, "Third")}, {7: (7, 3), 8: (8, 3)})
+    current = moment("current", {3: (3, "")}, {})
+    links = [Link("blog_link", "article_id", "blog_article")]
+    blind = plan_restore([backup], current, links=links)
+    assert {(item.table, item.kind.value) for item in blind.left_out} == {
+        ("blog_article", "reused_pk"),
+        ("blog_link", "depends_on_left_out"),
+    }
+    repaired = plan_restore([backup], current, links=links, repaired={"blog_article": ["title"]})
+    assert not repaired.left_out
+    assert {row.pk for table in repaired.tables for row in table.rows} == {7, 8}
