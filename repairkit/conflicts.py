@@ -116,7 +116,10 @@ def _compare(
             for name, i, j in zip(columns, old_index, new_index, strict=True)
             if not same_value(old_row[i], new_row[j])
         ]
-        if len(differing) > REUSED_PK_SHARE * len(columns):
+        # Values blanked in the current row alone are damage (a script that emptied a
+        # column), not another record: that would hold values of its own.
+        blanked = all(_blank(new_row[new_index[columns.index(name)]]) for name in differing)
+        if len(differing) > REUSED_PK_SHARE * len(columns) and not blanked:
             yield (
                 pk,
                 (
@@ -124,6 +127,10 @@ def _compare(
                     f" ({', '.join(differing)})"
                 ),
             )
+
+
+def _blank(value: object) -> bool:
+    return value is None or value == ""
 
 
 def find_taken_unique(

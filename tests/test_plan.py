@@ -123,25 +123,33 @@ def test_the_current_state_planned_against_itself_is_empty(current: Snapshot) ->
     assert plan.tables == () and plan.left_out == () and plan.row_count == 0
 
 
-def test_a_row_damaged_only_in_repaired_columns_is_the_same_record() -> None:
+def test_a_row_damaged_only_in_repaired_or_blanked_columns_is_the_same_record() -> None:
     from repairkit.links import Link
     from repairkit.snapshot import Column, MemoryRowStore, Table
 
-    def moment(label: str, articles: dict[Any, tuple[Any, ...]], tags: dict[Any, tuple[Any, ...]]):  # type: ignore[no-untyped-def]
+    def moment(label: str, title: str | None, links: dict[Any, tuple[Any, ...]]) -> Snapshot:
         return Snapshot(label, [
-            Table("blog_article", [Column("id"), Column("title")], "id", MemoryRowStore(articles)),
-            Table("blog_link", [Column("id"), Column("article_id")], "id", MemoryRowStore(tags)),
+            Table("blog_article", [Column("id"), Column("title")], "id",
+                  MemoryRowStore({3: (3, title)})),
+            Table("blog_link", [Column("id"), Column("article_id")], "id", MemoryRowStore(links)),
         ])  # fmt: skip
 
-    # The accident blanked the one column of article 3 and deleted its links.
-    backup = moment("backup", {3: (3, "Third")}, {7: (7, 3), 8: (8, 3)})
-    current = moment("current", {3: (3, "")}, {})
+    # The accident changed the one column of article 3 and deleted its links.
+    backup = moment("backup", "Third", {7: (7, 3), 8: (8, 3)})
     links = [Link("blog_link", "article_id", "blog_article")]
-    blind = plan_restore([backup], current, links=links)
-    assert {(item.table, item.kind.value) for item in blind.left_out} == {
-        ("blog_article", "reused_pk"),
-        ("blog_link", "depends_on_left_out"),
-    }
-    repaired = plan_restore([backup], current, links=links, repaired={"blog_article": ["title"]})
-    assert not repaired.left_out
-    assert {row.pk for table in repaired.tables for row in table.rows} == {7, 8}
+    for damaged, repaired, same_record in [
+        ("Other", None, False),  # another value in every column: another record
+        ("Other", {"blog_article": ["title"]}, True),  # unless it is the column being repaired
+        ("", None, True),  # a blanked value is damage, not another record
+        (None, None, True),
+    ]:
+        plan = plan_restore([backup], moment("current", damaged, {}), links=links,
+                            repaired=repaired)  # fmt: skip
+        restored = {row.pk for table in plan.tables for row in table.rows}
+        if same_record:
+            assert not plan.left_out and restored == {7, 8}, damaged
+        else:
+            assert {(item.table, item.kind.value) for item in plan.left_out} == {
+                ("blog_article", "reused_pk"),
+                ("blog_link", "depends_on_left_out"),
+            }

@@ -10,6 +10,7 @@ must read as the same database read live (``sqlite:///``).
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -392,3 +393,20 @@ def test_a_check_with_a_function_is_created_and_judges_the_rows(tmp_path: Path) 
     assert "CHECK constraint failed" in engine_refusal(bad.read_text(encoding="utf-8"))
     with pytest.raises(DumpFormatError, match=r"hostile.sql:4: SQLite refuses this row: CHECK"):
         read_sql_dump(bad, Dialect.SQLITE)
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (  # SQLite reads the column E with the type '\303\251'"v" text
+            "CREATE TABLE t(id integer PRIMARY KEY, E'\\303\\251'\"v\" text);\n",
+            "SQLite reads the columns of 't' as ['id', 'E']",
+        ),
+        ("CREATE TABLE t(id integer PRIMARY KEY, v text);\n\x1dCOMMIT;\n", "not SQL that a dump"),
+    ],
+)
+def test_a_table_or_statement_sqlite_reads_otherwise_is_refused(
+    tmp_path: Path, body: str, problem: str
+) -> None:
+    with pytest.raises(DumpFormatError, match=re.escape(problem)):
+        read_sql_dump(dump_file(tmp_path, body), Dialect.SQLITE)

@@ -249,6 +249,9 @@ class _DumpReader:
             # SQLite's parser then refuses what SQLite would not load.
             if self.sqlite is not None:
                 self.sqlite.check(statement, kind in _CARRIED_OUT)
+                if kind is StatementKind.CREATE_TABLE:
+                    schema = self.created.schema
+                    self.sqlite.check_columns(schema.name, schema.columns, statement.line)
 
     def _create_table(self, statement: Statement) -> None:
         schema = read_create_table(statement.text, statement.line)
@@ -268,7 +271,7 @@ class _DumpReader:
                 f" (first on line {self.data[schema.name].schema.line})",
             )
         converters = [make_converter(declared, self.dialect) for declared in schema.types]
-        self.data[schema.name] = TableRows(schema, converters)
+        self.data[schema.name] = self.created = TableRows(schema, converters)
 
     def _standard_strings(self, statement: Statement, splitter: StatementSplitter) -> None:
         """Follow ``SET standard_conforming_strings``, which decides what a backslash means.

@@ -94,6 +94,20 @@ class SqliteGrammar:
                 # Preparing is where SQLite refuses; the first step only lists an opcode.
                 self._scratch.execute("EXPLAIN " + statement.text)
 
+    def check_columns(self, table: str, columns: Sequence[str], line: int) -> None:
+        """Refuse a table whose columns SQLite reads otherwise than repairkit did.
+
+        :raises DumpFormatError: naming both readings.
+        """
+        found = [row[1] for row in self._scratch.execute(f'PRAGMA table_info("{_quoted(table)}")')]
+        if found != list(columns):
+            raise DumpFormatError(
+                self.path,
+                line,
+                f"SQLite reads the columns of {table!r} as {found[:8]!r}, repairkit as"
+                f" {list(columns)[:8]!r}: a column definition not as sqlite3 writes it",
+            )
+
     def insert(self, table: str, row: Sequence[Stored], line: int) -> None:
         """Insert one row as read, so that the table's constraints judge it.
 

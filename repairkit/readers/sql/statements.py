@@ -64,6 +64,9 @@ class Statement:
         return self.line + lines
 
 
+# What the engines' tokenizers skip between tokens; Python's str.strip() would also
+# drop characters such as U+001D that SQLite refuses as an unrecognized token.
+_SQL_SPACE = " \t\n\r\f"
 _COPY_FROM_STDIN = re.compile(r"COPY\b.*\bFROM\s+stdin\b", re.IGNORECASE | re.DOTALL)
 _DELIMITER_LINE = re.compile(r"DELIMITER\s+(\S+)\s*$", re.IGNORECASE)
 _DOLLAR_TAG = r"\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$"
@@ -118,7 +121,7 @@ class StatementSplitter:
         for number, text in self.lines:
             position = 0
             if closer is None and start == 0:
-                stripped = text.strip()
+                stripped = text.strip(_SQL_SPACE)
                 if not stripped or stripped.startswith("--"):
                     continue
                 if self.dialect is Dialect.POSTGRES and stripped.startswith("\\"):
@@ -146,9 +149,9 @@ class StatementSplitter:
                 match = self._special.search(text, position)
                 stop = match.start() if match else end
                 code = text[position:stop]
-                if not start and code.strip():
+                if not start and code.strip(_SQL_SPACE):
                     start = number
-                    code = code.lstrip()
+                    code = code.lstrip(_SQL_SPACE)
                 if start:
                     pieces.append(code)
                 if match is None:
@@ -165,7 +168,7 @@ class StatementSplitter:
                 if token == self.delimiter:
                     position = match.end()
                     if start:
-                        statement = Statement("".join(pieces).rstrip(), start)
+                        statement = Statement("".join(pieces).rstrip(_SQL_SPACE), start)
                         pieces, start = [], 0
                         if _COPY_FROM_STDIN.match(statement.text):
                             statement.copy_data = self._copy_data(statement)
