@@ -257,7 +257,7 @@ def merge(
                 dialect=dialect, utf8mb4=utf8mb4,
                 primary_keys=known_primary_keys([current_snapshot, *snapshots]),
                 use_tz=schema.use_tz if schema else None,
-                pair_tables=schema.pair_tables if schema else frozenset(),
+                pair_tables=schema.pair_tables if schema else {},
             )  # fmt: skip
             emitted = emit_plan(plan, emit, options)
             files.update(emitted.files)

@@ -57,6 +57,22 @@ class GenericLink:
         return f"{self.table}.({self.type_column}, {self.id_column}) -> any table"
 
 
+@dataclass(frozen=True, slots=True)
+class PairTable:
+    """An auto-created many-to-many table: pairs of ``owner_column`` and ``target_column``.
+
+    ``field`` is the many-to-many field of the owner's model (``tags`` of an
+    article, whose rows are in ``owner_table``); Django's serializers write
+    the links as that field's list on the owner's object.
+    """
+
+    table: str
+    owner_table: str
+    owner_column: str
+    target_column: str
+    field: str
+
+
 def collect_tables(snapshots: Iterable[Snapshot]) -> dict[str, Table]:
     """Return every table of ``snapshots`` by name, the first snapshot's version winning."""
     tables: dict[str, Table] = {}

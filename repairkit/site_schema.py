@@ -10,11 +10,12 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from repairkit.errors import PlanError
-from repairkit.links import GenericLink, Link
+from repairkit.links import GenericLink, Link, PairTable
 from repairkit.plan import RestorePlan
 from repairkit.values import ValueType, value_type_of_django_field
 
@@ -26,7 +27,7 @@ class SiteSchema:
     ``unique`` maps a db table to the column sets that must be unique in it
     (a single unique column is a set of one); primary keys are left out.
     ``models`` maps a db table to its model's label (``auth.User_groups`` for
-    an auto-created many-to-many table); ``pair_tables`` are those
+    an auto-created many-to-many table); ``pair_tables`` describes those
     auto-created tables, whose surrogate ``id`` is the database's to assign.
     """
 
@@ -40,7 +41,7 @@ class SiteSchema:
     # table -> (primary key attname, every column's attname by field name)
     attnames: dict[str, tuple[str, dict[str, str]]] = dataclasses.field(default_factory=dict)
     models: dict[str, str] = dataclasses.field(default_factory=dict)
-    pair_tables: frozenset[str] = frozenset()
+    pair_tables: Mapping[str, PairTable] = dataclasses.field(default_factory=dict)
 
 
 def read_site_schema(settings_module: str) -> SiteSchema:
@@ -72,7 +73,7 @@ def read_site_schema(settings_module: str) -> SiteSchema:
     value_types: dict[str, dict[str, ValueType]] = {}
     attnames: dict[str, tuple[str, dict[str, str]]] = {}
     models: dict[str, str] = {}
-    pair_tables: set[str] = set()
+    pair_tables: dict[str, PairTable] = {}
     # Auto-created many-to-many tables too: their rows point to both sides.
     for model in apps.get_models(include_auto_created=True):
         meta = model._meta
@@ -80,7 +81,7 @@ def read_site_schema(settings_module: str) -> SiteSchema:
             continue
         models.setdefault(meta.db_table, meta.label)
         if meta.auto_created:
-            pair_tables.add(meta.db_table)
+            pair_tables[meta.db_table] = _pair_table(model)
         value_types[meta.db_table] = _value_types_of(meta)
         fields = {field.name: field.attname for field in meta.local_concrete_fields}
         attnames[meta.db_table] = (meta.pk.attname, fields)
@@ -91,7 +92,17 @@ def read_site_schema(settings_module: str) -> SiteSchema:
             unique[meta.db_table] = sets
     return SiteSchema(
         settings_module, tuple(links), tuple(generic_links), unique, value_types,
-        bool(settings.USE_TZ), attnames, models, frozenset(pair_tables),
+        bool(settings.USE_TZ), attnames, models, pair_tables,
+    )  # fmt: skip
+
+
+def _pair_table(through: Any) -> PairTable:
+    """Describe an auto-created through model by the many-to-many field that made it."""
+    owner = through._meta.auto_created
+    field = next(f for f in owner._meta.local_many_to_many if f.remote_field.through is through)
+    return PairTable(
+        through._meta.db_table, owner._meta.db_table, field.m2m_column_name(),
+        field.m2m_reverse_name(), field.name,
     )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ test_keys_fixtures.py; these are the quick checks of each piece.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from repairkit.errors import DumpFormatError
+from repairkit.links import PairTable
 from repairkit.plan import PlannedRow, PlannedTable, Reason, RestorePlan
 from repairkit.readers.fixture.dump import read_django_fixture
 from repairkit.readers.lino.dump import read_lino_dump
@@ -84,16 +86,34 @@ def test_mysql_skips_a_pair_by_both_columns() -> None:
     assert "WHERE `user_id` = 1 AND `group_id` = 2);" in script
 
 
-def test_a_fixture_writes_pairs_without_pk_and_composite_keys_as_lists() -> None:
-    plan = pair_plan()
-    objects = json.loads(render_fixture(plan, pair_tables={"auth_user_groups"}).text)
-    assert objects[0] == {
-        "model": "auth.user_groups",
-        "pk": None,
-        "fields": {"user": 1, "group": 1},
-    }
+USER_GROUPS = PairTable("auth_user_groups", "auth_user", "user_id", "group_id", "groups")
+
+
+def with_users(plan: RestorePlan, *pks: int) -> RestorePlan:
+    columns = (Column("id"), Column("username"))
+    rows = tuple(PlannedRow(pk, (pk, f"user{pk}"), "backup", Reason.MISSING) for pk in pks)
+    users = PlannedTable("auth_user", "auth.User", columns, "id", rows)
+    return dataclasses.replace(plan, tables=(users, *plan.tables))
+
+
+def test_a_fixture_writes_links_in_their_owner_and_composite_keys_as_lists() -> None:
+    plan = with_users(pair_plan(), 1, 2)
+    objects = json.loads(render_fixture(plan, pair_tables={USER_GROUPS.table: USER_GROUPS}).text)
+    assert objects == [  # as dumpdata writes them: loaddata sets the list again on every load
+        {"model": "auth.user", "pk": 1, "fields": {"username": "user1", "groups": [1, 2]}},
+        {"model": "auth.user", "pk": 2, "fields": {"username": "user2", "groups": [2]}},
+    ]
     objects = json.loads(render_fixture(plan).text)  # not auto-created: a composite pk
-    assert objects[1]["pk"] == [1, 2]
+    assert objects[3]["pk"] == [1, 2]
+
+
+def test_a_fixture_writes_links_of_a_row_it_does_not_bring_back_without_pk() -> None:
+    plan = with_users(pair_plan(), 1)  # user 2 is still in the current state
+    objects = json.loads(render_fixture(plan, pair_tables={USER_GROUPS.table: USER_GROUPS}).text)
+    assert objects == [  # rewriting user 2 would overwrite it: its link goes alone
+        {"model": "auth.user", "pk": 1, "fields": {"username": "user1", "groups": [1, 2]}},
+        {"model": "auth.user_groups", "pk": None, "fields": {"user": 2, "group": 2}},
+    ]
 
 
 def write(path: Path, objects: list[dict[str, object]]) -> Path:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from repairkit.links import PairTable
 from repairkit.snapshot import Snapshot
 from repairkit.writers.storable import ValueProblem
 
@@ -29,7 +30,7 @@ class EmitOptions:
     utf8mb4: bool = False
     primary_keys: Mapping[str, str] = field(default_factory=dict)
     use_tz: bool | None = None
-    pair_tables: frozenset[str] = frozenset()
+    pair_tables: Mapping[str, PairTable] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,12 +30,13 @@ import datetime
 import json
 import math
 import uuid
-from collections.abc import Collection
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from repairkit.errors import EmitError, UnstorableValueError
+from repairkit.links import PairTable
 from repairkit.plan import PlannedTable, RestorePlan
 from repairkit.snapshot import ColumnKind, ContentTypeRef, JsonValue, Value
 from repairkit.writers.emitted import EmitOptions, Emitted
@@ -59,16 +60,19 @@ class Fixture:
 
 
 def render_fixture(
-    plan: RestorePlan, *, use_tz: bool | None = None, pair_tables: Collection[str] = ()
-) -> Fixture:
+    plan: RestorePlan, *, use_tz: bool | None = None,
+    pair_tables: Mapping[str, PairTable] | None = None,
+) -> Fixture:  # fmt: skip
     """Return the Django JSON fixture that reinstates the rows of ``plan``.
 
     ``use_tz`` is the target site's ``USE_TZ`` where known (``--settings``):
     with it, datetimes are written aware, in UTC, so that loaddata does not
     read them in the site's ``TIME_ZONE``; without it (or unknown) naive.
-    ``pair_tables`` are the auto-created many-to-many tables (from the
-    site's models): their rows are written without a pk, which the database
-    assigns, as objects of the auto-created model (``auth.user_groups``).
+    ``pair_tables`` describes the auto-created many-to-many tables (from the
+    site's models): their rows are written as Django's serializers write
+    them, in the list of the owner's many-to-many field, where the plan
+    brings the owner back, and otherwise as pk-less objects of the
+    auto-created model (see ``_add_links``).
     A composite primary key is written as the list of its values, as
     dumpdata does.
 
@@ -79,9 +83,11 @@ def render_fixture(
     if problems:
         raise UnstorableValueError("a JSON fixture", problems)
     warnings = find_value_problems(plan, _nul_warning)
-    objects = []
+    pairs = pair_tables or {}
+    objects: list[dict[str, Any]] = []
+    by_key: dict[tuple[str, Any], dict[str, Any]] = {}
     for table in plan.tables:
-        if not table.rows:
+        if not table.rows or table.name in pairs:
             continue
         label = _model_label(table)
         fields = _field_names(plan, table)
@@ -89,21 +95,56 @@ def render_fixture(
         pk_index = names.index(table.pk)
         key_indices = [names.index(name) for name in table.key_columns]
         for row in table.rows:
-            # A pair's or a composite key's columns are fields of their own; a pk is not.
+            # A composite key's columns are fields of their own; a pk is not.
             values = {
                 field: _json_value(value, use_tz=bool(use_tz))
                 for index, (field, value) in enumerate(zip(fields, row.values, strict=True))
                 if index != pk_index or table.key
             }
             pk: Any = row.pk
-            if table.name in pair_tables:
-                pk = None
-            elif table.key:
+            if table.key:
                 pk = [_json_value(row.values[index], use_tz=bool(use_tz)) for index in key_indices]
             objects.append({"model": label, "pk": pk, "fields": values})
+            by_key[(table.name, row.values[pk_index])] = objects[-1]
+    _add_links(plan, pairs, by_key, objects)
     # Non-ASCII stays readable; json escapes every control character itself.
     text = json.dumps(objects, indent=2, ensure_ascii=False) + "\n"
     return Fixture(text, len(objects), tuple(warnings))
+
+
+def _add_links(
+    plan: RestorePlan,
+    pairs: Mapping[str, PairTable],
+    owners: Mapping[tuple[str, Any], dict[str, Any]],
+    objects: list[dict[str, Any]],
+) -> None:
+    """Write each planned many-to-many link: in its owner's list, or as a pk-less object.
+
+    A link of an owner the plan brings back goes into the owner's field list,
+    as dumpdata writes it, which loaddata sets again on every load. A link of
+    an owner the current state still has cannot go there without rewriting
+    that owner: it becomes an object of the auto-created model without a pk,
+    which the database numbers; loading the fixture a second time, the
+    pair's unique constraint refuses it and loaddata changes nothing.
+    """
+    for table in plan.tables:
+        pair = pairs.get(table.name)
+        if pair is None or not table.rows:
+            continue
+        label = _model_label(table)
+        names = [column.name for column in table.columns]
+        owner_at, target_at = names.index(pair.owner_column), names.index(pair.target_column)
+        for row in table.rows:
+            owner_pk, target_pk = row.values[owner_at], row.values[target_at]
+            owner = owners.get((pair.owner_table, owner_pk))
+            if owner is not None:
+                owner["fields"].setdefault(pair.field, []).append(target_pk)
+            else:
+                fields = {
+                    pair.owner_column.removesuffix(_FK_SUFFIX): owner_pk,
+                    pair.target_column.removesuffix(_FK_SUFFIX): target_pk,
+                }
+                objects.append({"model": label, "pk": None, "fields": fields})
 
 
 def _model_label(table: PlannedTable) -> str:
