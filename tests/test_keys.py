@@ -140,3 +140,19 @@ def test_an_ambiguous_composite_pk_in_a_fixture_is_refused_by_name(tmp_path: Pat
                                                                    "qty": 5}}]  # fmt: skip
     with pytest.raises(DumpFormatError, match=r"part 2 of its composite pk matches the fields"):
         read_django_fixture(write(tmp_path / "f.json", rows))
+
+
+def test_a_composite_pk_in_an_xml_fixture_is_keyed_as_in_json(tmp_path: Path) -> None:
+    # As Django 5.2's XML serializer writes a CompositePrimaryKey: its parts as JSON texts.
+    xml = tmp_path / "f.xml"
+    xml.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<django-objects version="1.0">'
+        '<object model="shop.stock" pk=\'["acme", "0"]\'>'
+        '<field name="shop" type="CharField">acme</field>'
+        '<field name="number" type="IntegerField">0</field>'
+        '<field name="qty" type="IntegerField">5</field></object></django-objects>\n',
+        encoding="utf-8",
+    )
+    table = read_django_fixture(xml).tables["shop_stock"]
+    assert table.key == ("shop", "number")
+    assert set(table.pks) == {"('acme', 0)"}  # as the JSON and SQL readers render it

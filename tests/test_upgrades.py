@@ -209,8 +209,8 @@ def test_the_dry_run_lists_every_row_that_today_s_models_reject(
     )  # fmt: skip
     assert status == EXIT_LEFT_OUT, output
     assert ("repairdemo_category", 9) in planned(plan)
-    for pk in (7, 13):  # a reviewer blanks a required field
-        edit_row(tmp_path / "out" / "repairdemo_partner.py", pk, "name", "''")
+    for pk in (7, 13):  # a reviewer pastes a name over today's max_length
+        edit_row(tmp_path / "out" / "repairdemo_partner.py", pk, "name", repr("x" * 201))
     site = tmp_path / "site.sqlite3"
     shutil.copyfile(dumps / "current.sqlite3", site)
     before = site.read_bytes()
@@ -225,7 +225,9 @@ def test_the_dry_run_lists_every_row_that_today_s_models_reject(
         assert "repairdemo_category: name: Ensure this value has at most 10 characters" in (
             result.stderr
         )
-        assert "repairdemo_partner: name: This field cannot be blank.: 2 rows: 7" in result.stderr
+        assert "repairdemo_partner: name: Ensure this value has at most 200 characters" in (
+            result.stderr
+        )
         assert site.read_bytes() == before
 
 

@@ -5,7 +5,8 @@ A database takes what its columns take: SQLite stores a text over
 every inserted row is read back through its model and its own fields are
 cleaned (``Model.clean_fields``) inside the transaction, where the rows it
 points to exist. Foreign keys are left to the engine's own check; the
-model's ``clean()`` is not called, since it may need more than a row.
+model's ``clean()`` is not called, since it may need more than a row, nor
+the form rule ``blank`` (a NULL the column allows, an empty text).
 All invalid rows are reported at once, grouped by table and message.
 """
 
@@ -62,14 +63,16 @@ def _collect_invalid(
     pks = list(keys)
     for start in range(0, len(pks), _CLEAN_CHUNK):
         for instance in manager.filter(pk__in=pks[start : start + _CLEAN_CHUNK]).order_by("pk"):
-            # A NULL where the column allows NULL is a state the database holds as valid;
-            # "blank" is a form's rule, not the database's.
-            nulls = [
+            # A NULL where the column allows NULL, and an empty text, are states the
+            # database holds as valid and the site itself saves (User.objects.create()
+            # leaves password ''): "blank" is a form's rule, not the database's.
+            values = {f.name: getattr(instance, f.attname) for f in model._meta.concrete_fields}
+            empty = [
                 f.name for f in model._meta.concrete_fields
-                if f.null and getattr(instance, f.attname) is None
+                if values[f.name] == "" or f.null and values[f.name] is None
             ]  # fmt: skip
             try:
-                instance.clean_fields(exclude=exclude + nulls)
+                instance.clean_fields(exclude=exclude + empty)
             except ValidationError as err:
                 where = keys.get(instance.pk)
                 row = f"{instance.pk!r}" + (f" ({where})" if where else "")

@@ -175,7 +175,10 @@ def _table_specs() -> Iterator[tuple[TableSpec, list[Any]]]:
 def _spec_of(model: Any, with_model: bool = True) -> TableSpec:
     meta = model._meta
     columns = tuple(_column_of(field) for field in meta.local_concrete_fields)
-    return TableSpec(meta.db_table, columns, (meta.pk.attname,), meta.label if with_model else None)
+    # A CompositePrimaryKey (Django 5.2) is no column: it names the fields that are.
+    key_fields = getattr(meta.pk, "fields", None) or (meta.pk,)
+    key = tuple(field.attname for field in key_fields)
+    return TableSpec(meta.db_table, columns, key, meta.label if with_model else None)
 
 
 def _column_of(field: Any) -> ColumnSpec:
