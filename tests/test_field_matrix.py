@@ -61,8 +61,6 @@ EXPECTED_REFUSALS: dict[tuple[str, str, str, str], str] = {
     ("*", "*", "django", "fixture"): _JSON_NULL,
     ("*", "*", "sql-dump", "fixture"): _JSON_NULL,
     **{("full", "*", source, "fixture"): _PKLESS for source in FIXTURE_FORMATS},
-    ("values", "sqlite", "sql-dump", "*"): "sqlread: binary literals X'..' of sqlite3 .dump",
-    ("values", "mysql", "sql-dump", "*"): "sqlread: a default mariadb-dump writes BLOBs raw",
 }
 
 
