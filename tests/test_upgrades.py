@@ -263,12 +263,13 @@ def test_upgrade_then_merge_restores_every_row_as_the_upgrade_made_it(
         assert all_rows(site, table) == all_rows(dumps / "upgraded.sqlite3", table), table
 
 
-def test_upgrade_refuses_what_is_not_a_lino_dump(tmp_path: Path) -> None:
+def test_upgrade_refuses_what_is_no_backup_it_can_read(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("what happened on Monday\n", encoding="utf-8")
     result = CliRunner().invoke(cli, [
-        "upgrade", str(FIXTURES / "accident.json"), "--settings", "x.settings",
-        "-o", str(tmp_path / "up"),
+        "upgrade", str(notes), "--settings", "x.settings", "-o", str(tmp_path / "up"),
     ])  # fmt: skip
-    assert result.exit_code == 2 and "takes a Lino dump2py directory" in result.output
+    assert result.exit_code == 2 and "cannot tell the format" in result.output
     assert not (tmp_path / "up").exists()
 
 
