@@ -10,8 +10,8 @@ import enum
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from repairkit.diff import same_value
 from repairkit.snapshot import Pk, Row, Snapshot, Table, Value
+from repairkit.values import same_value
 
 Key = tuple[str, Pk]  # (db table, primary key)
 

@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from repairkit.snapshot import Pk, Snapshot, Table, Value
-from repairkit.values import at_precision, coarsest_precision
+from repairkit.values import at_precision, coarsest_precision, same_value, sort_pks
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,19 +166,3 @@ def _compare_rows(
         )
         if fields:
             yield RowChange(pk, fields)
-
-
-def same_value(old: Value, new: Value) -> bool:
-    """Tell whether two stored values are the same, not merely ``==``.
-
-    ``True == 1`` and ``0 == False`` in Python, but a column that went from
-    ``1`` to ``True`` did change.
-    """
-    return old == new and (
-        type(old) is type(new) or not isinstance(old, bool) and not isinstance(new, bool)
-    )
-
-
-def sort_pks(pks: Iterable[Pk]) -> tuple[Pk, ...]:
-    """Sort primary keys: numbers before texts, each in natural order."""
-    return tuple(sorted(pks, key=lambda pk: (isinstance(pk, str), pk)))

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from repairkit.diff import same_value, sort_pks
 from repairkit.errors import RepairkitError
 from repairkit.snapshot import Pk, Snapshot, Table, Value
+from repairkit.values import same_value, sort_pks
 
 
 class HistoryError(RepairkitError, LookupError):

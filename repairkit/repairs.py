@@ -13,12 +13,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
-from repairkit.diff import diff_snapshots, same_value, sort_pks
+from repairkit.diff import diff_snapshots
 from repairkit.errors import PlanError, did_you_mean
 from repairkit.findings import FindingKind, find_findings
 from repairkit.findings.kinds import REPAIRABLE_KINDS, kind_spec, repairable_kind_names
 from repairkit.plan import PlannedUpdate, RestorePlan
 from repairkit.snapshot import Pk, Row, Snapshot, Table
+from repairkit.values import same_value, sort_pks
 
 __all__ = ["REPAIRABLE_KINDS", "REQUESTED", "add_updates", "plan_repairs", "repairable_kinds"]
 

@@ -19,11 +19,11 @@ from repairkit.conflicts import (
     find_taken_unique,
     find_unresolved_key,
 )
-from repairkit.diff import sort_pks
 from repairkit.errors import PlanError
 from repairkit.links import GenericLink, Link, content_type_table, order_tables, tables_by_model
 from repairkit.plan_records import PlannedRow, PlannedTable, Reason, RowFitter
 from repairkit.snapshot import Pk, Row, Snapshot, Table
+from repairkit.values import sort_pks
 
 Need = tuple[Key, Reason]  # a row that another row needs, and why
 _NEED_WORDS = {

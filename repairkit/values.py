@@ -15,10 +15,10 @@ import ipaddress
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 
-from repairkit.snapshot import JsonValue, Value
+from repairkit.snapshot import JsonValue, Pk, Value
 
 UTC = datetime.timezone.utc
 _IP_TYPES = (
@@ -427,3 +427,19 @@ NATURAL_KEY_PREFIX = "natural:"
 def render_natural_key(parts: Sequence[object]) -> str:
     """Return the key of a row known only by its natural key: ``natural:('app', 'model')``."""
     return render_key(parts, NATURAL_KEY_PREFIX)
+
+
+def same_value(old: Value, new: Value) -> bool:
+    """Tell whether two stored values are the same, not merely ``==``.
+
+    ``True == 1`` and ``0 == False`` in Python, but a column that went from
+    ``1`` to ``True`` did change.
+    """
+    return old == new and (
+        type(old) is type(new) or not isinstance(old, bool) and not isinstance(new, bool)
+    )
+
+
+def sort_pks(pks: Iterable[Pk]) -> tuple[Pk, ...]:
+    """Sort primary keys: numbers before texts, each in natural order."""
+    return tuple(sorted(pks, key=lambda pk: (isinstance(pk, str), pk)))

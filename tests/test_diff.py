@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from repairkit.diff import Changeset, diff_snapshots, same_value
+from repairkit.diff import Changeset, diff_snapshots
 from repairkit.readers.lino.dump import read_lino_dump
 from repairkit.snapshot import Column, MemoryRowStore, Snapshot, Table
+from repairkit.values import same_value
 
 from .conftest import FIXTURES
 

@@ -13,8 +13,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from repairkit.diff import Changeset, sort_pks
+from repairkit.diff import Changeset
 from repairkit.snapshot import Pk, Snapshot, Value
+from repairkit.values import sort_pks
 
 from .damage import classify_change, is_clean_cut
 from .dangling import find_dangling

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 
-from repairkit.diff import Changeset, sort_pks
+from repairkit.diff import Changeset
 from repairkit.links import (
     content_type_table,
     find_generic_links,
@@ -19,6 +19,7 @@ from repairkit.links import (
     tables_by_model,
 )
 from repairkit.snapshot import Pk, Snapshot, Table, Value
+from repairkit.values import sort_pks
 
 from .records import Finding, FindingKind, describe_pks
 
