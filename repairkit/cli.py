@@ -19,6 +19,8 @@ from repairkit.diff import diff_snapshots
 from repairkit.errors import RepairkitError, did_you_mean
 from repairkit.findings import find_findings
 from repairkit.limits import DEFAULT_MAX_DECOMPRESSED, MAX_DECOMPRESSED_ENV, format_size, parse_size
+from repairkit.progress import ProgressCallback
+from repairkit.progress_bar import QUIET_OPTION, progress_bar
 from repairkit.readers import read_snapshot
 from repairkit.readers.fixture_align import align_snapshots
 from repairkit.report import render_json, render_text
@@ -90,7 +92,10 @@ FROM_OPTION = click.option(
 )  # fmt: skip
 
 
-def read_inputs(sources: Sequence[str], forms: tuple[str, ...], map_files: Any) -> list[Snapshot]:
+def read_inputs(
+    sources: Sequence[str], forms: tuple[str, ...], map_files: Any,
+    progress: ProgressCallback | None = None,
+) -> list[Snapshot]:  # fmt: skip
     """Read each source (in the format ``--from`` names, else the detected one).
 
     Fixtures guess column names that other sources know, so they are
@@ -101,7 +106,7 @@ def read_inputs(sources: Sequence[str], forms: tuple[str, ...], map_files: Any) 
     chosen: list[str | None] = [*forms] * len(sources) if len(forms) == 1 else [*forms]
     chosen = chosen or [None] * len(sources)
     snapshots = [
-        read_snapshot(source, form=form, map_files=map_files)
+        read_snapshot(source, form=form, map_files=map_files, progress=progress)
         for source, form in zip(sources, chosen, strict=True)
     ]
     return align_snapshots(snapshots)
@@ -131,9 +136,10 @@ def read_inputs(sources: Sequence[str], forms: tuple[str, ...], map_files: Any) 
 )  # fmt: skip
 @FROM_OPTION
 @JOBS_OPTION
+@QUIET_OPTION
 def diff(
     old: str, new: str, tables: tuple[str, ...], output_format: str, output_file: Path | None,
-    summary: bool, strict: bool, forms: tuple[str, ...], jobs: int,
+    summary: bool, strict: bool, forms: tuple[str, ...], jobs: int, quiet: bool,
 ) -> None:  # fmt: skip
     """Show what was deleted, added and changed from OLD to NEW.
 
@@ -155,8 +161,12 @@ def diff(
         repairkit diff backup.json.gz django:mysite.settings
         repairkit diff backup/ current/ --format html -o report.html
     """
-    with library_errors_as_cli_errors(), worker_pool(jobs) as map_files:
-        old_snapshot, new_snapshot = read_inputs([old, new], forms, map_files)
+    with (
+        library_errors_as_cli_errors(),
+        worker_pool(jobs) as map_files,
+        progress_bar(quiet) as progress,
+    ):
+        old_snapshot, new_snapshot = read_inputs([old, new], forms, map_files, progress)
         for table in tables:
             if table not in old_snapshot.tables and table not in new_snapshot.tables:
                 known = [*old_snapshot.tables, *new_snapshot.tables]
@@ -165,7 +175,7 @@ def diff(
                 )
         if strict:
             check_all_rows(old_snapshot, new_snapshot)
-        changeset = diff_snapshots(old_snapshot, new_snapshot, tables or None)
+        changeset = diff_snapshots(old_snapshot, new_snapshot, tables or None, progress)
         findings = find_findings(changeset, old_snapshot, new_snapshot)
         if output_format == "html":
             report = render_diff_html(changeset, old_snapshot, new_snapshot, findings)

@@ -32,6 +32,7 @@ from repairkit.links import (
     order_tables,
     tables_by_model,
 )
+from repairkit.progress import ProgressCallback, ProgressStep, report_progress
 from repairkit.schema_drift import DriftItem
 from repairkit.snapshot import Column, Pk, Row, Snapshot, Table, Value
 
@@ -137,6 +138,9 @@ _NEED_WORDS = {
 }
 
 
+_PLAN_STEPS = 4  # find the rows asked for, follow their links, check unique values, choose
+
+
 def plan_restore(
     backups: Sequence[Snapshot],
     current: Snapshot,
@@ -150,6 +154,7 @@ def plan_restore(
     since: int = 0,
     fit_row: RowFitter | None = None,
     drift: Sequence[DriftItem] = (),
+    progress: ProgressCallback | None = None,
 ) -> RestorePlan:
     """Plan which rows of ``backups`` (oldest first) to put back into ``current``.
 
@@ -163,7 +168,8 @@ def plan_restore(
     With ``since``, only rows that ``backups[since]`` or a newer backup has
     are asked for: a row older backups alone have was deleted long ago.
     ``fit_row`` fits each row into today's schema; a row it refuses is left
-    out as ``schema_drift`` (``repairkit.schema_drift``).
+    out as ``schema_drift`` (``repairkit.schema_drift``). ``progress`` hears
+    of the planner's steps, with the rows asked for, then the rows chosen.
 
     :raises PlanError: if there is no backup, or a table or primary key asked
         for is in no backup, or a table's columns differ between the backups
@@ -179,11 +185,20 @@ def plan_restore(
         generic_links = find_generic_links(known)
     planner = _Planner(backups, current, known, links, generic_links, set(exclude_tables))
     planner.fit_row = fit_row
+
+    def step(done: int, rows: int) -> None:
+        report_progress(progress, ProgressStep("planning", done, _PLAN_STEPS, "steps", rows))
+
+    step(0, 0)
     seeds = [key for key in planner.find_asked_rows(tables, only) if planner.seen_since(key, since)]
+    step(1, len(seeds))
     planner.explore(seeds)
+    step(2, len(seeds))
     planner.check_unique(unique or {})
     planner.spread_left_out()
+    step(3, len(seeds))
     chosen = planner.choose(seeds)
+    step(_PLAN_STEPS, len(chosen))
     return RestorePlan(
         backups=tuple(backup.label for backup in backups),
         current=current.label,

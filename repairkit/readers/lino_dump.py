@@ -13,12 +13,13 @@ import operator
 import os
 import re
 import weakref
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from itertools import compress, count
 from pathlib import Path
 
 from repairkit.errors import DumpFormatError, DumpNotFoundError
+from repairkit.progress import ProgressCallback, ProgressStep, report_progress
 from repairkit.snapshot import ColumnKind, Pk, Row, Snapshot, Table, Value
 from repairkit.values import SECOND_PRECISION, render_key
 from repairkit.workers import MapFunction
@@ -38,8 +39,6 @@ from .lino_values import RowDecoder, RowSyntaxError
 RESTORE_FILE = "restore.py"
 _PART = re.compile(r"(.+)_(\d+)\.py")
 
-ProgressCallback = Callable[[str], None]
-
 
 def read_lino_dump(
     path: str | Path,
@@ -52,6 +51,7 @@ def read_lino_dump(
     Every data file is checked and fingerprinted here; values are decoded
     later, on demand. ``map_files`` may be a process pool's ``map`` (of a
     pool that forks, see ``lino_scan``) to scan several files at once.
+    ``progress`` hears of the files read after each table.
 
     :raises DumpNotFoundError: if ``path`` or its restore.py does not exist.
     :raises DumpFormatError: if any file is not valid dump2py output.
@@ -65,10 +65,11 @@ def read_lino_dump(
     _check_inside(directory, restore_path, None)
     module = read_restore_module(restore_path)
     parts = _assign_data_files(module, directory)
-    tables = []
+    stage, total = f"reading {label or directory.name}", sum(map(len, parts.values()))
+    report_progress(progress, ProgressStep(stage, 0, total, "files"))
+    tables: list[Table] = []
+    files_read = rows_read = 0
     for name, files in parts.items():
-        if progress:
-            progress(name)
         schema = module.tables[name]
         decoder = RowDecoder(schema, module.model_globals, len(module.languages))
         store = LinoRowStore(schema, decoder, files, map_files)
@@ -83,6 +84,8 @@ def read_lino_dump(
                 key=schema.key,
             )
         )  # fmt: skip
+        files_read, rows_read = files_read + len(files), rows_read + len(tables[-1])
+        report_progress(progress, ProgressStep(stage, files_read, total, "files", rows_read))
     # dump2py writes datetimes and times to the second (docs/values.md).
     info = {**module.info, "datetime_precision": SECOND_PRECISION}
     return Snapshot(label or directory.name, tables, info)
