@@ -20,6 +20,8 @@ from repairkit.errors import RepairkitError, did_you_mean
 from repairkit.findings import find_findings
 from repairkit.findings.kinds import describe_kinds
 from repairkit.limits import DEFAULT_MAX_DECOMPRESSED, MAX_DECOMPRESSED_ENV, format_size, parse_size
+from repairkit.progress import ProgressCallback
+from repairkit.progress_bar import QUIET_OPTION, progress_bar
 from repairkit.readers import read_snapshots
 from repairkit.report import render_json, render_text
 from repairkit.report_html import render_diff_html
@@ -89,7 +91,10 @@ FROM_OPTION = click.option(
 )  # fmt: skip
 
 
-def read_inputs(sources: Sequence[str], forms: tuple[str, ...], map_files: Any) -> list[Snapshot]:
+def read_inputs(
+    sources: Sequence[str], forms: tuple[str, ...], map_files: Any,
+    progress: ProgressCallback | None = None,
+) -> list[Snapshot]:  # fmt: skip
     """Read each source (in the format ``--from`` names, else the detected one).
 
     The library aligns them with each other (``readers.read_snapshots``).
@@ -97,7 +102,7 @@ def read_inputs(sources: Sequence[str], forms: tuple[str, ...], map_files: Any) 
     if len(forms) > 1 and len(forms) != len(sources):
         raise click.UsageError(f"give --from once, or once for each of the {len(sources)} inputs")
     chosen: list[str | None] = [*forms] * len(sources) if len(forms) == 1 else [*forms]
-    return read_snapshots(sources, chosen or None, map_files=map_files)
+    return read_snapshots(sources, chosen or None, map_files=map_files, progress=progress)
 
 
 DIFF_HELP = f"""Show what was deleted, added and changed from OLD to NEW.
@@ -146,13 +151,18 @@ Example:
 )  # fmt: skip
 @FROM_OPTION
 @JOBS_OPTION
+@QUIET_OPTION
 def diff(
     old: str, new: str, tables: tuple[str, ...], output_format: str, output_file: Path | None,
-    summary: bool, strict: bool, forms: tuple[str, ...], jobs: int,
+    summary: bool, strict: bool, forms: tuple[str, ...], jobs: int, quiet: bool,
 ) -> None:  # fmt: skip
     """Diff two sources and print the report (the help is DIFF_HELP)."""
-    with library_errors_as_cli_errors(), worker_pool(jobs) as map_files:
-        old_snapshot, new_snapshot = read_inputs([old, new], forms, map_files)
+    with (
+        library_errors_as_cli_errors(),
+        worker_pool(jobs) as map_files,
+        progress_bar(quiet) as progress,
+    ):
+        old_snapshot, new_snapshot = read_inputs([old, new], forms, map_files, progress)
         for table in tables:
             if table not in old_snapshot.tables and table not in new_snapshot.tables:
                 known = [*old_snapshot.tables, *new_snapshot.tables]
@@ -161,7 +171,7 @@ def diff(
                 )
         if strict:
             check_all_rows(old_snapshot, new_snapshot)
-        changeset = diff_snapshots(old_snapshot, new_snapshot, tables or None)
+        changeset = diff_snapshots(old_snapshot, new_snapshot, tables or None, progress)
         findings = find_findings(changeset, old_snapshot, new_snapshot)
         if output_format == "html":
             report = render_diff_html(changeset, old_snapshot, new_snapshot, findings)

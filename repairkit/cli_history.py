@@ -30,6 +30,8 @@ from repairkit.history_report import (
     render_timeline_json,
     render_timeline_text,
 )
+from repairkit.progress import ProgressCallback
+from repairkit.progress_bar import QUIET_OPTION, progress_bar
 from repairkit.readers import read_snapshot
 from repairkit.readers.fixture.align import align_snapshots
 from repairkit.series import Series
@@ -112,7 +114,7 @@ def warn(message: str) -> None:
 
 def open_series(
     backups: Sequence[str], current: str | None, forms: tuple[str, ...], map_files: Any,
-    keep_order: bool,
+    keep_order: bool, progress: ProgressCallback | None = None,
 ) -> Series:  # fmt: skip
     """Order the backups by their dumps' times (warning where that is not the order given).
 
@@ -131,7 +133,9 @@ def open_series(
     def read(source: str) -> Snapshot:
         snapshot = read_already.pop(source, None)
         if snapshot is None:
-            snapshot = read_snapshot(source, form=form_of[source], map_files=map_files)
+            snapshot = read_snapshot(
+                source, form=form_of[source], map_files=map_files, progress=progress
+            )
             if previous:
                 snapshot = align_snapshots([previous[0], snapshot])[-1]
         previous[:] = [snapshot]
@@ -176,9 +180,10 @@ FORMAT_OPTION = click.option(
 @KEEP_ORDER_OPTION
 @FROM_OPTION
 @JOBS_OPTION
+@QUIET_OPTION
 def history(
     backups: tuple[str, ...], current: str | None, table: str, pks: tuple[str, ...],
-    output_format: str, keep_order: bool, forms: tuple[str, ...], jobs: int,
+    output_format: str, keep_order: bool, forms: tuple[str, ...], jobs: int, quiet: bool,
 ) -> None:  # fmt: skip
     """Show the life of rows of TABLE across a series of backups, in time order.
 
@@ -195,18 +200,23 @@ def history(
         repairkit history mon/ tue/ wed/ --current today/ --table contacts_person --pk 19
         repairkit history backups/*/ --table contacts_person --format json
     """
-    with library_errors_as_cli_errors(), worker_pool(jobs) as map_files:
-        series = open_series(backups, current, forms, map_files, keep_order)
+    with (
+        library_errors_as_cli_errors(),
+        worker_pool(jobs) as map_files,
+        progress_bar(quiet) as progress,
+    ):
+        series = open_series(backups, current, forms, map_files, keep_order, progress)
         if pks:
             histories = trace_rows(series, table, list(pks))
             render = render_rows_json if output_format == "json" else render_rows_text
-            click.echo(render(table, histories, times_of(series)), nl=False)
+            report = render(table, histories, times_of(series))
         else:
             steps = count_steps(series, [table])
             if output_format == "json":
-                click.echo(render_steps_json(table, steps, times_of(series)), nl=False)
+                report = render_steps_json(table, steps, times_of(series))
             else:
-                click.echo(render_steps_text(steps, times_of(series)), nl=False)
+                report = render_steps_text(steps, times_of(series))
+    click.echo(report, nl=False)  # once the bar is gone
 
 
 @click.command()
@@ -216,9 +226,10 @@ def history(
 @KEEP_ORDER_OPTION
 @FROM_OPTION
 @JOBS_OPTION
+@QUIET_OPTION
 def timeline(
     backups: tuple[str, ...], current: str | None, output_format: str, keep_order: bool,
-    forms: tuple[str, ...], jobs: int,
+    forms: tuple[str, ...], jobs: int, quiet: bool,
 ) -> None:  # fmt: skip
     """Show the whole site over time, and the step where an accident happened.
 
@@ -236,13 +247,18 @@ def timeline(
         repairkit timeline mon/ tue/ wed/ --current today/
         repairkit timeline backups/*.sql --current postgresql://localhost/site --format json
     """
-    with library_errors_as_cli_errors(), worker_pool(jobs) as map_files:
+    with (
+        library_errors_as_cli_errors(),
+        worker_pool(jobs) as map_files,
+        progress_bar(quiet) as progress,
+    ):
         if len(backups) + bool(current) < 2:
             raise RepairkitClickError("a timeline needs at least two snapshots")
-        series = open_series(backups, current, forms, map_files, keep_order)
+        series = open_series(backups, current, forms, map_files, keep_order, progress)
         result = build_timeline(series)
         render = render_timeline_json if output_format == "json" else render_timeline_text
-        click.echo(render(result, times_of(series)), nl=False)
+        report = render(result, times_of(series))
+    click.echo(report, nl=False)  # once the bar is gone
     sys.exit(1 if result.accident else 0)
 
 

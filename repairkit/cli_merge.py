@@ -28,6 +28,7 @@ from repairkit.findings.kinds import repairable_kind_names
 from repairkit.mapping import parse_mapping_options, read_mapping_file
 from repairkit.plan import plan_restore
 from repairkit.plan_report import PLAN_FILE, render_plan_json, render_plan_text
+from repairkit.progress_bar import QUIET_OPTION, progress_bar
 from repairkit.repairs import add_updates, plan_repairs, repairable_kinds
 from repairkit.report_html import render_plan_html
 from repairkit.schema_drift import prepare_backups
@@ -154,6 +155,7 @@ def parse_only(
 )  # fmt: skip
 @FROM_OPTION
 @JOBS_OPTION
+@QUIET_OPTION
 def merge(
     backups: tuple[str, ...], current: str, output: Path, settings: str | None,
     tables: tuple[str, ...], exclude_tables: tuple[str, ...], only: dict[str, list[str]],
@@ -162,6 +164,7 @@ def merge(
     mapping_file: Path | None, rename_tables: tuple[str, ...], rename_columns: tuple[str, ...],
     drop_columns: tuple[str, ...], set_columns: tuple[str, ...],
     forms: tuple[str, ...], jobs: int, since: str | None = None, keep_order: bool = False,
+    quiet: bool = False,
 ) -> None:  # fmt: skip
     """Plan putting back the rows that BACKUPs have and CURRENT lost, and write a restore script.
 
@@ -209,9 +212,13 @@ def merge(
         )
     earlier_output = check_output_dir(output, force)
     # Rows are decoded while planning, in the pool: it must stay open until the plan is made.
-    with library_errors_as_cli_errors(), worker_pool(jobs) as map_files:
+    with (
+        library_errors_as_cli_errors(),
+        worker_pool(jobs) as map_files,
+        progress_bar(quiet) as progress,
+    ):
         kinds = repairable_kinds(kind_names)  # before the dumps are read: fail fast
-        *snapshots, current_snapshot = read_inputs([*backups, current], forms, map_files)
+        *snapshots, current_snapshot = read_inputs([*backups, current], forms, map_files, progress)
         sources, snapshots = time_order(backups, snapshots, keep_order, current, current_snapshot)
         since_at = since_index(snapshots, since, sources) if since else 0
         schema = None
@@ -238,7 +245,7 @@ def merge(
             only={name: typed_pks(snapshots, name, texts) for name, texts in only.items()} or None,
             since=since_at,
             fit_row=schema_check.fit_row, drift=schema_check.items,
-            repaired=repair_fields or None,
+            repaired=repair_fields or None, progress=progress,
         )  # fmt: skip
         plan = dataclasses.replace(plan, mapping=tuple(mapping.describe()))
         plan = add_absences(plan, snapshots)
@@ -264,7 +271,7 @@ def merge(
         files[PLAN_FILE] = render_plan_json(plan)
         files[REPORT_FILE] = render_plan_html(plan)
         # Everything is rendered before an earlier merge's files go: trouble keeps them.
-        write_output_files(output, files, replaced=earlier_output)
+        write_output_files(output, files, replaced=earlier_output, progress=progress)
     if output_format == "json":
         click.echo(render_plan_json(plan), nl=False)
     else:

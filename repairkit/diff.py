@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
+from repairkit.progress import ProgressCallback, ProgressStep, report_progress
 from repairkit.snapshot import Pk, Snapshot, Table, Value
 from repairkit.values import at_precision, coarsest_precision, same_value, sort_pks
 
@@ -89,12 +90,22 @@ class Changeset:
 
 
 def diff_snapshots(
-    old: Snapshot, new: Snapshot, tables: Collection[str] | None = None
+    old: Snapshot,
+    new: Snapshot,
+    tables: Collection[str] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> Changeset:
-    """Compare ``old`` with ``new``, table by table (only ``tables`` if given)."""
+    """Compare ``old`` with ``new``, table by table (only ``tables`` if given).
+
+    ``progress`` hears of the tables compared, and their rows.
+    """
 
     def wanted(name: str) -> bool:
         return tables is None or name in tables
+
+    total = sum(1 for name in old.tables if wanted(name) and name in new.tables)
+    report_progress(progress, ProgressStep("comparing", 0, total, "tables"))
+    rows = 0
 
     changeset = Changeset(old=old.label, new=new.label)
     # A source without microseconds (dump2py) is compared at its own precision.
@@ -106,6 +117,9 @@ def diff_snapshots(
             continue
         if name in new.tables:
             changeset.tables[name] = diff_tables(table, new.tables[name], precision)
+            rows += len(table)
+            done = len(changeset.tables)
+            report_progress(progress, ProgressStep("comparing", done, total, "tables", rows))
         else:
             changeset.old_only_tables[name] = len(table)
     for name, table in new.tables.items():

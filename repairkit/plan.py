@@ -21,6 +21,7 @@ from repairkit.plan_records import (
     RestorePlan,
     RowFitter,
 )
+from repairkit.progress import ProgressCallback, ProgressStep, report_progress
 from repairkit.row_closure import RowClosure
 from repairkit.schema_drift import DriftItem
 from repairkit.snapshot import Pk, Snapshot, Table
@@ -29,6 +30,9 @@ __all__ = [
     "ConflictKind", "GenericLink", "LeftOut", "Link", "PlannedRow", "PlannedTable",
     "PlannedUpdate", "Reason", "RestorePlan", "RowFitter", "plan_restore",
 ]  # fmt: skip
+
+
+_PLAN_STEPS = 4  # asked rows, closure, conflicts, choice: what the progress bar counts
 
 
 def plan_restore(
@@ -45,6 +49,7 @@ def plan_restore(
     fit_row: RowFitter | None = None,
     drift: Sequence[DriftItem] = (),
     repaired: Mapping[str, Collection[str]] | None = None,
+    progress: ProgressCallback | None = None,
 ) -> RestorePlan:
     """Plan which rows of ``backups`` (oldest first) to put back into ``current``.
 
@@ -61,6 +66,8 @@ def plan_restore(
     out as ``schema_drift`` (``repairkit.schema_drift``). ``repaired``
     (table -> columns) names the fields being repaired: a current row that
     differs from the backup only there is the same record, damaged.
+    ``progress`` hears of the planner's steps, with the rows asked for, then
+    the rows chosen.
 
     :raises PlanError: if there is no backup, or a table or primary key asked
         for is in no backup, or a table's columns differ between the backups
@@ -78,11 +85,20 @@ def plan_restore(
         backups, current, known, links, generic_links, set(exclude_tables), repaired
     )
     planner.fit_row = fit_row
+
+    def step(done: int, rows: int) -> None:
+        report_progress(progress, ProgressStep("planning", done, _PLAN_STEPS, "steps", rows))
+
+    step(0, 0)
     seeds = [key for key in planner.find_asked_rows(tables, only) if planner.seen_since(key, since)]
+    step(1, len(seeds))
     planner.explore(seeds)
+    step(2, len(seeds))
     planner.check_unique(unique or {})
     planner.spread_left_out()
+    step(3, len(seeds))
     chosen = planner.choose(seeds)
+    step(_PLAN_STEPS, len(chosen))
     return RestorePlan(
         backups=tuple(backup.label for backup in backups),
         current=current.label,

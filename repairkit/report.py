@@ -9,11 +9,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
-from repairkit.diff import Changeset, TableDiff
+from repairkit.diff import Changeset, FieldChange, RowChange, TableDiff
 from repairkit.findings import Finding
 from repairkit.snapshot import ContentTypeRef, JsonValue, Pk, Value
+from repairkit.value_paths import ABSENT, PathChange, changed_paths
 
 MAX_VALUE_WIDTH = 60
+PATHS_SHOWN = 10  # per changed value in the text: the JSON output lists them all
 
 
 def json_value(value: Value) -> Any:
@@ -51,15 +53,7 @@ def changeset_to_json(
             "added": len(diff.added) if summary_only else list(diff.added),
             "changed": len(diff.changed)
             if summary_only
-            else [
-                {
-                    "pk": change.pk,
-                    "fields": {
-                        f.column: [json_value(f.old), json_value(f.new)] for f in change.fields
-                    },
-                }
-                for change in diff.changed
-            ],
+            else [_row_change_to_json(change) for change in diff.changed],
         }
         if diff.old_only_columns or diff.new_only_columns:
             entry["schema"] = {
@@ -79,6 +73,31 @@ def changeset_to_json(
     if findings is not None:
         document["findings"] = [finding_to_json(finding) for finding in findings]
     return document
+
+
+def _row_change_to_json(change: RowChange) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "pk": change.pk,
+        "fields": {f.column: [json_value(f.old), json_value(f.new)] for f in change.fields},
+    }
+    paths = [
+        path_change_to_json(field.column, path)
+        for field in change.fields
+        for path in changed_paths(field.old, field.new)
+    ]
+    if paths:
+        entry["paths"] = paths
+    return entry
+
+
+def path_change_to_json(column: str, change: PathChange) -> dict[str, Any]:
+    """Return one changed path of a structured value; a side that is absent is left out."""
+    entry: dict[str, Any] = {"column": column, "path": column + change.path}
+    if change.old is not ABSENT:
+        entry["old"] = change.old
+    if change.new is not ABSENT:
+        entry["new"] = change.new
+    return entry
 
 
 def finding_to_json(finding: Finding) -> dict[str, Any]:
@@ -173,9 +192,24 @@ def _table_details(diff: TableDiff) -> Iterator[str]:
     if diff.changed:
         yield f"  changed ({len(diff.changed)}):"
         for change in diff.changed:
-            for index, field in enumerate(change.fields):
+            lines = [line for field in change.fields for line in field_change_lines(field)]
+            for index, line in enumerate(lines):
                 key = f"{change.pk!r}" if index == 0 else ""
-                yield f"    {key:>8}  {field.column}: {shorten(field.old)} -> {shorten(field.new)}"
+                yield f"    {key:>8}  {line}"
+
+
+def field_change_lines(field: FieldChange, paths_shown: int = PATHS_SHOWN) -> list[str]:
+    """Return ``column: old -> new``, or for a structured value one such line per changed path."""
+    paths = changed_paths(field.old, field.new)
+    if not paths:
+        return [f"{field.column}: {shorten(field.old)} -> {shorten(field.new)}"]
+    lines = [
+        f"{field.column}{path.path}: {shorten_part(path.old)} -> {shorten_part(path.new)}"
+        for path in paths[:paths_shown]
+    ]
+    if len(paths) > paths_shown:
+        lines.append(f"{field.column}: and {len(paths) - paths_shown} more changed paths")
+    return lines
 
 
 def format_pks(pks: Iterable[Pk]) -> str:
@@ -209,6 +243,15 @@ def shorten(value: Value, width: int = MAX_VALUE_WIDTH) -> str:
         text = f"json:{value.text}"
     else:
         text = repr(value)
+    return _cut(text, width)
+
+
+def shorten_part(part: object, width: int = MAX_VALUE_WIDTH) -> str:
+    """Show a part of a JSON document (or ``ABSENT``) as a Python literal, cut to ``width``."""
+    return _cut(repr(part), width)
+
+
+def _cut(text: str, width: int) -> str:
     if len(text) <= width:
         return text
     return f"{text[: width - 12]}…({len(text)} chars)"

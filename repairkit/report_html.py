@@ -12,11 +12,12 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Iterator, Sequence
 
-from repairkit.diff import Changeset, TableDiff
+from repairkit.diff import Changeset, FieldChange, TableDiff
 from repairkit.findings import Finding
 from repairkit.plan import RestorePlan
-from repairkit.report import format_pks, shorten
+from repairkit.report import PATHS_SHOWN, format_pks, shorten, shorten_part
 from repairkit.snapshot import Snapshot, Value
+from repairkit.value_paths import changed_paths
 from repairkit.version import __version__
 
 ROWS_SHOWN = 200  # per table and section: a page stays readable; the JSON output has them all
@@ -32,7 +33,7 @@ td { font-family: ui-monospace, monospace; white-space: pre-wrap; max-width: 40e
 tr.deleted td { background: #fde2e2; } tr.added td { background: #e2f5e2; }
 td.changed { background: #fff3bf; } td.changed del { color: #a00; } td.changed ins { color: #070; }
 .note { color: #666; } .finding { margin: 0.3em 0; }
-.kind { font-weight: bold; font-family: ui-monospace, monospace; }
+.kind { font-weight: bold; font-family: ui-monospace, monospace; } .path { color: #555; }
 """
 
 
@@ -161,7 +162,7 @@ def _table_section(diff: TableDiff, old: Snapshot, new: Snapshot) -> Iterator[st
             cells = [_text(repr(change.pk))]
             for column in columns:
                 field = fields.get(column)
-                cells.append(_change(field.old, field.new) if field else "")
+                cells.append(_field_change(field) if field else "")
             changed_rows.append(cells)
         yield f"<h3>{_rows(len(diff.changed))} changed</h3>"
         yield _grid(["pk", *columns], changed_rows, "", changed_cells=True)
@@ -227,6 +228,25 @@ def _bar_chart(title: str, counts: Sequence[tuple[str, int]]) -> str:
         )
     parts.append("</svg>")
     return f"<h2>{_text(title)}</h2>" + "".join(parts)
+
+
+def _field_change(field: FieldChange) -> str:
+    """Return a changed cell: old → new, or for a structured value each changed path so."""
+    paths = changed_paths(field.old, field.new)
+    if not paths:
+        return _change(field.old, field.new)
+    lines = [
+        f'<span class="path">{_text(path.path)}</span>: <del>{_part(path.old)}</del>'
+        f" → <ins>{_part(path.new)}</ins>"
+        for path in paths[:PATHS_SHOWN]
+    ]
+    if len(paths) > PATHS_SHOWN:
+        lines.append(f'<span class="note">and {len(paths) - PATHS_SHOWN} more changed paths</span>')
+    return "<br>".join(lines)
+
+
+def _part(part: object) -> str:
+    return _text(shorten_part(part, VALUE_WIDTH))
 
 
 def _change(old: Value, new: Value) -> str:

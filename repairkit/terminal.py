@@ -56,3 +56,12 @@ def safe_standard_streams(sys_module: Any) -> Iterator[None]:
         yield
     finally:
         sys_module.stdout, sys_module.stderr = saved
+
+
+def unwrapped(stream: Any) -> Any:
+    """Return the stream a ``SafeTextStream`` writes to, or ``stream`` itself.
+
+    For a writer that sends escape sequences of its own (the progress bar),
+    whose text it has made safe itself.
+    """
+    return stream._stream if isinstance(stream, SafeTextStream) else stream

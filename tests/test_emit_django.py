@@ -198,6 +198,26 @@ def check_failures_change_nothing(site: SiteDatabase, plan: RestorePlan, work: P
         assert site.checksums() == before, f"failure naming {named!r} left changes"
 
 
+def check_every_problem_is_listed(site: SiteDatabase, plan: RestorePlan, work: Path) -> None:
+    """A dry run with a row the database refuses and a dangling link: both named, a preview."""
+    before = site.checksums()
+    failing, _ = with_bad_row(with_dangling_order(plan), 0)
+    done = run(site, emit(failing, work / "two_problems"))
+    assert done.returncode == 1, done.output
+    problems = done.stderr.splitlines()
+    assert problems[0].startswith("FAILED: 2 problems in 2 tables;"), done.stderr
+    # The database's own words for the refused row differ between engines.
+    assert any(
+        line.startswith("  repairdemo_partner: ") and line.endswith(f": 1 row: {BAD_PK}")
+        for line in problems
+    ), done.stderr
+    dangling = "  repairdemo_order: partner_id points to no row of repairdemo_partner: 1 row: 64"
+    assert f"{dangling} = 9999" in problems
+    # The rows after the refused one went in (on PostgreSQL too), and are previewed.
+    assert "would insert into repairdemo_orderitem (36 rows):" in done.stdout
+    assert site.checksums() == before
+
+
 def check_accident_undone(
     site: SiteDatabase, work: Path, hostile: tuple[str, ...], backup: dict[str, Any]
 ) -> None:
@@ -217,6 +237,7 @@ def check_accident_undone(
     assert site.checksums() == unchanged
 
     check_failures_change_nothing(site, plan, work)
+    check_every_problem_is_listed(site, plan, work)
 
     applied = run(site, script, "--apply")
     assert applied.returncode == 0, applied.output

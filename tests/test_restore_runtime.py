@@ -219,3 +219,55 @@ def test_datetimes_are_taken_as_utc_when_the_site_uses_time_zones(
     assert site.query("SELECT created FROM repairdemo_partner WHERE id = 7") == [
         ("2024-02-26 16:41:36",)
     ]
+
+
+def test_dry_run_previews_the_final_values_and_lists_every_problem(
+    site: SiteDatabase, repair: Path
+) -> None:
+    order_line = edit_row(repair / "repairdemo_order.py", 64, "partner_id", "9999")
+    item_line = edit_row(repair / "repairdemo_orderitem.py", 265, "qty", "None")
+    before = site.checksums()
+    run = site.manage("run", repair / "restore.py", "--preview-rows", "2", check=False)
+    assert run.returncode == 1
+    lines = run.stdout.splitlines()
+    partners = lines.index("would insert into repairdemo_partner (4 rows):")
+    assert lines[partners + 1].startswith(
+        '  7 (repairdemo_partner.py:6): id=7, name="Özlem N\'Diaye",'
+    )
+    assert "is_active=True, created=2024-02-26 16:41:36," in lines[partners + 1]
+    assert lines[partners + 3] == "  and 2 more (--preview-rows N shows more)"
+    # Final values: the content type is the site's own id, not the dump's name for it.
+    ((person_type,),) = site.query(
+        "SELECT id FROM django_content_type WHERE app_label = 'repairdemo' AND model = 'person'"
+    )
+    notes = lines.index("would insert into repairdemo_note (13 rows):")
+    assert (
+        f"  7 (repairdemo_note.py:6): id=7, owner_type_id={person_type}, owner_id=7,"
+        in (lines[notes + 1])
+    )
+    # The row the database refuses is left out of the preview, and both problems are named.
+    assert "would insert into repairdemo_orderitem (35 rows):" in lines
+    assert "FAILED: 2 problems in 2 tables;" in run.stderr
+    assert (
+        "  repairdemo_order: partner_id points to no row of repairdemo_partner: 1 row:"
+        f" 64 (repairdemo_order.py:{order_line}) = 9999"
+    ) in run.stderr.splitlines()
+    assert (
+        "  repairdemo_orderitem: NOT NULL constraint failed: repairdemo_orderitem.qty: 1 row:"
+        f" 265 (repairdemo_orderitem.py:{item_line})"
+    ) in run.stderr.splitlines()
+    assert site.checksums() == before
+
+
+def test_a_dry_run_that_passes_shows_its_preview_then_the_counts(
+    site: SiteDatabase, repair: Path
+) -> None:
+    run = site.manage("run", repair / "restore.py")
+    lines = run.stdout.splitlines()
+    items = lines.index("would insert into repairdemo_orderitem (36 rows):")
+    assert lines[items + 21] == "  and 16 more (--preview-rows N shows more)"
+    assert lines.index("would insert into repairdemo_partner (4 rows):") < lines.index(
+        next(line for line in lines if line.startswith("table "))
+    )
+    applied = site.manage("run", repair / "restore.py", "--apply")
+    assert "would insert" not in applied.stdout

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repairkit.errors import DumpNotFoundError, DumpReadError, RepairkitError, UnknownFormatError
+from repairkit.progress import ProgressCallback, ProgressStep, report_progress
 from repairkit.snapshot import Snapshot
 from repairkit.workers import MapFunction
 
@@ -37,6 +38,9 @@ class Format:
     description: str
     sniff: Callable[[str], bool]
     read: Callable[[str, MapFunction], Snapshot]
+    # Reads with progress reports of its own (source, map_files, progress); the
+    # others are reported as one file each, done when read.
+    read_reporting: Callable[[str, MapFunction, ProgressCallback | None], Snapshot] | None = None
 
 
 def _is_lino_dump(source: str) -> bool:
@@ -47,12 +51,19 @@ def _read_lino(source: str, map_files: MapFunction) -> Snapshot:
     return read_lino_dump(source, map_files=map_files)
 
 
+def _read_lino_reporting(
+    source: str, map_files: MapFunction, progress: ProgressCallback | None
+) -> Snapshot:
+    return read_lino_dump(source, map_files=map_files, progress=progress)
+
+
 FORMATS: dict[str, Format] = {
     "lino": Format(
         "lino",
         "Lino dump2py directory (restore.py + one .py per table)",
         _is_lino_dump,
         _read_lino,
+        _read_lino_reporting,
     ),
     "sqlite-dump": Format(
         "sqlite-dump",
@@ -114,11 +125,13 @@ def read_snapshot(
     source: str | Path,
     form: str | None = None,
     map_files: MapFunction = map,
+    progress: ProgressCallback | None = None,
 ) -> Snapshot:
     """Read the dump (or database) at ``source`` into a Snapshot.
 
     ``form`` names the format (see ``FORMATS``); by default it is detected.
     ``map_files`` may run file scans in parallel (see ``repairkit.workers``).
+    ``progress`` hears of the files read (``repairkit.progress``).
 
     :raises DumpNotFoundError: if there is nothing at ``source``.
     :raises UnknownFormatError: if the format is not known.
@@ -133,18 +146,33 @@ def read_snapshot(
             reader = FORMATS[form]
         else:
             raise UnknownFormatError(source, sorted(FORMATS), asked=form)
-        return reader.read(source, map_files)
+        if reader.read_reporting is not None:
+            return reader.read_reporting(source, map_files, progress)
+        stage = f"reading {_name_of(source)}"
+        report_progress(progress, ProgressStep(stage, 0, 1, "files"))
+        snapshot = reader.read(source, map_files)
     except RepairkitError:
         raise
     except OSError as err:  # permission denied, an I/O error: the system's words
         where = err.filename if isinstance(err.filename, str) else source
         raise DumpReadError(where, f"cannot be read: {err.strerror or err}") from err
+    rows = sum(len(table) for table in snapshot.tables.values())
+    report_progress(progress, ProgressStep(stage, 1, 1, "files", rows))
+    return snapshot
+
+
+def _name_of(source: str) -> str:
+    # A database URL may hold a password: only its scheme is shown.
+    if "://" in source:
+        return source.split("://", 1)[0] + " database"
+    return Path(source).name or source
 
 
 def read_snapshots(
     sources: Sequence[str | Path],
     forms: Sequence[str | None] | None = None,
     map_files: MapFunction = map,
+    progress: ProgressCallback | None = None,
 ) -> list[Snapshot]:
     """Read every source of one comparison, and align them with each other.
 
@@ -153,6 +181,7 @@ def read_snapshots(
     and a raw database cannot tell an empty choice from NULL: each is
     aligned with the others (``readers.fixture.align``), as the command
     line does, so that two sources of one moment show no differences.
+    ``progress`` hears of the files read.
 
     :raises ValueError: if ``forms`` does not give one format per source.
     :raises DumpNotFoundError, UnknownFormatError, DumpFormatError: as
@@ -162,7 +191,7 @@ def read_snapshots(
     if len(chosen) != len(sources):
         raise ValueError(f"{len(chosen)} formats for {len(sources)} sources")
     snapshots = [
-        read_snapshot(source, form=form, map_files=map_files)
+        read_snapshot(source, form=form, map_files=map_files, progress=progress)
         for source, form in zip(sources, chosen, strict=True)
     ]
     return align_snapshots(snapshots)

@@ -27,4 +27,4 @@ modules so that ruff, mypy and the tests look at them like at any other code.
 """
 
 # In dependency order: each part uses only names of the parts before it.
-PARTS = ("records", "target", "repairs", "validation", "apply", "command")
+PARTS = ("records", "target", "problems", "preview", "repairs", "validation", "apply", "command")

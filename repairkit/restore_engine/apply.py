@@ -9,9 +9,13 @@ ends. A dry run does all of it and rolls back.
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, NamedTuple
 
+from .preview import RowPreview, TablePreview
+from .problems import Problems
 from .records import (
+    JsonText,
     RestoreFailed,
     SourceTable,
     TableOutcome,
@@ -24,23 +28,53 @@ from .repairs import repair_fields
 from .target import ValueConverter, is_enforced_link, resolve_table, site_models
 from .validation import check_rows_valid
 
-CHUNK = 500  # keys per "pk IN (...)": well under every backend's parameter limit
+CHUNK = 500  # keys per "pk IN (...)", rows per savepoint: well under every backend's limits
+
+
+class Outcome(NamedTuple):
+    tables: list[TableOutcome]
+    updates: list[UpdateOutcome]
+    previews: list[TablePreview]  # the first rows inserted per table, with their final values
+
+
+class RestoreProblems(RestoreFailed):
+    """Every problem the run found (``Problems.failure``), with the preview of what went in."""
+
+    def __init__(self, failure: RestoreFailed, previews: list[TablePreview]) -> None:
+        super().__init__(failure.problem, failure.table, failure.pk, failure.where)
+        self.previews = previews
 
 
 def restore(
-    tables: list[SourceTable], updates: list[Update], apply: bool, using: str
-) -> tuple[list[TableOutcome], list[UpdateOutcome]]:
+    tables: list[SourceTable],
+    updates: list[Update],
+    apply: bool,
+    using: str,
+    preview_rows: int = 0,
+) -> Outcome:
     """Insert the rows whose key is free, then repair fields; commit only if ``apply``.
 
-    :raises RestoreFailed: naming the row and the reason; the transaction is rolled back.
+    A row that cannot go in is left out and the run goes on, so that every
+    problem is found; if there is any, nothing is committed. The first
+    ``preview_rows`` inserted rows of each table are returned with their values.
+
+    :raises RestoreProblems: listing every problem, by table and message (the
+        rows it names, the preview of the others); the transaction is rolled back.
+    :raises RestoreFailed: for a database error no step could pin on a row or table.
     """
     from django.db import DatabaseError, IntegrityError, connections, transaction
 
     connection = connections[using]
     models = site_models()
-    targets = [resolve_table(table, models) for table in tables]
+    problems = Problems()
+    targets = []
+    for table in tables:
+        try:
+            targets.append(resolve_table(table, models))
+        except RestoreFailed as err:
+            problems.add(err)
     converter = ValueConverter(connection)
-    outcomes = []
+    outcomes, previews = [], []
     inserted: dict[str, dict[Any, str | None]] = {}
     try:
         with transaction.atomic(using=using):
@@ -48,17 +82,20 @@ def restore(
             # that rows may point at rows further down, or at each other.
             with connection.constraint_checks_disabled():
                 for target in targets:
-                    outcome, inserted[target.source.name] = insert_rows(
-                        connection, target, converter
+                    outcome, inserted[target.source.name], preview = insert_rows(
+                        connection, target, converter, problems, preview_rows
                     )
                     outcomes.append(outcome)
+                    previews.append(preview)
                 update_outcomes, updated_tables = repair_fields(
-                    connection, updates, models, converter
+                    connection, updates, models, converter, problems
                 )
             filled = [target for target in targets if inserted[target.source.name]]
             for target in filled:
-                check_foreign_keys(connection, target, inserted[target.source.name])
-            check_rows_valid(filled, inserted, using)
+                check_foreign_keys(connection, target, inserted[target.source.name], problems)
+            check_rows_valid(filled, inserted, using, problems)
+            if problems:
+                raise RestoreProblems(problems.failure(), previews)
             checked = [t.source.name for t in filled]
             checked += [name for name in updated_tables if name not in checked]
             try:
@@ -73,19 +110,23 @@ def restore(
                 transaction.set_rollback(True, using=using)
     except DatabaseError as err:  # one that no step could pin on a row or table
         raise RestoreFailed(f"database error: {one_line(err)}") from err
-    return outcomes, update_outcomes
+    return Outcome(outcomes, update_outcomes, previews)
 
 
 def insert_rows(
-    connection: Any, target: Target, converter: ValueConverter
-) -> tuple[TableOutcome, dict[Any, str | None]]:
+    connection: Any,
+    target: Target,
+    converter: ValueConverter,
+    problems: Problems,
+    preview_rows: int = 0,
+) -> tuple[TableOutcome, dict[Any, str | None], TablePreview]:
     """Insert the table's rows whose key is free, raw; return the outcome and the keys inserted.
 
     The keys inserted map to where their rows are written, if the data says.
-
-    :raises RestoreFailed: naming the row the database refused.
+    A row the database refuses, or whose value does not fit, goes into
+    ``problems`` and is left out.
     """
-    from django.db import DatabaseError
+    from django.db import transaction
 
     name = target.source.name
     quote = connection.ops.quote_name
@@ -95,22 +136,91 @@ def insert_rows(
     )
     key = target.source.columns.index(target.source.pk)
     keys = [row_key(target, row) for row in target.source.rows]
-    existing = existing_keys(target, keys, connection.alias)
+    try:
+        # A savepoint: on PostgreSQL a failed query would refuse every statement after it.
+        with transaction.atomic(using=connection.alias):
+            existing = existing_keys(target, keys, connection.alias)
+    except RestoreFailed as err:
+        problems.add(err)
+        existing = set(keys)  # nothing of a table that cannot be read goes in
     locations = target.source.locations or [None] * len(keys)
+    pending: list[tuple[Any, str | None, tuple[Any, ...], list[Any]]] = []
+    seen: set[Any] = set()
+    for row, pk, where in zip(target.source.rows, keys, locations, strict=True):
+        if pk in existing or pk in seen:
+            continue
+        seen.add(pk)
+        try:
+            pending.append((pk, where, row, converter.row_params(target, row, row[key], where)))
+        except RestoreFailed as err:
+            problems.add(err)
     inserted: dict[Any, str | None] = {}
-    with connection.cursor() as cursor:
-        for row, pk, where in zip(target.source.rows, keys, locations, strict=True):
-            if pk in existing or pk in inserted:
-                continue
-            params = converter.row_params(target, row, row[key], where)
-            try:
-                cursor.execute(sql, params)
-            except DatabaseError as err:
-                raise RestoreFailed(one_line(err), name, row[key], where) from err
+    shown: list[RowPreview] = []
+    for start in range(0, len(pending), CHUNK):
+        chunk = pending[start : start + CHUNK]
+        for pk, where, row in _insert_chunk(connection, sql, target, chunk, key, problems):
             inserted[pk] = where
+            if len(shown) < preview_rows:
+                shown.append(RowPreview(row[key], where, final_values(target, row, converter)))
     rows = len(target.source.rows)
     defaulted = tuple(field.column for field in target.defaulted)
-    return TableOutcome(name, rows, len(inserted), rows - len(inserted), defaulted), inserted
+    # Skipped are the rows whose key exists; a refused row is a problem, not skipped.
+    outcome = TableOutcome(name, rows, len(inserted), rows - len(seen), defaulted)
+    return outcome, inserted, TablePreview(name, len(inserted), tuple(shown))
+
+
+def _insert_chunk(
+    connection: Any,
+    sql: str,
+    target: Target,
+    chunk: list[tuple[Any, str | None, tuple[Any, ...], list[Any]]],
+    key: int,
+    problems: Problems,
+) -> list[tuple[Any, str | None, tuple[Any, ...]]]:
+    """Insert the chunk's rows; return those that went in.
+
+    In a savepoint: PostgreSQL refuses every statement after a failed one
+    until the transaction, or a savepoint, is rolled back. Only a chunk that
+    fails is inserted again row by row, each in a savepoint of its own, to
+    find every row the database refuses and keep the others.
+    """
+    from django.db import DatabaseError, transaction
+
+    try:
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            for _, _, _, params in chunk:
+                cursor.execute(sql, params)
+        return [(pk, where, row) for pk, where, row, _ in chunk]
+    except DatabaseError:
+        pass  # found again below, with its row
+    done = []
+    for pk, where, row, params in chunk:
+        try:
+            with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+                cursor.execute(sql, params)
+        except DatabaseError as err:
+            problems.add(RestoreFailed(one_line(err), target.source.name, row[key], where))
+            continue
+        done.append((pk, where, row))
+    return done
+
+
+def final_values(
+    target: Target, row: tuple[Any, ...], converter: ValueConverter
+) -> tuple[tuple[str, Any], ...]:
+    """Return the row's columns with the values it is stored with, defaults included."""
+    values = [
+        # A JSON document as its data: JSON null is shown as None, not as Django's wrapper.
+        (
+            field.column,
+            json.loads(value.text)
+            if isinstance(value, JsonText)
+            else converter.python_value(value),
+        )
+        for field, value in zip(target.fields, row, strict=True)
+    ]
+    values += [(field.column, field.get_default()) for field in target.defaulted]
+    return tuple(values)
 
 
 def row_key(target: Target, row: tuple[Any, ...]) -> Any:
@@ -144,8 +254,10 @@ def existing_keys(target: Target, keys: list[Any], using: str) -> set[Any]:
     return found
 
 
-def check_foreign_keys(connection: Any, target: Target, inserted: dict[Any, str | None]) -> None:
-    """Raise for the first inserted row whose foreign key points at no row.
+def check_foreign_keys(
+    connection: Any, target: Target, inserted: dict[Any, str | None], problems: Problems
+) -> None:
+    """Put every inserted row whose foreign key points at no row into ``problems``.
 
     The database would find it too (``check_constraints``), but PostgreSQL's
     message does not say which row; this query does.
@@ -171,16 +283,16 @@ def check_foreign_keys(connection: Any, target: Target, inserted: dict[Any, str 
                 key = [part.to_python(raw) for part, raw in zip(target.key, key, strict=True)]
                 found.append((key[0] if len(key) == 1 else tuple(key), value))
             dangling = [(pk, value) for pk, value in found if pk in inserted]
-        if dangling:
-            pk, value = dangling[0]
-            more = f" (and {len(dangling) - 1} more rows)" if len(dangling) > 1 else ""
-            raise RestoreFailed(
-                f"{field.column} = {value!r} points to no row of"
-                f" {field.related_model._meta.db_table}{more}",
-                target.source.name,
-                pk,
-                inserted[pk],
-            )
+        remote_table = field.related_model._meta.db_table
+        for pk, value in dangling:
+            problems.add(
+                RestoreFailed(
+                    f"{field.column} = {value!r} points to no row of {remote_table}",
+                    target.source.name, pk, inserted[pk],
+                ),
+                f"{field.column} points to no row of {remote_table}",
+                f" = {value!r}",
+            )  # fmt: skip
 
 
 def raise_sequences(connection: Any, models: list[Any]) -> None:

@@ -14,7 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .apply import restore
+from .apply import RestoreProblems, restore
+from .preview import PREVIEW_ROWS, format_preview
 from .records import (
     EXIT_FAILED,
     EXIT_USAGE,
@@ -98,6 +99,11 @@ def parse_options(argv: list[str], prog: str, examples: tuple[str, ...]) -> argp
         help="directory to import the settings from (default: the current directory)",
     )  # fmt: skip
     parser.add_argument("--database", default="default", help="database alias (default: default)")
+    parser.add_argument(
+        "--preview-rows", metavar="N", type=int, default=PREVIEW_ROWS,
+        help="a dry run lists the first N rows of each table it would insert, with their"
+        f" values (default: {PREVIEW_ROWS}; 0: none)",
+    )  # fmt: skip
     return parser.parse_args(argv)
 
 
@@ -139,14 +145,21 @@ def run(read: Reader, argv: list[str], prog: str, source: str, examples: tuple[s
     print(f"repairkit restore ({mode}): {source}")
     print(f"database: {connections[options.database].vendor} {options.database!r}", end="\n\n")
     started = time.monotonic()
+    preview_rows = 0 if options.apply else max(0, options.preview_rows)
     try:
         tables, updates = read()
-        outcomes = restore(tables, updates, options.apply, options.database)
+        outcome = restore(tables, updates, options.apply, options.database, preview_rows)
     except RestoreFailed as err:
+        if isinstance(err, RestoreProblems) and preview_rows:
+            # What would go in besides the rows at fault: the problems may be few.
+            print(format_preview(err.previews), flush=True)
         print(f"FAILED: {err}", file=sys.stderr)
         print("Nothing was changed: the transaction was rolled back.", file=sys.stderr)
         return EXIT_FAILED
-    print(format_report(*outcomes, options.apply, time.monotonic() - started))
+    if preview_rows:
+        print(format_preview(outcome.previews))
+    seconds = time.monotonic() - started
+    print(format_report(outcome.tables, outcome.updates, options.apply, seconds))
     return 0
 
 

@@ -5,32 +5,45 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from .problems import Problems
 from .records import RestoreFailed, SkippedRepair, Update, UpdateOutcome, one_line
 from .target import ValueConverter, is_enforced_link, own_fields
 
 
 def repair_fields(
-    connection: Any, updates: list[Update], models: dict[str, Any], converter: ValueConverter
+    connection: Any,
+    updates: list[Update],
+    models: dict[str, Any],
+    converter: ValueConverter,
+    problems: Problems,
 ) -> tuple[list[UpdateOutcome], list[str]]:
     """Put back each restored value where the row still holds the corrupted one.
 
     A value that differs from both was edited since the plan was made and is
-    left alone. Returns the outcome per table and the tables updated.
-
-    :raises RestoreFailed: naming the row, if its table or column is unknown or the
-        database refuses the value.
+    left alone. Returns the outcome per table and the tables updated. A repair
+    whose table or column is unknown, or whose value the database refuses,
+    goes into ``problems``.
     """
+    from django.db import transaction
+
     results: dict[str, list[bool | SkippedRepair]] = {}
     for update in updates:
         row = (update.table, update.pk, update.where)
         model = models.get(update.table)
+        field = own_fields(model).get(update.column) if model is not None else None
         if model is None:
-            raise RestoreFailed("the site has no model with this db table", *row)
-        field = own_fields(model).get(update.column)
-        if field is None:
-            raise RestoreFailed(f"the site's table has no column {update.column!r}", *row)
-        result = repair_field(connection, model, field, update, converter)
-        results.setdefault(update.table, []).append(result)
+            problems.add(RestoreFailed("the site has no model with this db table", *row))
+        elif field is None:
+            problems.add(RestoreFailed(f"the site's table has no column {update.column!r}", *row))
+        else:
+            try:
+                # A savepoint: after a refused UPDATE, PostgreSQL takes no more statements.
+                with transaction.atomic(using=connection.alias):
+                    result = repair_field(connection, model, field, update, converter)
+            except RestoreFailed as err:
+                problems.add(err)
+                continue
+            results.setdefault(update.table, []).append(result)
     outcomes = [
         UpdateOutcome(
             table,

@@ -14,41 +14,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from .records import RestoreFailed, Target
+from .problems import Problems
+from .records import Target
 
 _CLEAN_CHUNK = 500  # keys per "pk IN (...)", as for inserting
 
 
 def check_rows_valid(
-    targets: list[Target], inserted: dict[str, dict[Any, str | None]], using: str
-) -> None:
-    """Clean the own fields of every inserted row.
-
-    :raises RestoreFailed: listing every invalid row, by table and message.
-    """
-    invalid: dict[tuple[str, str], list[str]] = {}
+    targets: list[Target], inserted: dict[str, dict[Any, str | None]], using: str,
+    problems: Problems,
+) -> None:  # fmt: skip
+    """Clean the own fields of every inserted row; put every invalid one into ``problems``."""
     for target in targets:
         keys = inserted.get(target.source.name) or {}
         if keys:
-            _collect_invalid(target, keys, using, invalid)
-    if not invalid:
-        return
-    count = len({row for rows in invalid.values() for row in rows})
-    lines = [
-        f"{count} inserted rows are not valid for today's models; delete their lines from"
-        " the data files to leave them out, or fix the values:"
-    ]
-    for (table, message), rows in invalid.items():
-        shown = ", ".join(rows[:20]) + (f" and {len(rows) - 20} more" if len(rows) > 20 else "")
-        lines.append(f"  {table}: {message}: {len(rows)} rows: {shown}")
-    raise RestoreFailed("\n".join(lines))
+            _collect_invalid(target, keys, using, problems)
 
 
 def _collect_invalid(
-    target: Target,
-    keys: dict[Any, str | None],
-    using: str,
-    invalid: dict[tuple[str, str], list[str]],
+    target: Target, keys: dict[Any, str | None], using: str, problems: Problems
 ) -> None:
     from django.core.exceptions import ValidationError
 
@@ -75,9 +59,8 @@ def _collect_invalid(
                 instance.clean_fields(exclude=exclude + empty)
             except ValidationError as err:
                 where = keys.get(instance.pk)
-                row = f"{instance.pk!r}" + (f" ({where})" if where else "")
                 for field, messages in err.message_dict.items():
                     for message in messages:
-                        invalid.setdefault((target.source.name, f"{field}: {message}"), []).append(
-                            row
+                        problems.add_invalid(
+                            target.source.name, f"{field}: {message}", instance.pk, where
                         )

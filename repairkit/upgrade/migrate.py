@@ -31,6 +31,7 @@ import sys
 from typing import Any
 
 from repairkit.restore_engine.apply import insert_rows
+from repairkit.restore_engine.problems import Problems
 from repairkit.restore_engine.records import ContentTypeName, RestoreFailed, decode_tables
 from repairkit.restore_engine.target import ValueConverter, resolve_table
 
@@ -78,11 +79,14 @@ def load_at_state(state: list[tuple[str, str]], tables: list[dict[str, Any]]) ->
     converter = _HistoricalConverter(connection, then)
     for table in tables:  # JSON has lists where the engine's tagged values are tuples
         table["rows"] = [[_tuple(value) for value in row] for row in table["rows"]]
+    problems = Problems()
     try:
         with transaction.atomic():
             with connection.constraint_checks_disabled():
                 for source in decode_tables(tables):
-                    insert_rows(connection, resolve_table(source, models), converter)
+                    insert_rows(connection, resolve_table(source, models), converter, problems)
+            if problems:
+                raise problems.failure()
             connection.check_constraints()
     except RestoreFailed as err:
         raise SystemExit(f"the backup's rows do not fit the state it was made at: {err}") from err

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from repairkit.errors import EmitError
 from repairkit.plan_report import PLAN_FILE
+from repairkit.progress import ProgressCallback, ProgressStep, report_progress
 
 # What any merge writes besides one data file per table: restore.py and
 # updates.json (restore directory), repair.json, repair.<dialect>.sql, repair_django.py,
@@ -47,11 +48,15 @@ def check_file_name(name: str) -> str:
 
 
 def write_output_files(
-    output: Path, files: Mapping[str, str], replaced: Iterable[Path] = ()
+    output: Path,
+    files: Mapping[str, str],
+    replaced: Iterable[Path] = (),
+    progress: ProgressCallback | None = None,
 ) -> list[Path]:
     """Write ``files`` (name -> text) into ``output``, after removing ``replaced``.
 
-    ``output`` is created if missing. Returns the paths written.
+    ``output`` is created if missing. Returns the paths written; ``progress``
+    hears of each.
 
     :raises EmitError: for a file name that would leave ``output``, or a
         file that exists already (nothing of the new output is written then).
@@ -71,6 +76,7 @@ def write_output_files(
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
         written.append(path)
+        report_progress(progress, ProgressStep("writing", len(written), len(files), "files"))
     return written
 
 

@@ -19,6 +19,7 @@ from itertools import compress, count
 from pathlib import Path
 
 from repairkit.errors import DumpFormatError, DumpNotFoundError
+from repairkit.progress import ProgressCallback, ProgressStep, report_progress
 from repairkit.snapshot import ColumnKind, Pk, Row, Snapshot, Table, Value
 from repairkit.values import SECOND_PRECISION, render_key
 from repairkit.workers import MapFunction
@@ -38,8 +39,6 @@ from .values import RowDecoder, RowSyntaxError
 RESTORE_FILE = "restore.py"
 _PART = re.compile(r"(.+)_(\d+)\.py")
 
-ProgressCallback = Callable[[str], None]
-
 
 def read_lino_dump(
     path: str | Path,
@@ -52,6 +51,7 @@ def read_lino_dump(
     Every data file is checked and fingerprinted here; values are decoded
     later, on demand. ``map_files`` may be a process pool's ``map`` (of a
     pool that forks, see ``scan``) to scan several files at once.
+    ``progress`` hears of each file read, and the rows so far.
 
     :raises DumpNotFoundError: if ``path`` or its restore.py does not exist.
     :raises DumpFormatError: if any file is not valid dump2py output.
@@ -65,13 +65,20 @@ def read_lino_dump(
     _check_inside(directory, restore_path, None)
     module = read_restore_module(restore_path)
     parts = _assign_data_files(module, directory)
-    tables = []
+    stage, total = f"reading {label or directory.name}", sum(map(len, parts.values()))
+    report_progress(progress, ProgressStep(stage, 0, total, "files"))
+    tables: list[Table] = []
+    files_read = rows_read = 0
+
+    def file_read(rows: int) -> None:
+        nonlocal files_read, rows_read
+        files_read, rows_read = files_read + 1, rows_read + rows
+        report_progress(progress, ProgressStep(stage, files_read, total, "files", rows_read))
+
     for name, files in parts.items():
-        if progress:
-            progress(name)
         schema = module.tables[name]
         decoder = RowDecoder(schema, module.model_globals, len(module.languages))
-        store = LinoRowStore(schema, decoder, files, map_files)
+        store = LinoRowStore(schema, decoder, files, map_files, file_read if progress else None)
         parent = module.table_of_model(schema.parent_model) if schema.parent_model else None
         columns = [
             replace(column, references=parent) if column.kind is ColumnKind.PARENT_LINK else column
@@ -161,8 +168,14 @@ class LinoRowStore:
     fingerprint_scheme = "lino-dump-line"
 
     def __init__(
-        self, schema: TableSchema, decoder: RowDecoder, files: list[Path], map_files: MapFunction
+        self,
+        schema: TableSchema,
+        decoder: RowDecoder,
+        files: list[Path],
+        map_files: MapFunction,
+        file_read: Callable[[int], None] | None = None,
     ) -> None:
+        """Scan ``files``; ``file_read`` is told the rows of each file as it is taken in."""
         self.schema = schema
         self.map_files = map_files
         self.prefix = ROW_START + schema.name.encode() + b"("
@@ -186,7 +199,7 @@ class LinoRowStore:
             )
             for path in files
         ]
-        unchecked = self._add_scans(map_files(scan_data_file, jobs), twin)
+        unchecked = self._add_scans(map_files(scan_data_file, jobs), twin, file_read)
         if unchecked:
             list(map_files(_CheckRows(decoder), unchecked))
         _CHECKED_STORES[schema.name] = weakref.ref(self)
@@ -225,7 +238,12 @@ class LinoRowStore:
             return rows
         return {pk: rows[pk] for pk in pks if pk in rows}
 
-    def _add_scans(self, scans: Iterable[FileScan], twin: LinoRowStore | None) -> list[_RowsJob]:
+    def _add_scans(
+        self,
+        scans: Iterable[FileScan],
+        twin: LinoRowStore | None,
+        file_read: Callable[[int], None] | None = None,
+    ) -> list[_RowsJob]:
         """Take in the scans of this table's files, in order.
 
         Return, when the files were scanned without checking their rows
@@ -248,6 +266,8 @@ class LinoRowStore:
             # The keys now live in the dict; keep only what decoding needs.
             self._scans.append(replace(scan, pks=None))
             total_rows += scan.row_count
+            if file_read is not None:
+                file_read(scan.row_count)
             if scan.announced is not None:
                 announced, announcer = scan.announced, scan.path
         if announced is not None and announced.count != total_rows:
