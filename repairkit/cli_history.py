@@ -43,7 +43,7 @@ from repairkit.snapshot_time import (
     read_dump_time,
 )
 from repairkit.timeline import build_timeline
-from repairkit.workers import worker_pool
+from repairkit.workers import jobs_for_inputs, worker_pool
 
 KEEP_ORDER_OPTION = click.option(
     "--keep-order",
@@ -178,7 +178,7 @@ FORMAT_OPTION = click.option(
 @JOBS_OPTION
 def history(
     backups: tuple[str, ...], current: str | None, table: str, pks: tuple[str, ...],
-    output_format: str, keep_order: bool, forms: tuple[str, ...], jobs: int,
+    output_format: str, keep_order: bool, forms: tuple[str, ...], jobs: int | None,
 ) -> None:  # fmt: skip
     """Show the life of rows of TABLE across a series of backups, in time order.
 
@@ -195,7 +195,8 @@ def history(
         repairkit history mon/ tue/ wed/ --current today/ --table contacts_person --pk 19
         repairkit history backups/*/ --table contacts_person --format json
     """
-    with library_errors_as_cli_errors(), worker_pool(jobs) as map_files:
+    pool = worker_pool(jobs_for_inputs(jobs, [*backups, *filter(None, [current])]))
+    with library_errors_as_cli_errors(), pool as map_files:
         series = open_series(backups, current, forms, map_files, keep_order)
         if pks:
             histories = trace_rows(series, table, list(pks))
@@ -218,7 +219,7 @@ def history(
 @JOBS_OPTION
 def timeline(
     backups: tuple[str, ...], current: str | None, output_format: str, keep_order: bool,
-    forms: tuple[str, ...], jobs: int,
+    forms: tuple[str, ...], jobs: int | None,
 ) -> None:  # fmt: skip
     """Show the whole site over time, and the step where an accident happened.
 
@@ -236,7 +237,8 @@ def timeline(
         repairkit timeline mon/ tue/ wed/ --current today/
         repairkit timeline backups/*.sql --current postgresql://localhost/site --format json
     """
-    with library_errors_as_cli_errors(), worker_pool(jobs) as map_files:
+    pool = worker_pool(jobs_for_inputs(jobs, [*backups, *filter(None, [current])]))
+    with library_errors_as_cli_errors(), pool as map_files:
         if len(backups) + bool(current) < 2:
             raise RepairkitClickError("a timeline needs at least two snapshots")
         series = open_series(backups, current, forms, map_files, keep_order)

@@ -33,7 +33,7 @@ from repairkit.schema_drift import prepare_backups
 from repairkit.site_fields import read_site_fields
 from repairkit.snapshot import Snapshot
 from repairkit.updates_file import UPDATES_FILE
-from repairkit.workers import worker_pool
+from repairkit.workers import jobs_for_inputs, worker_pool
 from repairkit.writers import django_script
 from repairkit.writers.fixture import render_fixture
 from repairkit.writers.output_dir import find_earlier_merge_files, write_output_files
@@ -163,7 +163,7 @@ def merge(
     force: bool, emit: str, dialect: str | None, utf8mb4: bool,
     mapping_file: Path | None, rename_tables: tuple[str, ...], rename_columns: tuple[str, ...],
     drop_columns: tuple[str, ...], set_columns: tuple[str, ...],
-    forms: tuple[str, ...], jobs: int, since: str | None = None, keep_order: bool = False,
+    forms: tuple[str, ...], jobs: int | None, since: str | None = None, keep_order: bool = False,
 ) -> None:  # fmt: skip
     """Plan putting back the rows that BACKUPs have and CURRENT lost, and write a restore script.
 
@@ -215,7 +215,8 @@ def merge(
         raise RepairkitClickError("--dialect goes with --emit sql, and --emit sql needs it")
     earlier_output = check_output_dir(output, force)
     # Rows are decoded while planning, in the pool: it must stay open until the plan is made.
-    with library_errors_as_cli_errors(), worker_pool(jobs) as map_files:
+    pool = worker_pool(jobs_for_inputs(jobs, [*backups, current]))
+    with library_errors_as_cli_errors(), pool as map_files:
         kinds = repairable_kinds(kind_names)  # before the dumps are read: fail fast
         *snapshots, current_snapshot = read_inputs([*backups, current], forms, map_files)
         sources, snapshots = time_order(backups, snapshots, keep_order, current, current_snapshot)
