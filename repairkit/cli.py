@@ -27,7 +27,7 @@ from repairkit.report import render_json, render_text
 from repairkit.report_html import render_diff_html
 from repairkit.snapshot import Snapshot
 from repairkit.terminal import safe_standard_streams
-from repairkit.workers import default_jobs, worker_pool
+from repairkit.workers import jobs_for_inputs, worker_pool
 
 EXIT_TROUBLE = 2
 REPORT_FILE = "report.html"  # beside plan.json: the plan as a page to look at or send
@@ -52,7 +52,8 @@ class _LibraryErrors(contextlib.AbstractContextManager[None]):
 
 
 JOBS_OPTION = click.option(
-    "--jobs", "-j", type=click.IntRange(1), default=default_jobs, show_default="cores, at most 4",
+    "--jobs", "-j", type=click.IntRange(1), default=None,
+    show_default="the cores, at most 4; 1 for inputs under 64 MB",
     help="Worker processes for reading dump files.",
 )  # fmt: skip
 
@@ -154,12 +155,12 @@ Example:
 @QUIET_OPTION
 def diff(
     old: str, new: str, tables: tuple[str, ...], output_format: str, output_file: Path | None,
-    summary: bool, strict: bool, forms: tuple[str, ...], jobs: int, quiet: bool,
+    summary: bool, strict: bool, forms: tuple[str, ...], jobs: int | None, quiet: bool,
 ) -> None:  # fmt: skip
     """Diff two sources and print the report (the help is DIFF_HELP)."""
     with (
         library_errors_as_cli_errors(),
-        worker_pool(jobs) as map_files,
+        worker_pool(jobs_for_inputs(jobs, [old, new])) as map_files,
         progress_bar(quiet) as progress,
     ):
         old_snapshot, new_snapshot = read_inputs([old, new], forms, map_files, progress)

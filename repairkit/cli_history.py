@@ -45,7 +45,7 @@ from repairkit.snapshot_time import (
     read_dump_time,
 )
 from repairkit.timeline import build_timeline
-from repairkit.workers import worker_pool
+from repairkit.workers import jobs_for_inputs, worker_pool
 
 KEEP_ORDER_OPTION = click.option(
     "--keep-order",
@@ -183,7 +183,7 @@ FORMAT_OPTION = click.option(
 @QUIET_OPTION
 def history(
     backups: tuple[str, ...], current: str | None, table: str, pks: tuple[str, ...],
-    output_format: str, keep_order: bool, forms: tuple[str, ...], jobs: int, quiet: bool,
+    output_format: str, keep_order: bool, forms: tuple[str, ...], jobs: int | None, quiet: bool,
 ) -> None:  # fmt: skip
     """Show the life of rows of TABLE across a series of backups, in time order.
 
@@ -202,7 +202,7 @@ def history(
     """
     with (
         library_errors_as_cli_errors(),
-        worker_pool(jobs) as map_files,
+        worker_pool(jobs_for_inputs(jobs, [*backups, *filter(None, [current])])) as map_files,
         progress_bar(quiet) as progress,
     ):
         series = open_series(backups, current, forms, map_files, keep_order, progress)
@@ -229,7 +229,7 @@ def history(
 @QUIET_OPTION
 def timeline(
     backups: tuple[str, ...], current: str | None, output_format: str, keep_order: bool,
-    forms: tuple[str, ...], jobs: int, quiet: bool,
+    forms: tuple[str, ...], jobs: int | None, quiet: bool,
 ) -> None:  # fmt: skip
     """Show the whole site over time, and the step where an accident happened.
 
@@ -249,7 +249,7 @@ def timeline(
     """
     with (
         library_errors_as_cli_errors(),
-        worker_pool(jobs) as map_files,
+        worker_pool(jobs_for_inputs(jobs, [*backups, *filter(None, [current])])) as map_files,
         progress_bar(quiet) as progress,
     ):
         if len(backups) + bool(current) < 2:

@@ -34,7 +34,7 @@ from repairkit.report_html import render_plan_html
 from repairkit.schema_drift import prepare_backups
 from repairkit.site_fields import read_site_fields
 from repairkit.snapshot import Snapshot
-from repairkit.workers import worker_pool
+from repairkit.workers import jobs_for_inputs, worker_pool
 from repairkit.writers.emitted import EmitOptions, Emitted, known_primary_keys
 from repairkit.writers.forms import DEFAULT_FORM, OUTPUT_FORMS, check_emit_options
 from repairkit.writers.forms import emit as emit_plan
@@ -163,7 +163,7 @@ def merge(
     force: bool, emit: str, dialect: str | None, utf8mb4: bool,
     mapping_file: Path | None, rename_tables: tuple[str, ...], rename_columns: tuple[str, ...],
     drop_columns: tuple[str, ...], set_columns: tuple[str, ...],
-    forms: tuple[str, ...], jobs: int, since: str | None = None, keep_order: bool = False,
+    forms: tuple[str, ...], jobs: int | None, since: str | None = None, keep_order: bool = False,
     quiet: bool = False,
 ) -> None:  # fmt: skip
     """Plan putting back the rows that BACKUPs have and CURRENT lost, and write a restore script.
@@ -214,7 +214,7 @@ def merge(
     # Rows are decoded while planning, in the pool: it must stay open until the plan is made.
     with (
         library_errors_as_cli_errors(),
-        worker_pool(jobs) as map_files,
+        worker_pool(jobs_for_inputs(jobs, [*backups, current])) as map_files,
         progress_bar(quiet) as progress,
     ):
         kinds = repairable_kinds(kind_names)  # before the dumps are read: fail fast

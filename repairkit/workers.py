@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Protocol, TypeVar
@@ -20,9 +20,56 @@ class MapFunction(Protocol):
         """Return ``function(item)`` for each item, in order."""
 
 
+# Below this many bytes of input files, starting worker processes costs more
+# than they save: on 2 cores, two dump2py dumps of 150,000 rows (28 MB each)
+# diffed in 1.1 s with one process and 1.2 s with two (December 2026).
+SMALL_INPUT_BYTES = 64 * 1024 * 1024
+
+
 def default_jobs() -> int:
     """Return how many worker processes to use by default: the cores, at most 4."""
     return max(1, min(os.cpu_count() or 1, 4))
+
+
+def jobs_for_inputs(jobs: int | None, sources: Sequence[str]) -> int:
+    """Return ``jobs`` if given, else the default for reading ``sources``.
+
+    Small inputs are read in this process: forking a pool for the two
+    fixture dumps took longer than reading them.
+    """
+    if jobs is not None:
+        return jobs
+    if _input_bytes(sources, SMALL_INPUT_BYTES) < SMALL_INPUT_BYTES:
+        return 1
+    return default_jobs()
+
+
+def _input_bytes(sources: Sequence[str], enough: int) -> int:
+    """Return the size of the files and directories among ``sources``, counted up to ``enough``.
+
+    Sources that are not local paths (database URLs, ``django:``) count as
+    nothing: they are not read by workers.
+    """
+    total = 0
+    for source in sources:
+        path = os.fspath(source)
+        if os.path.isfile(path):
+            total += os.path.getsize(path)
+        elif os.path.isdir(path):
+            for folder, _, names in os.walk(path):
+                total += sum(_file_size(os.path.join(folder, name)) for name in names)
+                if total >= enough:
+                    return total
+        if total >= enough:
+            return total
+    return total
+
+
+def _file_size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:  # gone or unreadable: the reader names it
+        return 0
 
 
 @contextmanager

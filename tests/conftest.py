@@ -11,11 +11,15 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from .demo_servers import AccidentSite, DemoTemplates
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "fixtures"
@@ -90,6 +94,45 @@ def mariadb_database() -> Iterator[ServerDatabase]:
     """Create a fresh MariaDB database, yield it, drop it."""
     with new_mariadb_database() as database:
         yield database
+
+
+@pytest.fixture(scope="session")
+def demo_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoTemplates]:
+    """The demo site prepared once per session on each server, for tests to copy."""
+    from .demo_servers import DemoTemplates  # it imports this module
+
+    with ExitStack() as stack:
+        yield DemoTemplates(tmp_path_factory.mktemp("demo-templates"), stack)
+
+
+@pytest.fixture
+def prepared_postgres_database(demo_templates: DemoTemplates) -> Iterator[ServerDatabase]:
+    """Yield a fresh copy of the demo site on PostgreSQL right after ``prep``; drop it."""
+    from .demo_servers import copy_database
+
+    with copy_database(demo_templates.prepared("postgresql")) as database:
+        yield database
+
+
+@pytest.fixture
+def prepared_mariadb_database(demo_templates: DemoTemplates) -> Iterator[ServerDatabase]:
+    """Yield a fresh copy of the demo site on MariaDB right after ``prep``; drop it."""
+    from .demo_servers import copy_database
+
+    with copy_database(demo_templates.prepared("mysql")) as database:
+        yield database
+
+
+@contextmanager
+def accident_site_copy(
+    templates: DemoTemplates, engine: str
+) -> Iterator[tuple[ServerDatabase, AccidentSite]]:
+    """Yield a fresh copy of the demo site after the accident on ``engine``, and its dumps."""
+    from .demo_servers import copy_database
+
+    accident = templates.after_accident(engine)
+    with copy_database(accident.database) as database:
+        yield database, accident
 
 
 @contextmanager

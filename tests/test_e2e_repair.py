@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,8 @@ from click.testing import CliRunner
 from repairkit.cli import cli
 from repairkit.readers import read_snapshot
 
-from .conftest import DEMO, FIXTURES, ServerDatabase
+from .conftest import FIXTURES, accident_site_copy
+from .demo_servers import DemoTemplates
 from .restore_site import Run, SiteDatabase
 
 pytest.importorskip("lino", reason="the demo site needs Lino (pip install -e .[test])")
@@ -117,27 +118,31 @@ def test_sqlite_repair_through_manage_py_run(tmp_path: Path) -> None:
     repair_cycle(site, FIXTURES / "backup", FIXTURES / "current", tmp_path, restore)
 
 
-def accident_on_server(server: ServerDatabase, work: Path) -> tuple[SiteDatabase, Path, Path]:
-    """Set the demo site up on ``server``, dump it, have the accident, dump again."""
-    site = SiteDatabase(server=server)
-    site.manage("prep", "--noinput")
-    site.manage("dump2py", work / "backup")
-    site.manage("run", DEMO / "accident.py", work / "accident.json")
-    site.manage("dump2py", work / "current")
-    return site, work / "backup", work / "current"
+@pytest.fixture
+def postgres_accident(demo_templates: DemoTemplates) -> Iterator[tuple[SiteDatabase, Path, Path]]:
+    """The demo site on PostgreSQL after the accident (a fresh copy), and its two dumps."""
+    with accident_site_copy(demo_templates, "postgresql") as (database, accident):
+        yield SiteDatabase(server=database), accident.backup, accident.current
+
+
+@pytest.fixture
+def mariadb_accident(demo_templates: DemoTemplates) -> Iterator[tuple[SiteDatabase, Path, Path]]:
+    """The demo site on MariaDB after the accident (a fresh copy), and its two dumps."""
+    with accident_site_copy(demo_templates, "mysql") as (database, accident):
+        yield SiteDatabase(server=database), accident.backup, accident.current
 
 
 def test_postgresql_repair_through_plain_django(
-    postgres_database: ServerDatabase, tmp_path: Path
+    postgres_accident: tuple[SiteDatabase, Path, Path], tmp_path: Path
 ) -> None:
-    site, backup, current = accident_on_server(postgres_database, tmp_path)
+    site, backup, current = postgres_accident
     repair_cycle(site, backup, current, tmp_path, site.restore_plain)
 
 
 def test_mariadb_repair_through_plain_django(
-    mariadb_database: ServerDatabase, tmp_path: Path
+    mariadb_accident: tuple[SiteDatabase, Path, Path], tmp_path: Path
 ) -> None:
-    site, backup, current = accident_on_server(mariadb_database, tmp_path)
+    site, backup, current = mariadb_accident
     repair_cycle(site, backup, current, tmp_path, site.restore_plain)
 
 
@@ -195,14 +200,14 @@ def test_sql_repair_on_sqlite_with_the_sqlite3_shell(tmp_path: Path) -> None:
 
 
 def test_sql_repair_on_postgresql_with_psql(
-    postgres_database: ServerDatabase, tmp_path: Path
+    postgres_accident: tuple[SiteDatabase, Path, Path], tmp_path: Path
 ) -> None:
-    site, backup, current = accident_on_server(postgres_database, tmp_path)
+    site, backup, current = postgres_accident
     sql_repair_cycle(site, backup, current, tmp_path)
 
 
 def test_sql_repair_on_mariadb_with_the_mariadb_client(
-    mariadb_database: ServerDatabase, tmp_path: Path
+    mariadb_accident: tuple[SiteDatabase, Path, Path], tmp_path: Path
 ) -> None:
-    site, backup, current = accident_on_server(mariadb_database, tmp_path)
+    site, backup, current = mariadb_accident
     sql_repair_cycle(site, backup, current, tmp_path)

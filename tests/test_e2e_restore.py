@@ -151,17 +151,16 @@ def test_sqlite_cycle_through_manage_py_run(tmp_path: Path) -> None:
 
 
 def server_cycle(server: ServerDatabase, work: Path) -> SiteDatabase:
+    """Take the site on ``server``, right after ``prep``, through the whole cycle."""
     site = SiteDatabase(server=server)
-    site.manage("prep", "--noinput")
     run_cycle(site, work, site.restore_plain)
     return site
 
 
 def test_postgresql_cycle_through_plain_django(
-    postgres_database: ServerDatabase, tmp_path: Path
+    prepared_postgres_database: ServerDatabase, tmp_path: Path
 ) -> None:
-    site = SiteDatabase(server=postgres_database)
-    site.manage("prep", "--noinput")
+    site = SiteDatabase(server=prepared_postgres_database)
     # A sequence already past the restored keys must stay there, not drop to max(id).
     site.query("SELECT setval(pg_get_serial_sequence('repairdemo_order', 'id'), 500)")
     run_cycle(site, tmp_path, site.restore_plain)
@@ -171,9 +170,9 @@ def test_postgresql_cycle_through_plain_django(
 
 
 def test_mariadb_cycle_through_plain_django(
-    mariadb_database: ServerDatabase, tmp_path: Path
+    prepared_mariadb_database: ServerDatabase, tmp_path: Path
 ) -> None:
-    site = server_cycle(mariadb_database, tmp_path)
+    site = server_cycle(prepared_mariadb_database, tmp_path)
     assert create_after_restore(site, tmp_path) == (63, 153)
 
 

@@ -357,12 +357,6 @@ def test_sqlite_accident_hostile_values_repairs_and_failures(tmp_path: Path) -> 
     check_accident_undone(site, tmp_path, HOSTILE, backup)
 
 
-def prepared_site(server: ServerDatabase) -> SiteDatabase:
-    site = SiteDatabase(server=server)
-    site.manage("prep", "--noinput")
-    return site
-
-
 def server_story(site: SiteDatabase, work: Path) -> None:
     """Run the accident on the prepared site, then undo it with the script."""
     backup = state_before_accident(site)
@@ -375,9 +369,9 @@ def server_story(site: SiteDatabase, work: Path) -> None:
 
 @pytest.mark.slow
 def test_postgresql_accident_hostile_values_repairs_and_failures(
-    postgres_database: ServerDatabase, tmp_path: Path
+    prepared_postgres_database: ServerDatabase, tmp_path: Path
 ) -> None:
-    site = prepared_site(postgres_database)
+    site = SiteDatabase(server=prepared_postgres_database)
     # A sequence already past the restored keys must stay there, not drop to max(id).
     site.query("SELECT setval(pg_get_serial_sequence('repairdemo_order', 'id'), 500)")
     server_story(site, tmp_path)
@@ -392,6 +386,6 @@ def test_postgresql_accident_hostile_values_repairs_and_failures(
 
 @pytest.mark.slow
 def test_mariadb_accident_hostile_values_repairs_and_failures(
-    mariadb_database: ServerDatabase, tmp_path: Path
+    prepared_mariadb_database: ServerDatabase, tmp_path: Path
 ) -> None:
-    server_story(prepared_site(mariadb_database), tmp_path)
+    server_story(SiteDatabase(server=prepared_mariadb_database), tmp_path)

@@ -86,11 +86,10 @@ def run_in_site(server: ServerDatabase, *args: str) -> subprocess.CompletedProce
     )  # fmt: skip
 
 
-def build_site(server: ServerDatabase, dump: Path) -> None:
-    pytest.importorskip("lino", reason="the demo site needs Lino (pip install -e .[test])")
-    for args in (["prep", "--noinput"], ["dump2py", str(dump)]):
-        result = run_in_site(server, "manage.py", *args)
-        assert result.returncode == 0, result.stdout + result.stderr
+def dump_site(server: ServerDatabase, dump: Path) -> None:
+    """Dump the site on ``server``, right after ``prep`` (tests/demo_servers.py)."""
+    result = run_in_site(server, "manage.py", "dump2py", str(dump))
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def check_live_equals_dump(server: ServerDatabase, dump: Path) -> None:
@@ -115,13 +114,13 @@ def check_live_equals_dump(server: ServerDatabase, dump: Path) -> None:
 
 @pytest.mark.slow
 def test_postgresql_url_and_django_source_equal_the_lino_dump(
-    postgres_database: ServerDatabase, tmp_path: Path
+    prepared_postgres_database: ServerDatabase, tmp_path: Path
 ) -> None:
-    build_site(postgres_database, tmp_path / "dump")
-    check_live_equals_dump(postgres_database, tmp_path / "dump")
+    dump_site(prepared_postgres_database, tmp_path / "dump")
+    check_live_equals_dump(prepared_postgres_database, tmp_path / "dump")
     import psycopg
 
-    engine = _connect(postgres_database.url)
+    engine = _connect(prepared_postgres_database.url)
     try:
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
             engine.connection.execute("DELETE FROM repairdemo_note")  # type: ignore[attr-defined]
@@ -131,13 +130,13 @@ def test_postgresql_url_and_django_source_equal_the_lino_dump(
 
 @pytest.mark.slow
 def test_mysql_url_and_django_source_equal_the_lino_dump(
-    mariadb_database: ServerDatabase, tmp_path: Path
+    prepared_mariadb_database: ServerDatabase, tmp_path: Path
 ) -> None:
-    build_site(mariadb_database, tmp_path / "dump")
-    check_live_equals_dump(mariadb_database, tmp_path / "dump")
+    dump_site(prepared_mariadb_database, tmp_path / "dump")
+    check_live_equals_dump(prepared_mariadb_database, tmp_path / "dump")
     import pymysql
 
-    engine = _connect(mariadb_database.url)
+    engine = _connect(prepared_mariadb_database.url)
     try:
         with pytest.raises(pymysql.err.OperationalError, match="READ ONLY"):
             with engine.connection.cursor() as cursor:  # type: ignore[attr-defined]

@@ -1,8 +1,9 @@
 """SQL dumps of the demo site on real PostgreSQL and MariaDB servers, read as data.
 
 For each server the demo Lino site (``repairdemo.settings_server``) is
-loaded with ``prep`` into a fresh database, dumped at the "backup" moment by
-the server's own dump tool and by Lino's ``dump2py``, changed by
+loaded with ``prep`` (once per session, then copied: tests/demo_servers.py),
+dumped at the "backup" moment by the server's own dump tool and by Lino's
+``dump2py``, changed by
 ``demo/accident.py``, and dumped again at the "current" moment. Every SQL
 dump must read as the Lino dump of its moment, and backup against current
 must show exactly what happened (``fixtures/accident.json``).
@@ -26,7 +27,8 @@ from repairkit.readers import detect_format, read_snapshot
 from repairkit.readers.fixture.align import align_snapshots
 from repairkit.readers.lino.dump import read_lino_dump
 
-from .conftest import ServerDatabase, new_mariadb_database, new_postgres_database
+from .conftest import ServerDatabase
+from .demo_servers import DemoTemplates, copy_database
 from .test_read_sql import MOMENTS, assert_same_moment, assert_tells_accident
 
 pytest.importorskip("lino", reason="the demo site needs Lino (pip install -e .[test])")
@@ -45,16 +47,9 @@ Dumps = dict[tuple[str, str], Path]  # (moment, variant) -> dump file; variant "
 
 
 @contextmanager
-def postgres_site_database() -> Iterator[dict[str, str]]:
-    """Create a fresh PostgreSQL database; yield the site's environment for it; drop it."""
-    with new_postgres_database() as database:
-        yield site_environment(database)
-
-
-@contextmanager
-def mariadb_site_database() -> Iterator[dict[str, str]]:
-    """Create a fresh MariaDB database; yield the site's environment for it; drop it."""
-    with new_mariadb_database() as database:
+def prepared_site_database(templates: DemoTemplates, engine: str) -> Iterator[dict[str, str]]:
+    """Copy the demo site right after ``prep``; yield the site's environment for it; drop it."""
+    with copy_database(templates.prepared(engine)) as database:
         yield site_environment(database)
 
 
@@ -81,8 +76,7 @@ def manage(env: dict[str, str], *args: object) -> None:
 def make_dumps(
     env: dict[str, str], work: Path, dump_sql: dict[str, list[str]], dumpdata: bool = False
 ) -> Dumps:
-    """Load the demo site, then dump it before and after the accident."""
-    manage(env, "prep", "--noinput")
+    """Dump the demo site (right after ``prep``) before and after the accident."""
     dumps: Dumps = {}
     for moment in MOMENTS:
         if moment == "current":
@@ -99,8 +93,8 @@ def make_dumps(
 
 
 @pytest.fixture(scope="module")
-def pg_dumps(tmp_path_factory: pytest.TempPathFactory) -> Dumps:
-    with postgres_site_database() as env:
+def pg_dumps(tmp_path_factory: pytest.TempPathFactory, demo_templates: DemoTemplates) -> Dumps:
+    with prepared_site_database(demo_templates, "postgresql") as env:
         base = ["pg_dump", "-h", "127.0.0.1", "-U", env["REPAIRDEMO_DB_USER"]]
         commands = {
             variant: [
@@ -113,8 +107,8 @@ def pg_dumps(tmp_path_factory: pytest.TempPathFactory) -> Dumps:
 
 
 @pytest.fixture(scope="module")
-def mariadb_dumps(tmp_path_factory: pytest.TempPathFactory) -> Dumps:
-    with mariadb_site_database() as env:
+def mariadb_dumps(tmp_path_factory: pytest.TempPathFactory, demo_templates: DemoTemplates) -> Dumps:
+    with prepared_site_database(demo_templates, "mysql") as env:
         # The default: extended inserts, many rows per INSERT.
         command = [
             "mariadb-dump",

@@ -17,6 +17,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ from repairkit.schema_drift import prepare_backups
 from repairkit.snapshot import Column, MemoryRowStore, Pk, Row, Snapshot, Table
 
 from .conftest import DEMO, FIXTURES, ServerDatabase, new_postgres_database
+from .demo_servers import copy_database
 from .restore_site import edit_row
 
 pytest.importorskip("lino", reason="the demo site needs Lino (pip install -e .[test])")
@@ -53,6 +56,29 @@ def dumps(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [sys.executable, str(UPGRADE / "make_dumps.py"), str(out)], check=True, capture_output=True
     )
     return out
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    """A finished ``repairkit upgrade`` of the 1.0 backup with the 2.0 settings."""
+
+    result: subprocess.CompletedProcess[str]
+    output: Path
+    never_opened: Path  # the site's database in its environment, which must not come to be
+
+
+@pytest.fixture(scope="session")
+def upgraded_v1(dumps: Path, tmp_path_factory: pytest.TempPathFactory) -> Upgrade:
+    """Upgrade the 1.0 backup once per session (ten seconds): two tests restore from it."""
+    work = tmp_path_factory.mktemp("upgraded")
+    upgraded, never_opened = work / "backup-v1-upgraded", work / "never-opened.sqlite3"
+    result = subprocess.run(
+        [sys.executable, "-m", "repairkit", "upgrade", str(dumps / "backup-v1"),
+         "--settings", V2_SETTINGS, "-o", str(upgraded)],
+        cwd=UPGRADE, capture_output=True, text=True,
+        env=dict(os.environ, REPAIRDEMO_DB=str(never_opened)),
+    )  # fmt: skip
+    return Upgrade(result, upgraded, never_opened)
 
 
 def merge(*args: str | Path, cwd: Path = UPGRADE) -> tuple[int, str, dict[str, Any]]:
@@ -233,17 +259,11 @@ def test_the_dry_run_lists_every_row_that_today_s_models_reject(
 
 @pytest.mark.slow
 def test_upgrade_then_merge_restores_every_row_as_the_upgrade_made_it(
-    dumps: Path, tmp_path: Path
+    dumps: Path, upgraded_v1: Upgrade, tmp_path: Path
 ) -> None:
-    upgraded = tmp_path / "backup-v1-upgraded"
-    result = subprocess.run(
-        [sys.executable, "-m", "repairkit", "upgrade", str(dumps / "backup-v1"),
-         "--settings", V2_SETTINGS, "-o", str(upgraded)],
-        cwd=UPGRADE, capture_output=True, text=True,
-        env=dict(os.environ, REPAIRDEMO_DB=str(tmp_path / "never-opened.sqlite3")),
-    )  # fmt: skip
+    upgraded, result = upgraded_v1.output, upgraded_v1.result
     assert result.returncode == 0, result.stdout + result.stderr
-    assert not (tmp_path / "never-opened.sqlite3").exists()
+    assert not upgraded_v1.never_opened.exists()
     assert "SOURCE_VERSION = '2.0'" in (upgraded / "restore.py").read_text()
     status, output, plan = merge(upgraded, "--current", dumps / "current-v2", "-o",
                                  tmp_path / "out", "--settings", V2_SETTINGS)  # fmt: skip
@@ -338,8 +358,10 @@ UPGRADED_TABLES = (
 
 
 @pytest.mark.slow
-def test_upgrade_and_restore_on_postgresql(dumps: Path, tmp_path: Path) -> None:
-    with new_postgres_database() as reference, new_postgres_database() as site:
+def test_upgrade_and_restore_on_postgresql(
+    dumps: Path, upgraded_v1: Upgrade, tmp_path: Path
+) -> None:
+    with new_postgres_database() as reference, ExitStack() as copies:
 
         def manage(database: ServerDatabase, *args: str | Path) -> None:
             env = dict(os.environ, **database.demo_site_environment())
@@ -349,9 +371,10 @@ def test_upgrade_and_restore_on_postgresql(dumps: Path, tmp_path: Path) -> None:
                 cwd=UPGRADE, env=env, check=True, capture_output=True,
             )  # fmt: skip
 
-        # What Lino's own upgrade makes of the pre-accident database, on PostgreSQL.
+        # What Lino's own upgrade makes of the pre-accident database, on PostgreSQL; the
+        # site starts as a copy of it (the same load again would make the same database).
         manage(reference, "run", dumps / "backup-v1" / "restore.py", "--noinput")
-        manage(site, "run", dumps / "backup-v1" / "restore.py", "--noinput")
+        site = copies.enter_context(copy_database(reference))
         import psycopg
 
         with psycopg.connect(host=site.host, port=site.port, user=site.user,
@@ -359,13 +382,7 @@ def test_upgrade_and_restore_on_postgresql(dumps: Path, tmp_path: Path) -> None:
             connection.execute(accident_sql().encode())
         assert pg_tables(site) != pg_tables(reference)
 
-        upgraded = tmp_path / "upgraded"
-        result = subprocess.run(
-            [sys.executable, "-m", "repairkit", "upgrade", str(dumps / "backup-v1"),
-             "--settings", V2_SETTINGS, "-o", str(upgraded)],
-            cwd=UPGRADE, capture_output=True, text=True,
-            env=dict(os.environ, REPAIRDEMO_DB=str(tmp_path / "never-opened.sqlite3")),
-        )  # fmt: skip
+        upgraded, result = upgraded_v1.output, upgraded_v1.result
         assert result.returncode == 0, result.stdout + result.stderr
         status, output, plan = merge(upgraded, "--current", site.url, "-o", tmp_path / "out",
                                      "--settings", V2_SETTINGS)  # fmt: skip
