@@ -61,3 +61,44 @@ def test_a_key_of_dashes_and_digits_is_a_text_key(tmp_path: Path) -> None:
 def test_errors_cross_worker_processes_intact(error: Exception) -> None:
     copy = pickle.loads(pickle.dumps(error))
     assert type(copy) is type(error) and str(copy) == str(error)
+
+
+QUERY_ONLY_SCRIPT = """
+import sqlite3, sys
+import django
+from django.core.management import call_command
+django.setup()
+call_command("migrate", verbosity=0)
+with sqlite3.connect(sys.argv[1]) as raw:  # a value its field cannot read
+    raw.execute("INSERT INTO shop_customer (id, name, town) VALUES (1, 'a', 'b')")
+    raw.execute("INSERT INTO shop_order (id, customer_id, total, priority) VALUES (1, 1, 'x', 3)")
+from repairkit.errors import DumpFormatError
+from repairkit.readers.live.django_site import read_django_database
+try:
+    read_django_database("django:settings")
+except DumpFormatError as err:
+    print("refused:", err.problem)
+from django.db import connection
+with connection.cursor() as cursor:  # the site's connection must still write
+    cursor.execute("INSERT INTO shop_customer (id, name, town) VALUES (2, 'c', 'd')")
+print("wrote")
+"""
+
+
+def test_a_failed_read_of_a_django_site_leaves_its_sqlite_connection_writable(
+    tmp_path: Path,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    database = tmp_path / "site.sqlite3"
+    site = Path(__file__).resolve().parent / "files" / "migsite"
+    env = dict(os.environ, MIGSITE_DB=str(database), DJANGO_SETTINGS_MODULE="settings")
+    env["PYTHONPATH"] = str(site)
+    result = subprocess.run(
+        [sys.executable, "-c", QUERY_ONLY_SCRIPT, str(database)],
+        cwd=site, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "refused:" in result.stdout and "wrote" in result.stdout
