@@ -306,8 +306,14 @@ def to_canonical_json(value: object) -> str:
     if isinstance(value, JsonValue):
         return value.text
     if isinstance(value, (str, bytes)):
-        value = json.loads(value)
-    return json_text(value)
+        try:
+            value = json.loads(value)
+        except RecursionError as err:  # the readers' own nesting limit is far below Python's
+            raise ValueError("a JSON document nested too deeply to read") from err
+    try:
+        return json_text(value)
+    except RecursionError as err:
+        raise ValueError("a JSON document nested too deeply to write") from err
 
 
 def json_text(document: object) -> str:

@@ -158,3 +158,10 @@ def test_an_id_in_a_field_named_like_a_type_stays_an_id(tmp_path: Path) -> None:
     row = snapshot.tables["app_ticket"].records()[1]
     assert row["ticket_type"] == 1
     assert str(row["content_type_id"]) == "auth.user"
+
+
+def test_a_json_document_nested_beyond_python_s_limit_is_a_value_error() -> None:
+    from repairkit.values import to_canonical_json
+
+    with pytest.raises(ValueError, match="nested too deeply"):
+        to_canonical_json("[" * 100_000 + "]" * 100_000)
