@@ -106,7 +106,7 @@ def render_fixture(
                 pk = [_json_value(row.values[index], use_tz=bool(use_tz)) for index in key_indices]
             objects.append({"model": label, "pk": pk, "fields": values})
             by_key[(table.name, row.values[pk_index])] = objects[-1]
-    _add_links(plan, pairs, by_key, objects)
+    _add_links(plan, pairs, by_key, objects, use_tz=bool(use_tz))
     # Non-ASCII stays readable; json escapes every control character itself.
     text = json.dumps(objects, indent=2, ensure_ascii=False) + "\n"
     return Fixture(text, len(objects), tuple(warnings))
@@ -117,6 +117,8 @@ def _add_links(
     pairs: Mapping[str, PairTable],
     owners: Mapping[tuple[str, Any], dict[str, Any]],
     objects: list[dict[str, Any]],
+    *,
+    use_tz: bool,
 ) -> None:
     """Write each planned many-to-many link: in its owner's list, or as a pk-less object.
 
@@ -135,8 +137,10 @@ def _add_links(
         names = [column.name for column in table.columns]
         owner_at, target_at = names.index(pair.owner_column), names.index(pair.target_column)
         for row in table.rows:
-            owner_pk, target_pk = row.values[owner_at], row.values[target_at]
-            owner = owners.get((pair.owner_table, owner_pk))
+            owner = owners.get((pair.owner_table, row.values[owner_at]))
+            owner_pk, target_pk = (
+                _json_value(row.values[at], use_tz=use_tz) for at in (owner_at, target_at)
+            )
             if owner is not None:
                 owner["fields"].setdefault(pair.field, []).append(target_pk)
             else:
