@@ -156,3 +156,14 @@ def test_a_composite_pk_in_an_xml_fixture_is_keyed_as_in_json(tmp_path: Path) ->
     table = read_django_fixture(xml).tables["shop_stock"]
     assert table.key == ("shop", "number")
     assert set(table.pks) == {"('acme', 0)"}  # as the JSON and SQL readers render it
+
+
+def test_a_fixture_mixing_composite_and_plain_pks_is_refused_at_the_row(tmp_path: Path) -> None:
+    rows = [
+        {"model": "shop.stock", "pk": 7, "fields": {"shop": "acme", "number": 0}},
+        {"model": "shop.stock", "pk": ["acme", 1], "fields": {"shop": "acme", "number": 1}},
+    ]
+    with pytest.raises(DumpFormatError) as caught:
+        read_django_fixture(write(tmp_path / "f.json", rows))
+    assert caught.value.line is not None
+    assert "does not match the composite pk of 2 parts" in caught.value.problem
