@@ -109,9 +109,20 @@ def _pair_table(through: Any) -> PairTable:
 def _value_types_of(meta: Any) -> dict[str, ValueType]:
     types = {}
     for field in meta.local_concrete_fields:
-        target = field.target_field if field.is_relation else field
-        types[field.attname] = value_type_of_django_field(target.get_internal_type())
+        types[field.attname] = value_type_of_django_field(_stored_field(field).get_internal_type())
     return types
+
+
+def _stored_field(field: Any) -> Any:
+    """Return the field whose values ``field`` holds: a foreign key holds its target's.
+
+    The target may be a relation itself: a key to a multi-table-inheritance
+    child (Lino's ``contacts.Person``) points at its parent link, which holds
+    the parent's ``id``.
+    """
+    while field.is_relation:
+        field = field.target_field
+    return field
 
 
 def label_plan(plan: RestorePlan, schema: SiteSchema) -> RestorePlan:
