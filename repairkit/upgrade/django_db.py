@@ -88,7 +88,7 @@ def upgrade_django_source(
     :raises UpgradeError: if ``output`` exists, or the site could not load or
         migrate the rows (then nothing is written).
     """
-    from repairkit.writers.django_script import encode_value
+    from repairkit.tagged_values import encode_value
 
     if output.exists():
         raise UpgradeError(f"{output}: exists already; the upgraded backup needs a new file")

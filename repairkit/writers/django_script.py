@@ -9,12 +9,8 @@ standard library. It holds the plan's rows, then its code
 
 Values are written as Python literals of a small fixed grammar: ``None``,
 ``True``/``False``, numbers and strings (``repr``, which escapes every
-character that is not printable), and tagged tuples for the other types:
-``("Decimal", "12.50")``, ``("date", "2024-01-31")``, ``("datetime",
-"2024-01-31T08:00:00.123456")``, ``("time", "08:00:00")``, ``("content_type",
-"app_label", "model")``, ``("json", '{"k":1}')``, ``("uuid", "...")``,
-``("duration", days, seconds, microseconds)``, ``("bytes", "00ff")``. The
-script decodes them with small explicit functions. Before the text is
+character that is not printable), and tagged tuples for the other types
+(``repairkit.tagged_values``), which the engine's ``decode_value`` reads. Before the text is
 returned, the data part is parsed back with ``ast.literal_eval`` and
 compared with what was meant, so that no value can end its literal or be
 read as another.
@@ -23,10 +19,8 @@ read as another.
 from __future__ import annotations
 
 import ast
-import datetime
 import math
 import re
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -35,7 +29,8 @@ from typing import Any
 from repairkit import restore_engine
 from repairkit.errors import EmitError, UnstorableValueError
 from repairkit.plan import PlannedUpdate, RestorePlan
-from repairkit.snapshot import ContentTypeRef, JsonValue, Value
+from repairkit.snapshot import Value
+from repairkit.tagged_values import encode_value
 from repairkit.writers.emitted import EmitOptions, Emitted
 from repairkit.writers.storable import ValueProblem, find_nul, find_value_problems, problem_in_utf8
 
@@ -169,27 +164,6 @@ def _encode_update(update: PlannedUpdate) -> tuple[Any, ...]:
         update.table, update.pk, update.column, encode_value(update.corrupted),
         encode_value(update.restored), update.reason, update.source,
     )  # fmt: skip
-
-
-def encode_value(value: Value) -> Any:
-    """Return ``value`` as plain literal types: tagged tuples for everything else."""
-    if isinstance(value, Decimal):
-        return ("Decimal", str(value))
-    if isinstance(value, datetime.datetime):  # before date: a datetime is a date
-        return ("datetime", value.isoformat())
-    if isinstance(value, (datetime.date, datetime.time)):
-        return (type(value).__name__, value.isoformat())
-    if isinstance(value, ContentTypeRef):
-        return ("content_type", value.app_label, value.model)
-    if isinstance(value, JsonValue):
-        return ("json", value.stored_text)
-    if isinstance(value, uuid.UUID):
-        return ("uuid", str(value))
-    if isinstance(value, datetime.timedelta):
-        return ("duration", value.days, value.seconds, value.microseconds)
-    if isinstance(value, bytes):
-        return ("bytes", value.hex())
-    return value
 
 
 def _literal(value: Any) -> str:
