@@ -41,8 +41,8 @@ class DumpFormatError(RepairkitError, ValueError):
         return (type(self), (self.path, self.line, self.problem))
 
 
-class DumpNotFoundError(RepairkitError, FileNotFoundError):
-    """A dump, or a file that a dump names, does not exist."""
+class _PathProblem(RepairkitError):
+    """An error about a whole file: its path, and what is wrong with it."""
 
     def __init__(self, path: str | Path, problem: str) -> None:
         self.path = Path(path)
@@ -53,16 +53,12 @@ class DumpNotFoundError(RepairkitError, FileNotFoundError):
         return (type(self), (self.path, self.problem))  # it crosses worker processes
 
 
-class DumpReadError(RepairkitError, OSError):
+class DumpNotFoundError(_PathProblem, FileNotFoundError):
+    """A dump, or a file that a dump names, does not exist."""
+
+
+class DumpReadError(_PathProblem, OSError):
     """A dump, or one of its files, is there but cannot be read (permissions, I/O)."""
-
-    def __init__(self, path: str | Path, problem: str) -> None:
-        self.path = Path(path)
-        self.problem = problem
-        super().__init__(f"{self.path}: {problem}")
-
-    def __reduce__(self) -> tuple[type, tuple[Path, str]]:
-        return (type(self), (self.path, self.problem))
 
 
 class UnknownFormatError(RepairkitError, ValueError):

@@ -71,6 +71,16 @@ def moments(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"backup": backup, "reference": reference}
 
 
+def fixture_at_0001(moments: dict[str, Path], tmp_path: Path) -> Path:
+    """Write the backup as a fixture, by Django's serializer with the models of 0001."""
+    fixture = tmp_path / "v1.json"
+    fixture.write_text(
+        site(moments["backup"], "dump_at_state.py", "shop", "0001_initial").stdout,
+        encoding="utf-8",
+    )
+    return fixture
+
+
 def assert_upgraded_as_migrate_made_it(upgraded: Path, reference: Path) -> None:
     for table in SHOP_TABLES:  # the renamed town, no remark, the computed priorities
         assert all_rows(upgraded, table) == all_rows(reference, table), table
@@ -96,11 +106,7 @@ def test_a_sqlite_dump_is_upgraded_from_the_state_its_rows_record(
 def test_a_fixture_is_upgraded_from_the_state_the_user_names(
     moments: dict[str, Path], tmp_path: Path
 ) -> None:
-    fixture = tmp_path / "v1.json"
-    fixture.write_text(
-        site(moments["backup"], "dump_at_state.py", "shop", "0001_initial").stdout,
-        encoding="utf-8",
-    )
+    fixture = fixture_at_0001(moments, tmp_path)
     refused = upgrade(tmp_path, fixture, "-o", str(tmp_path / "refused.sqlite3"))
     assert refused.returncode == 2
     assert "records no migration state" in refused.stderr
@@ -119,11 +125,7 @@ def test_a_fixture_is_upgraded_from_the_state_the_user_names(
 def test_a_state_today_s_code_lacks_is_refused_by_name(
     moments: dict[str, Path], tmp_path: Path
 ) -> None:
-    fixture = tmp_path / "v1.json"
-    fixture.write_text(
-        site(moments["backup"], "dump_at_state.py", "shop", "0001_initial").stdout,
-        encoding="utf-8",
-    )
+    fixture = fixture_at_0001(moments, tmp_path)
     output = tmp_path / "out.sqlite3"
     result = upgrade(tmp_path, fixture, "--migration-state", "shop:0000_gone", "-o", str(output))
     assert result.returncode == 2
