@@ -8,6 +8,7 @@ test_equality_matrix.py.
 
 from __future__ import annotations
 
+import datetime
 import gzip
 import os
 import subprocess
@@ -204,3 +205,14 @@ def test_cli_from_names_the_format_of_each_input(site: Path, tmp_path: Path) -> 
     result = runner.invoke(cli, ["diff", str(nameless), live, *["--from", "json"] * 3])
     assert result.exit_code == 2
     assert "give --from once, or once for each of the 2 inputs" in result.output
+
+
+def test_a_column_null_in_its_first_rows_is_typed_from_a_later_one() -> None:
+    from repairkit.readers.fixture.column_types import learn_column_types
+    from repairkit.snapshot import Column, MemoryRowStore, Table
+    from repairkit.values import ValueType
+
+    # A calendar: hundreds of entries without a start time, then timed ones.
+    rows = {pk: (pk, None if pk <= 300 else datetime.time(10, 0)) for pk in range(1, 400)}
+    table = Table("cal_event", [Column("id"), Column("start_time")], "id", MemoryRowStore(rows))
+    assert learn_column_types(table)["start_time"] is ValueType.TIME

@@ -182,10 +182,6 @@ _TEXT_DURATION = (
     " dump2py writes None, and the dump2py reader does not know the column (as it knows"
     " choicelists) to give ''"
 )
-_FIXTURE_TIME = (
-    "bug, left by name: a TimeField in a dumpdata fixture stays the text '10:00:00'; the"
-    " alignment with the other source (readers/fixture/align.py) does not type it as a time"
-)
 # (app, source, source) -> the (table, column) pairs that differ at one moment, and why.
 # Every other pair of sources must agree; a listed pair that agrees fails: take it out.
 KNOWN_DISAGREEMENTS: dict[tuple[str, str, str], tuple[frozenset[tuple[str, str]], str]] = {
@@ -195,14 +191,6 @@ KNOWN_DISAGREEMENTS: dict[tuple[str, str, str], tuple[frozenset[tuple[str, str]]
             _TEXT_DURATION,
         )
         for other in ("sql-dump", "sqlite-url")
-    },
-    **{
-        pair: (frozenset({("cal_event", "start_time"), ("cal_event", "end_time")}), _FIXTURE_TIME)
-        for pair in (
-            ("patrols", "dump2py", "json"),
-            ("patrols", "sql-dump", "json"),
-            ("patrols", "json", "sqlite-url"),
-        )
     },
 }
 
