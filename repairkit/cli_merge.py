@@ -287,6 +287,7 @@ def type_by_models(snapshots: list[Snapshot], schema: Any) -> list[Snapshot]:
     """Convert values to what the site's fields hold, where a source alone could not tell."""
     from repairkit.readers.fixture.column_types import (
         apply_column_types,
+        fill_empty_texts,
         label_tables_by_models,
         name_columns_by_models,
     )
@@ -297,6 +298,7 @@ def type_by_models(snapshots: list[Snapshot], schema: Any) -> list[Snapshot]:
         from_fixture = isinstance(snapshot, FixtureSnapshot)
         if from_fixture:
             snapshot = name_columns_by_models(snapshot, schema.attnames)
+            snapshot = fill_empty_texts(snapshot, schema.empty_for_null)
         snapshot = label_tables_by_models(snapshot, schema.models)
         typed.append(apply_column_types(snapshot, schema.value_types, from_fixture=from_fixture))
     return typed

@@ -42,6 +42,9 @@ class SiteSchema:
     attnames: dict[str, tuple[str, dict[str, str]]] = dataclasses.field(default_factory=dict)
     models: dict[str, str] = dataclasses.field(default_factory=dict)
     pair_tables: Mapping[str, PairTable] = dataclasses.field(default_factory=dict)
+    # table -> the columns whose field stores a fixture's null as '': NOT NULL text
+    # columns, and Lino's choicelists (whose get_prep_value turns None into '')
+    empty_for_null: Mapping[str, frozenset[str]] = dataclasses.field(default_factory=dict)
 
 
 def read_site_schema(settings_module: str) -> SiteSchema:
@@ -74,6 +77,7 @@ def read_site_schema(settings_module: str) -> SiteSchema:
     attnames: dict[str, tuple[str, dict[str, str]]] = {}
     models: dict[str, str] = {}
     pair_tables: dict[str, PairTable] = {}
+    empty_for_null: dict[str, frozenset[str]] = {}
     # Auto-created many-to-many tables too: their rows point to both sides.
     for model in apps.get_models(include_auto_created=True):
         meta = model._meta
@@ -83,6 +87,11 @@ def read_site_schema(settings_module: str) -> SiteSchema:
         if meta.auto_created:
             pair_tables[meta.db_table] = _pair_table(model)
         value_types[meta.db_table] = _value_types_of(meta)
+        empty_for_null[meta.db_table] = frozenset(
+            field.attname for field in meta.local_concrete_fields
+            if not field.is_relation and value_types[meta.db_table][field.attname] is ValueType.TEXT
+            and (not field.null or hasattr(field, "choicelist"))
+        )  # fmt: skip
         fields = {field.name: field.attname for field in meta.local_concrete_fields}
         attnames[meta.db_table] = (meta.pk.attname, fields)
         links.extend(_links_of(meta))
@@ -92,7 +101,7 @@ def read_site_schema(settings_module: str) -> SiteSchema:
             unique[meta.db_table] = sets
     return SiteSchema(
         settings_module, tuple(links), tuple(generic_links), unique, value_types,
-        bool(settings.USE_TZ), attnames, models, pair_tables,
+        bool(settings.USE_TZ), attnames, models, pair_tables, empty_for_null,
     )  # fmt: skip
 
 

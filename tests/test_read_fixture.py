@@ -216,3 +216,15 @@ def test_a_column_null_in_its_first_rows_is_typed_from_a_later_one() -> None:
     rows = {pk: (pk, None if pk <= 300 else datetime.time(10, 0)) for pk in range(1, 400)}
     table = Table("cal_event", [Column("id"), Column("start_time")], "id", MemoryRowStore(rows))
     assert learn_column_types(table)["start_time"] is ValueType.TIME
+
+
+def test_a_null_in_a_not_null_text_column_of_a_fixture_is_the_field_s_empty_text() -> None:
+    from repairkit.readers.fixture.column_types import fill_empty_texts
+    from repairkit.snapshot import Column, MemoryRowStore, Snapshot, Table
+
+    # A Lino choicelist serializes its '' as null; the NOT NULL column holds ''.
+    rows = {1: (1, None, None), 2: (2, "30", "x")}
+    columns = [Column("id"), Column("vat_regime"), Column("remark")]
+    snapshot = Snapshot("f", [Table("contacts_partner", columns, "id", MemoryRowStore(rows))])
+    filled = fill_empty_texts(snapshot, {"contacts_partner": frozenset({"vat_regime"})})
+    assert filled.tables["contacts_partner"].decode() == {1: (1, "", None), 2: (2, "30", "x")}

@@ -58,15 +58,7 @@ UNCOMPARED_TABLES = frozenset({"sqlite_sequence", "django_session"})
 
 # (app, source, form) -> why the cell is not exact yet; "*" matches any.
 # A cell listed by name (no "*") that turns exact fails the test: take it out.
-_FIXTURE_CHOICE = (
-    "bug, left by name: a dumpdata fixture writes a Lino choicelist's '' as null, and --emit"
-    " sql writes that NULL into the NOT NULL column (contacts_partner.vat_regime,"
-    " cal_event.notify_unit) although --settings tells the models; the other forms are exact"
-)
-EXPECTED_REFUSALS: dict[tuple[str, str, str], str] = {
-    ("cosi", "json", "sql"): _FIXTURE_CHOICE,
-    ("patrols", "json", "sql"): _FIXTURE_CHOICE,
-}
+EXPECTED_REFUSALS: dict[tuple[str, str, str], str] = {}
 
 
 @dataclass(frozen=True)
