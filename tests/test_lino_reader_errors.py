@@ -246,7 +246,7 @@ def test_a_header_line_that_made_the_pattern_backtrack_reads_at_once(dump: Path)
         [sys.executable, "-c", script, str(dump)], capture_output=True, text=True, timeout=120
     )
     assert child.returncode == 0, child.stderr
-    assert child.stdout.strip() == "['datetime_precision', 'source_version']"
+    assert child.stdout.strip() == "['datetime_precision', 'format', 'source_version']"
 
 
 def test_a_restore_py_with_a_bom_is_read(dump: Path) -> None:

@@ -228,3 +228,22 @@ def test_a_null_in_a_not_null_text_column_of_a_fixture_is_the_field_s_empty_text
     snapshot = Snapshot("f", [Table("contacts_partner", columns, "id", MemoryRowStore(rows))])
     filled = fill_empty_texts(snapshot, {"contacts_partner": frozenset({"vat_regime"})})
     assert filled.tables["contacts_partner"].decode() == {1: (1, "", None), 2: (2, "30", "x")}
+
+
+def test_a_lino_dump_s_none_is_the_raw_database_s_empty_text_in_a_never_null_column() -> None:
+    from repairkit.readers.fixture.align import align_snapshots
+    from repairkit.snapshot import Column, MemoryRowStore, Snapshot, Table
+
+    # Lino's DurationField reads a stored '' as None, and dump2py writes None.
+    columns = [Column("id"), Column("default_duration"), Column("remark")]
+
+    def snapshot(form: str, rows: dict[int, tuple[object, ...]]) -> Snapshot:
+        table = Table("cal_eventtype", columns, "id", MemoryRowStore(rows))
+        return Snapshot(form, [table], {"format": form})
+
+    lino = snapshot("dump2py", {1: (1, None, None), 2: (2, "1:00", "x")})
+    raw = snapshot("database", {1: (1, "", None), 2: (2, "1:00", "x")})
+    aligned_lino, aligned_raw = align_snapshots([lino, raw])
+    # remark holds None in the raw source too: a nullable column is left alone.
+    assert aligned_lino.tables["cal_eventtype"].decode() == {1: (1, "", None), 2: (2, "1:00", "x")}
+    assert aligned_raw is raw

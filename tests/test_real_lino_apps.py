@@ -169,22 +169,9 @@ def prepared(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 # --- the same moment from every source ----------------------------------------------------------
 
 
-_TEXT_DURATION = (
-    "bug, left by name: Lino's DurationField is a text column; the database holds '' where"
-    " dump2py writes None, and the dump2py reader does not know the column (as it knows"
-    " choicelists) to give ''"
-)
 # (app, source, source) -> the (table, column) pairs that differ at one moment, and why.
 # Every other pair of sources must agree; a listed pair that agrees fails: take it out.
-KNOWN_DISAGREEMENTS: dict[tuple[str, str, str], tuple[frozenset[tuple[str, str]], str]] = {
-    **{
-        ("patrols", "dump2py", other): (
-            frozenset({("cal_eventtype", "default_duration")}),
-            _TEXT_DURATION,
-        )
-        for other in ("sql-dump", "sqlite-url")
-    },
-}
+KNOWN_DISAGREEMENTS: dict[tuple[str, str, str], tuple[frozenset[tuple[str, str]], str]] = {}
 
 
 @pytest.mark.parametrize("moment", [0, 1], ids=["before", "after"])

@@ -91,7 +91,7 @@ def read_lino_dump(
             )
         )  # fmt: skip
     # dump2py writes datetimes and times to the second (docs/values.md).
-    info = {**module.info, "datetime_precision": SECOND_PRECISION}
+    info = {**module.info, "format": "dump2py", "datetime_precision": SECOND_PRECISION}
     return Snapshot(label or directory.name, tables, info)
 
 

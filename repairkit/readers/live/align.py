@@ -11,6 +11,10 @@ the values decides: a column holding ``None`` and never ``''`` in the
 fixtures, and ``''`` and never ``None`` in the raw sources, is taken to be
 such a field, and the fixtures' ``None`` becomes ``''``.
 
+Lino's other text-stored fields (durations, quantities) turn a stored ``''``
+into ``None``, which dump2py then writes; it does not say which columns
+those are either, so a Lino dump is judged by the same shape as a fixture.
+
 A nullable column is never touched: the raw sources hold ``None`` in it too.
 """
 
@@ -23,6 +27,8 @@ from repairkit.snapshot import MemoryRowStore, Snapshot, Table
 from ..fixture.dump import FixtureSnapshot
 
 _RAW_FORMATS = ("database",)
+# Sources that write what the models make of a value, not what the column holds.
+_MODEL_FORMATS = ("django-fixture", "dump2py")
 
 
 def is_raw_database_source(snapshot: Snapshot) -> bool:
@@ -33,16 +39,20 @@ def is_raw_database_source(snapshot: Snapshot) -> bool:
 def align_empty_choices(snapshots: Sequence[Snapshot]) -> list[Snapshot]:
     """Return ``snapshots`` with the fixtures' ``None`` as ``''`` where the raw database says so."""
     raw = [snapshot for snapshot in snapshots if is_raw_database_source(snapshot)]
-    fixtures = [snapshot for snapshot in snapshots if isinstance(snapshot, FixtureSnapshot)]
-    if not raw or not fixtures:
+    followers = [snapshot for snapshot in snapshots if _follows_models(snapshot)]
+    if not raw or not followers:
         return list(snapshots)
-    wanted = _columns_holding(fixtures, none=True) & _columns_holding(raw, none=False)
+    wanted = _columns_holding(followers, none=True) & _columns_holding(raw, none=False)
     if not wanted:
         return list(snapshots)
     return [
-        _with_empty_text(snapshot, wanted) if isinstance(snapshot, FixtureSnapshot) else snapshot
+        _with_empty_text(snapshot, wanted) if _follows_models(snapshot) else snapshot
         for snapshot in snapshots
     ]
+
+
+def _follows_models(snapshot: Snapshot) -> bool:
+    return snapshot.info.get("format") in _MODEL_FORMATS
 
 
 def _columns_holding(snapshots: Sequence[Snapshot], none: bool) -> set[tuple[str, str]]:
@@ -61,7 +71,7 @@ def _columns_holding(snapshots: Sequence[Snapshot], none: bool) -> set[tuple[str
     return nones - empties if none else empties - nones
 
 
-def _with_empty_text(snapshot: FixtureSnapshot, wanted: set[tuple[str, str]]) -> FixtureSnapshot:
+def _with_empty_text(snapshot: Snapshot, wanted: set[tuple[str, str]]) -> Snapshot:
     tables = []
     for name, table in snapshot.tables.items():
         indices = {i for i, column in enumerate(table.column_names) if (name, column) in wanted}
@@ -86,4 +96,6 @@ def _with_empty_text(snapshot: FixtureSnapshot, wanted: set[tuple[str, str]]) ->
                 key=table.key,
             )
         )
-    return FixtureSnapshot(snapshot.label, tables, snapshot.content_types, snapshot.info)
+    if isinstance(snapshot, FixtureSnapshot):
+        return FixtureSnapshot(snapshot.label, tables, snapshot.content_types, snapshot.info)
+    return Snapshot(snapshot.label, tables, snapshot.info)
