@@ -83,7 +83,11 @@ def test_sqlite_inserts_a_pair_once_and_lets_the_database_assign_the_id(tmp_path
 
 def test_mysql_skips_a_pair_by_both_columns() -> None:
     script = render_sql(pair_plan(), "mysql").text
-    assert "WHERE `user_id` = 1 AND `group_id` = 2);" in script
+    assert (
+        "WHERE `auth_user_groups`.`user_id` = `repairkit_rows`.`user_id`"
+        " AND `auth_user_groups`.`group_id` = `repairkit_rows`.`group_id`);"
+    ) in script
+    assert "(1, 2)" in script
 
 
 USER_GROUPS = PairTable("auth_user_groups", "auth_user", "user_id", "group_id", "groups")

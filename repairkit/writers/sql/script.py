@@ -106,9 +106,9 @@ def render_sql(
         if table.rows:
             sources = sorted({row.source for row in table.rows})
             about = f"{table.name}: {len(table.rows)} row(s) from {', '.join(sources)}"
-            inserts = [engine.render_insert(table, row) for row in table.rows]
-            sections.append((about, inserts))
-            checked_whole.append(inserts[0])  # the table's statement shape
+            inserts = engine.render_inserts(table)
+            sections.append((about, inserts.statements))
+            checked_whole += inserts.shapes
     if plan.updates:
         sections.extend(_update_sections(engine, plan))
         checked_whole += [sections[-2][1][0], *sections[-1][1]]

@@ -25,236 +25,140 @@ INSERT INTO `repairkit_check` (`problem`, `passed`)
 VALUES ('content type repairdemo.person must exist', CASE WHEN NOT EXISTS (SELECT 1 FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'person') THEN NULL ELSE 1 END);
 
 -- repairdemo_partner: 4 row(s) from backup
+CREATE TEMPORARY TABLE `repairkit_rows` LIKE `repairdemo_partner`;
+INSERT INTO `repairkit_rows` (`id`, `name`, `email`, `street`, `city`, `country_id`, `is_active`, `created`, `remark`)
+VALUES
+  (7, 'Özlem N''Diaye', 'ozlem.ndiaye7@example.org', 'Hauptstraße 90', 'Kelmis', 'BE', TRUE, '2024-02-26 16:41:36', CONVERT(X'5061746820433A5C55736572735C64656D6F5C6F72646572732E747874' USING utf8mb4)),
+  (13, 'Café "Le Petit" SPRL', 'info13@company.example.com', 'Tartu mnt 96', 'Kelmis', 'BE', FALSE, '2023-10-31 06:26:38', 'Très sympa 😀, always pays on time'),
+  (19, 'Mathieu Evers', 'mathieu.evers19@example.org', 'Bahnhofstraße 93', '', NULL, TRUE, '2023-02-04 14:11:55', 'It''s "complicated" — see notes ✓'),
+  (27, 'Dominique D''Hondt', 'dominique.dhondt27@example.org', 'Bahnhofstraße 114', 'Aachen', 'DE', TRUE, '2024-06-10 17:20:39', '');
 INSERT INTO `repairdemo_partner` (`id`, `name`, `email`, `street`, `city`, `country_id`, `is_active`, `created`, `remark`)
-SELECT 7, 'Özlem N''Diaye', 'ozlem.ndiaye7@example.org', 'Hauptstraße 90', 'Kelmis', 'BE', TRUE, '2024-02-26 16:41:36', CONVERT(X'5061746820433A5C55736572735C64656D6F5C6F72646572732E747874' USING utf8mb4) FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_partner` WHERE `id` = 7);
-INSERT INTO `repairdemo_partner` (`id`, `name`, `email`, `street`, `city`, `country_id`, `is_active`, `created`, `remark`)
-SELECT 13, 'Café "Le Petit" SPRL', 'info13@company.example.com', 'Tartu mnt 96', 'Kelmis', 'BE', FALSE, '2023-10-31 06:26:38', 'Très sympa 😀, always pays on time' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_partner` WHERE `id` = 13);
-INSERT INTO `repairdemo_partner` (`id`, `name`, `email`, `street`, `city`, `country_id`, `is_active`, `created`, `remark`)
-SELECT 19, 'Mathieu Evers', 'mathieu.evers19@example.org', 'Bahnhofstraße 93', '', NULL, TRUE, '2023-02-04 14:11:55', 'It''s "complicated" — see notes ✓' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_partner` WHERE `id` = 19);
-INSERT INTO `repairdemo_partner` (`id`, `name`, `email`, `street`, `city`, `country_id`, `is_active`, `created`, `remark`)
-SELECT 27, 'Dominique D''Hondt', 'dominique.dhondt27@example.org', 'Bahnhofstraße 114', 'Aachen', 'DE', TRUE, '2024-06-10 17:20:39', '' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_partner` WHERE `id` = 27);
+SELECT `id`, `name`, `email`, `street`, `city`, `country_id`, `is_active`, `created`, `remark` FROM `repairkit_rows`
+WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_partner` WHERE `repairdemo_partner`.`id` = `repairkit_rows`.`id`);
+DROP TEMPORARY TABLE `repairkit_rows`;
 
 -- repairdemo_company: 1 row(s) from backup
+CREATE TEMPORARY TABLE `repairkit_rows` LIKE `repairdemo_company`;
+INSERT INTO `repairkit_rows` (`partner_ptr_id`, `vat_id`)
+VALUES
+  (13, 'BE0309.706.830');
 INSERT INTO `repairdemo_company` (`partner_ptr_id`, `vat_id`)
-SELECT 13, 'BE0309.706.830' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_company` WHERE `partner_ptr_id` = 13);
+SELECT `partner_ptr_id`, `vat_id` FROM `repairkit_rows`
+WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_company` WHERE `repairdemo_company`.`partner_ptr_id` = `repairkit_rows`.`partner_ptr_id`);
+DROP TEMPORARY TABLE `repairkit_rows`;
 
 -- repairdemo_order: 12 row(s) from backup
-INSERT INTO `repairdemo_order` (`id`, `partner_id`, `order_date`, `delivery_time`, `placed_at`, `total`, `remark`)
-SELECT 48, 27, '2025-03-20', '09:45:30', '2025-03-18 16:50:30', 1413.72, 'Prefers "express" delivery.' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_order` WHERE `id` = 48);
-INSERT INTO `repairdemo_order` (`id`, `partner_id`, `order_date`, `delivery_time`, `placed_at`, `total`, `remark`)
-SELECT 49, 27, '2025-04-21', NULL, '2025-04-19 03:33:42', 1025.87, 'Très sympa 😀, always pays on time' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_order` WHERE `id` = 49);
-INSERT INTO `repairdemo_order` (`id`, `partner_id`, `order_date`, `delivery_time`, `placed_at`, `total`, `remark`)
-SELECT 53, 13, '2025-06-24', '13:30:00', '2025-06-22 04:07:37', 895.27, '' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_order` WHERE `id` = 53);
-INSERT INTO `repairdemo_order` (`id`, `partner_id`, `order_date`, `delivery_time`, `placed_at`, `total`, `remark`)
-SELECT 63, 19, '2025-04-16', NULL, '2025-04-13 01:34:10', 1820.65, 'Two lines:
+CREATE TEMPORARY TABLE `repairkit_rows` LIKE `repairdemo_order`;
+INSERT INTO `repairkit_rows` (`id`, `partner_id`, `order_date`, `delivery_time`, `placed_at`, `total`, `remark`)
+VALUES
+  (48, 27, '2025-03-20', '09:45:30', '2025-03-18 16:50:30', 1413.72, 'Prefers "express" delivery.'),
+  (49, 27, '2025-04-21', NULL, '2025-04-19 03:33:42', 1025.87, 'Très sympa 😀, always pays on time'),
+  (53, 13, '2025-06-24', '13:30:00', '2025-06-22 04:07:37', 895.27, ''),
+  (63, 19, '2025-04-16', NULL, '2025-04-13 01:34:10', 1820.65, 'Two lines:
 first line
-second line' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_order` WHERE `id` = 63);
-INSERT INTO `repairdemo_order` (`id`, `partner_id`, `order_date`, `delivery_time`, `placed_at`, `total`, `remark`)
-SELECT 64, 7, '2025-05-06', '19:30:00', '2025-05-03 03:08:16', 1502.31, 'Prefers "express" delivery.' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_order` WHERE `id` = 64);
-INSERT INTO `repairdemo_order` (`id`, `partner_id`, `order_date`, `delivery_time`, `placed_at`, `total`, `remark`)
-SELECT 74, 27, '2025-05-26', NULL, '2025-05-23 12:28:40', 219.30, 'It''s "complicated" — see notes ✓' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_order` WHERE `id` = 74);
-INSERT INTO `repairdemo_order` (`id`, `partner_id`, `order_date`, `delivery_time`, `placed_at`, `total`, `remark`)
-SELECT 76, 7, '2025-05-26', '13:30:00', '2025-05-25 19:05:40', 168.90, 'It''s "complicated" — see notes ✓' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_order` WHERE `id` = 76);
-INSERT INTO `repairdemo_order` (`id`, `partner_id`, `order_date`, `delivery_time`, `placed_at`, `total`, `remark`)
-SELECT 87, 19, '2025-05-05', '07:15:00', '2025-05-02 10:50:28', 154.25, '' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_order` WHERE `id` = 87);
-INSERT INTO `repairdemo_order` (`id`, `partner_id`, `order_date`, `delivery_time`, `placed_at`, `total`, `remark`)
-SELECT 94, 13, '2025-08-24', '16:15:00', '2025-08-22 08:32:40', 733.06, '' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_order` WHERE `id` = 94);
-INSERT INTO `repairdemo_order` (`id`, `partner_id`, `order_date`, `delivery_time`, `placed_at`, `total`, `remark`)
-SELECT 102, 27, '2025-10-02', NULL, '2025-09-30 11:29:46', 337.80, 'Two lines:
+second line'),
+  (64, 7, '2025-05-06', '19:30:00', '2025-05-03 03:08:16', 1502.31, 'Prefers "express" delivery.'),
+  (74, 27, '2025-05-26', NULL, '2025-05-23 12:28:40', 219.30, 'It''s "complicated" — see notes ✓'),
+  (76, 7, '2025-05-26', '13:30:00', '2025-05-25 19:05:40', 168.90, 'It''s "complicated" — see notes ✓'),
+  (87, 19, '2025-05-05', '07:15:00', '2025-05-02 10:50:28', 154.25, ''),
+  (94, 13, '2025-08-24', '16:15:00', '2025-08-22 08:32:40', 733.06, ''),
+  (102, 27, '2025-10-02', NULL, '2025-09-30 11:29:46', 337.80, 'Two lines:
 first line
-second line' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_order` WHERE `id` = 102);
-INSERT INTO `repairdemo_order` (`id`, `partner_id`, `order_date`, `delivery_time`, `placed_at`, `total`, `remark`)
-SELECT 104, 13, '2025-01-22', '12:30:30', '2025-01-21 14:20:48', 254.43, '' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_order` WHERE `id` = 104);
-INSERT INTO `repairdemo_order` (`id`, `partner_id`, `order_date`, `delivery_time`, `placed_at`, `total`, `remark`)
-SELECT 138, 7, '2025-06-07', '08:30:00', '2025-06-04 22:39:13', 402.58, 'Two lines:
+second line'),
+  (104, 13, '2025-01-22', '12:30:30', '2025-01-21 14:20:48', 254.43, ''),
+  (138, 7, '2025-06-07', '08:30:00', '2025-06-04 22:39:13', 402.58, 'Two lines:
 first line
-second line' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_order` WHERE `id` = 138);
+second line');
+INSERT INTO `repairdemo_order` (`id`, `partner_id`, `order_date`, `delivery_time`, `placed_at`, `total`, `remark`)
+SELECT `id`, `partner_id`, `order_date`, `delivery_time`, `placed_at`, `total`, `remark` FROM `repairkit_rows`
+WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_order` WHERE `repairdemo_order`.`id` = `repairkit_rows`.`id`);
+DROP TEMPORARY TABLE `repairkit_rows`;
 
 -- repairdemo_person: 3 row(s) from backup
+CREATE TEMPORARY TABLE `repairkit_rows` LIKE `repairdemo_person`;
+INSERT INTO `repairkit_rows` (`partner_ptr_id`, `first_name`, `last_name`, `birth_date`, `gender`)
+VALUES
+  (7, 'Özlem', 'N''Diaye', '1949-09-14', 'F'),
+  (19, 'Mathieu', 'Evers', NULL, 'M'),
+  (27, 'Dominique', 'D''Hondt', '1977-06-05', '');
 INSERT INTO `repairdemo_person` (`partner_ptr_id`, `first_name`, `last_name`, `birth_date`, `gender`)
-SELECT 7, 'Özlem', 'N''Diaye', '1949-09-14', 'F' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_person` WHERE `partner_ptr_id` = 7);
-INSERT INTO `repairdemo_person` (`partner_ptr_id`, `first_name`, `last_name`, `birth_date`, `gender`)
-SELECT 19, 'Mathieu', 'Evers', NULL, 'M' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_person` WHERE `partner_ptr_id` = 19);
-INSERT INTO `repairdemo_person` (`partner_ptr_id`, `first_name`, `last_name`, `birth_date`, `gender`)
-SELECT 27, 'Dominique', 'D''Hondt', '1977-06-05', '' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_person` WHERE `partner_ptr_id` = 27);
+SELECT `partner_ptr_id`, `first_name`, `last_name`, `birth_date`, `gender` FROM `repairkit_rows`
+WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_person` WHERE `repairdemo_person`.`partner_ptr_id` = `repairkit_rows`.`partner_ptr_id`);
+DROP TEMPORARY TABLE `repairkit_rows`;
 
 -- repairdemo_note: 13 row(s) from backup
-INSERT INTO `repairdemo_note` (`id`, `owner_type_id`, `owner_id`, `date`, `time`, `subject`, `body`)
-SELECT 7, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'person'), 7, '2025-08-30', '08:44:01', 'Quote "as discussed"', 'Called back, no answer.' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_note` WHERE `id` = 7);
-INSERT INTO `repairdemo_note` (`id`, `owner_type_id`, `owner_id`, `date`, `time`, `subject`, `body`)
-SELECT 9, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'order'), 74, '2025-05-06', '11:07:10', 'Follow-up ✉', 'Called back, no answer.' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_note` WHERE `id` = 9);
-INSERT INTO `repairdemo_note` (`id`, `owner_type_id`, `owner_id`, `date`, `time`, `subject`, `body`)
-SELECT 33, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'person'), 19, '2025-09-22', NULL, 'Quote "as discussed"', CONVERT(X'4DC3BC6C6C657220736169643A20224EC3A4636873746520576F636865222E0D0A4F4B2E' USING utf8mb4) FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_note` WHERE `id` = 33);
-INSERT INTO `repairdemo_note` (`id`, `owner_type_id`, `owner_id`, `date`, `time`, `subject`, `body`)
-SELECT 34, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'person'), 19, '2025-07-09', '16:21:24', 'Rückruf erbeten', CONVERT(X'4B6579732061726520756E64657220746865206D61745C666C6F776572706F74202873696329' USING utf8mb4) FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_note` WHERE `id` = 34);
-INSERT INTO `repairdemo_note` (`id`, `owner_type_id`, `owner_id`, `date`, `time`, `subject`, `body`)
-SELECT 35, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'order'), 49, '2025-02-11', '15:25:37', 'Follow-up ✉', CONVERT(X'4B6579732061726520756E64657220746865206D61745C666C6F776572706F74202873696329' USING utf8mb4) FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_note` WHERE `id` = 35);
-INSERT INTO `repairdemo_note` (`id`, `owner_type_id`, `owner_id`, `date`, `time`, `subject`, `body`)
-SELECT 38, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'person'), 7, '2025-05-17', '14:31:38', 'Rückruf erbeten', 'Called back, no answer.' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_note` WHERE `id` = 38);
-INSERT INTO `repairdemo_note` (`id`, `owner_type_id`, `owner_id`, `date`, `time`, `subject`, `body`)
-SELECT 40, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'company'), 13, '2025-10-28', '10:08:51', 'Phone call', 'Multi
+CREATE TEMPORARY TABLE `repairkit_rows` LIKE `repairdemo_note`;
+INSERT INTO `repairkit_rows` (`id`, `owner_type_id`, `owner_id`, `date`, `time`, `subject`, `body`)
+VALUES
+  (7, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'person'), 7, '2025-08-30', '08:44:01', 'Quote "as discussed"', 'Called back, no answer.'),
+  (9, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'order'), 74, '2025-05-06', '11:07:10', 'Follow-up ✉', 'Called back, no answer.'),
+  (33, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'person'), 19, '2025-09-22', NULL, 'Quote "as discussed"', CONVERT(X'4DC3BC6C6C657220736169643A20224EC3A4636873746520576F636865222E0D0A4F4B2E' USING utf8mb4)),
+  (34, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'person'), 19, '2025-07-09', '16:21:24', 'Rückruf erbeten', CONVERT(X'4B6579732061726520756E64657220746865206D61745C666C6F776572706F74202873696329' USING utf8mb4)),
+  (35, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'order'), 49, '2025-02-11', '15:25:37', 'Follow-up ✉', CONVERT(X'4B6579732061726520756E64657220746865206D61745C666C6F776572706F74202873696329' USING utf8mb4)),
+  (38, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'person'), 7, '2025-05-17', '14:31:38', 'Rückruf erbeten', 'Called back, no answer.'),
+  (40, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'company'), 13, '2025-10-28', '10:08:51', 'Phone call', 'Multi
 line
 
-with empty line' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_note` WHERE `id` = 40);
-INSERT INTO `repairdemo_note` (`id`, `owner_type_id`, `owner_id`, `date`, `time`, `subject`, `body`)
-SELECT 56, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'person'), 19, '2025-04-18', NULL, 'Rückruf erbeten', CONVERT(X'4B6579732061726520756E64657220746865206D61745C666C6F776572706F74202873696329' USING utf8mb4) FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_note` WHERE `id` = 56);
-INSERT INTO `repairdemo_note` (`id`, `owner_type_id`, `owner_id`, `date`, `time`, `subject`, `body`)
-SELECT 67, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'person'), 7, '2025-11-19', NULL, 'Rückruf erbeten', CONVERT(X'4B6579732061726520756E64657220746865206D61745C666C6F776572706F74202873696329' USING utf8mb4) FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_note` WHERE `id` = 67);
-INSERT INTO `repairdemo_note` (`id`, `owner_type_id`, `owner_id`, `date`, `time`, `subject`, `body`)
-SELECT 69, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'person'), 27, '2025-03-06', '11:19:12', 'Follow-up ✉', CONVERT(X'4DC3BC6C6C657220736169643A20224EC3A4636873746520576F636865222E0D0A4F4B2E' USING utf8mb4) FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_note` WHERE `id` = 69);
-INSERT INTO `repairdemo_note` (`id`, `owner_type_id`, `owner_id`, `date`, `time`, `subject`, `body`)
-SELECT 73, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'order'), 53, '2025-10-08', '09:49:57', 'Quote "as discussed"', 'Customer wrote:
+with empty line'),
+  (56, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'person'), 19, '2025-04-18', NULL, 'Rückruf erbeten', CONVERT(X'4B6579732061726520756E64657220746865206D61745C666C6F776572706F74202873696329' USING utf8mb4)),
+  (67, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'person'), 7, '2025-11-19', NULL, 'Rückruf erbeten', CONVERT(X'4B6579732061726520756E64657220746865206D61745C666C6F776572706F74202873696329' USING utf8mb4)),
+  (69, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'person'), 27, '2025-03-06', '11:19:12', 'Follow-up ✉', CONVERT(X'4DC3BC6C6C657220736169643A20224EC3A4636873746520576F636865222E0D0A4F4B2E' USING utf8mb4)),
+  (73, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'order'), 53, '2025-10-08', '09:49:57', 'Quote "as discussed"', 'Customer wrote:
 > The parcel was damaged.
-> Please replace it.' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_note` WHERE `id` = 73);
-INSERT INTO `repairdemo_note` (`id`, `owner_type_id`, `owner_id`, `date`, `time`, `subject`, `body`)
-SELECT 74, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'company'), 13, '2025-06-10', '11:53:54', 'Follow-up ✉', 'Agreed on a 5% discount 👍' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_note` WHERE `id` = 74);
-INSERT INTO `repairdemo_note` (`id`, `owner_type_id`, `owner_id`, `date`, `time`, `subject`, `body`)
-SELECT 84, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'person'), 27, '2025-08-14', '17:17:23', 'Payment reminder', 'Customer wrote:
+> Please replace it.'),
+  (74, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'company'), 13, '2025-06-10', '11:53:54', 'Follow-up ✉', 'Agreed on a 5% discount 👍'),
+  (84, (SELECT `id` FROM `django_content_type` WHERE `app_label` = 'repairdemo' AND `model` = 'person'), 27, '2025-08-14', '17:17:23', 'Payment reminder', 'Customer wrote:
 > The parcel was damaged.
-> Please replace it.' FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_note` WHERE `id` = 84);
+> Please replace it.');
+INSERT INTO `repairdemo_note` (`id`, `owner_type_id`, `owner_id`, `date`, `time`, `subject`, `body`)
+SELECT `id`, `owner_type_id`, `owner_id`, `date`, `time`, `subject`, `body` FROM `repairkit_rows`
+WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_note` WHERE `repairdemo_note`.`id` = `repairkit_rows`.`id`);
+DROP TEMPORARY TABLE `repairkit_rows`;
 
 -- repairdemo_orderitem: 36 row(s) from backup
+CREATE TEMPORARY TABLE `repairkit_rows` LIKE `repairdemo_orderitem`;
+INSERT INTO `repairkit_rows` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
+VALUES
+  (197, 48, 7, 5, 23.13),
+  (198, 48, 14, 12, 61.73),
+  (199, 48, 21, 4, 71.10),
+  (200, 48, 6, 2, 43.86),
+  (201, 48, 14, 3, 61.73),
+  (202, 49, 28, 5, 54.85),
+  (203, 49, 19, 1, 9.52),
+  (204, 49, 1, 2, 7.82),
+  (205, 49, 26, 2, 56.35),
+  (206, 49, 30, 6, 29.16),
+  (207, 49, 28, 8, 54.85),
+  (226, 53, 5, 2, 84.46),
+  (227, 53, 30, 11, 29.16),
+  (228, 53, 3, 9, 8.71),
+  (229, 53, 20, 5, 65.44),
+  (265, 63, 25, 12, 27.73),
+  (266, 63, 6, 6, 43.86),
+  (267, 63, 30, 10, 29.16),
+  (268, 63, 2, 8, 1.56),
+  (269, 63, 12, 4, 25.88),
+  (270, 63, 9, 11, 55.36),
+  (271, 63, 7, 9, 23.13),
+  (272, 64, 19, 10, 9.52),
+  (273, 64, 12, 7, 25.88),
+  (274, 64, 21, 5, 71.10),
+  (275, 64, 10, 10, 58.41),
+  (276, 64, 22, 3, 95.45),
+  (312, 74, 6, 5, 43.86),
+  (315, 76, 16, 3, 56.30),
+  (358, 87, 13, 5, 30.85),
+  (383, 94, 23, 10, 67.57),
+  (384, 94, 18, 6, 9.56),
+  (410, 102, 16, 6, 56.30),
+  (418, 104, 7, 11, 23.13),
+  (545, 138, 29, 3, 41.76),
+  (546, 138, 25, 10, 27.73);
 INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 197, 48, 7, 5, 23.13 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 197);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 198, 48, 14, 12, 61.73 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 198);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 199, 48, 21, 4, 71.10 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 199);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 200, 48, 6, 2, 43.86 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 200);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 201, 48, 14, 3, 61.73 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 201);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 202, 49, 28, 5, 54.85 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 202);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 203, 49, 19, 1, 9.52 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 203);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 204, 49, 1, 2, 7.82 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 204);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 205, 49, 26, 2, 56.35 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 205);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 206, 49, 30, 6, 29.16 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 206);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 207, 49, 28, 8, 54.85 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 207);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 226, 53, 5, 2, 84.46 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 226);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 227, 53, 30, 11, 29.16 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 227);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 228, 53, 3, 9, 8.71 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 228);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 229, 53, 20, 5, 65.44 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 229);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 265, 63, 25, 12, 27.73 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 265);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 266, 63, 6, 6, 43.86 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 266);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 267, 63, 30, 10, 29.16 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 267);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 268, 63, 2, 8, 1.56 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 268);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 269, 63, 12, 4, 25.88 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 269);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 270, 63, 9, 11, 55.36 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 270);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 271, 63, 7, 9, 23.13 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 271);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 272, 64, 19, 10, 9.52 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 272);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 273, 64, 12, 7, 25.88 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 273);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 274, 64, 21, 5, 71.10 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 274);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 275, 64, 10, 10, 58.41 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 275);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 276, 64, 22, 3, 95.45 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 276);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 312, 74, 6, 5, 43.86 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 312);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 315, 76, 16, 3, 56.30 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 315);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 358, 87, 13, 5, 30.85 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 358);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 383, 94, 23, 10, 67.57 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 383);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 384, 94, 18, 6, 9.56 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 384);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 410, 102, 16, 6, 56.30 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 410);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 418, 104, 7, 11, 23.13 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 418);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 545, 138, 29, 3, 41.76 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 545);
-INSERT INTO `repairdemo_orderitem` (`id`, `order_id`, `product_id`, `qty`, `unit_price`)
-SELECT 546, 138, 25, 10, 27.73 FROM DUAL
-WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `id` = 546);
+SELECT `id`, `order_id`, `product_id`, `qty`, `unit_price` FROM `repairkit_rows`
+WHERE NOT EXISTS (SELECT 1 FROM `repairdemo_orderitem` WHERE `repairdemo_orderitem`.`id` = `repairkit_rows`.`id`);
+DROP TEMPORARY TABLE `repairkit_rows`;
 
 INSERT INTO `repairkit_check` (`problem`, `passed`)
 VALUES ('every reinstated repairdemo_note.owner_type_id -> django_content_type must point to a row', CASE WHEN EXISTS (SELECT 1 FROM `repairdemo_note` AS child WHERE (child.`id` IN (7, 9, 33, 34, 35, 38, 40, 56, 67, 69, 73, 74, 84)) AND child.`owner_type_id` IS NOT NULL AND NOT EXISTS (SELECT 1 FROM `django_content_type` AS target WHERE target.`id` = child.`owner_type_id`)) THEN NULL ELSE 1 END);
