@@ -223,7 +223,16 @@ def test_statement_that_sqlparse_splits_is_refused() -> None:
 
 @pytest.mark.parametrize(
     "expression",
-    ["'it'); DROP TABLE t; --'", "1 -- comment", "(SELECT 1", "'a' || 'b'", "1; SELECT 2"],
+    [
+        "'it'); DROP TABLE t; --'",
+        "1 -- comment",
+        "(SELECT 1",
+        "'a' || 'b'",
+        "1; SELECT 2",
+        "'it''s'; DROP TABLE t; --'",
+        "1; 2",
+        "NULL; DROP TABLE t",
+    ],
 )
 def test_value_expression_that_is_not_self_contained_is_refused(expression: str) -> None:
     with pytest.raises(EmitError):

@@ -20,7 +20,7 @@ A nullable column is never touched: the raw sources hold ``None`` in it too.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from repairkit.snapshot import MemoryRowStore, Snapshot, Table
 
@@ -42,7 +42,10 @@ def align_empty_choices(snapshots: Sequence[Snapshot]) -> list[Snapshot]:
     followers = [snapshot for snapshot in snapshots if _follows_models(snapshot)]
     if not raw or not followers:
         return list(snapshots)
-    wanted = _columns_holding(followers, none=True) & _columns_holding(raw, none=False)
+    # The raw side first: a follower's table is decoded only where that can matter.
+    candidates = _columns_holding(raw, none=False)
+    tables = {name for name, _ in candidates}
+    wanted = candidates & _columns_holding(followers, none=True, tables=tables)
     if not wanted:
         return list(snapshots)
     return [
@@ -55,12 +58,19 @@ def _follows_models(snapshot: Snapshot) -> bool:
     return snapshot.info.get("format") in _MODEL_FORMATS
 
 
-def _columns_holding(snapshots: Sequence[Snapshot], none: bool) -> set[tuple[str, str]]:
-    """Return the (table, column) pairs holding None, never ''; with ``none=False`` the reverse."""
+def _columns_holding(
+    snapshots: Sequence[Snapshot], none: bool, tables: Collection[str] | None = None
+) -> set[tuple[str, str]]:
+    """Return the (table, column) pairs holding None, never ''; with ``none=False`` the reverse.
+
+    Only ``tables`` are looked at, where given.
+    """
     nones: set[tuple[str, str]] = set()
     empties: set[tuple[str, str]] = set()
     for snapshot in snapshots:
         for name, table in snapshot.tables.items():
+            if tables is not None and name not in tables:
+                continue
             names = table.column_names
             for row in table.decode().values():
                 for column, value in zip(names, row, strict=True):
