@@ -22,6 +22,7 @@ from pathlib import Path
 
 from repairkit.errors import DumpFormatError
 
+from .block_match import all_rows_match
 from .python_source import check_python_source
 from .values import RowDecoder, RowSyntaxError
 
@@ -131,7 +132,7 @@ def check_rows(
     :raises DumpFormatError: for the first row outside the grammar.
     """
     pattern = decoder.pattern
-    if not all(map(pattern.fullmatch, rows)):
+    if not all_rows_match(pattern, rows) and not all(map(pattern.fullmatch, rows)):
         for offset, match in enumerate(map(pattern.fullmatch, rows)):
             if match is None:
                 raise DumpFormatError(path, numbers[offset], decoder.explain(rows[offset]))
