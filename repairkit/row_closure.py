@@ -96,26 +96,36 @@ class RowClosure:
     ) -> list[Key]:
         """Return the missing rows the user asked for, and note asked-for keys now reused."""
         whole = tables if tables is not None else (() if only else self.known)
-        candidates: list[Key] = []
+        asked: dict[str, set[Pk]] = {}
         for name in self.known:
             if name in self.excluded:
                 continue
             if name in whole:
-                pks = {pk for b in self.backups if name in b.tables for pk in b.tables[name].pks}
+                asked[name] = set().union(
+                    *(b.tables[name].pks for b in self.backups if name in b.tables)
+                )
             else:
-                pks = set((only or {}).get(name, ()))
-            candidates.extend((name, pk) for pk in sort_pks(pks))
+                asked[name] = set((only or {}).get(name, ()))
+        asked = {name: pks for name, pks in asked.items() if pks}
+        # Set operations, not a lookup per key: a 1M-row backup asks for every row.
+        present: dict[str, set[Pk]] = {}
+        for name, pks in asked.items():
+            current = self.current.tables.get(name)
+            present[name] = pks & current.pks if current is not None else set()
         # A key in both is never reinstated (the current state wins); where the record
         # changed hands it is reported, once per record: at its root table if asked for.
-        asked_tables = {name for name, _ in candidates}
-        for key in candidates:
-            root = self.root_of(key)
-            if self.in_current(key) and root in self.reused:
-                if root == key or root[0] not in asked_tables:
-                    self.asked_reused.append(key)
-            elif self.in_current(key) and key[0] not in whole:
-                self.kept.append(key)
-        return [key for key in candidates if not self.in_current(key)]
+        for name, pks in present.items():
+            if not self.reused and name in whole:
+                continue  # nothing to report for these keys
+            for pk in sort_pks(pks):
+                key = (name, pk)
+                root = self.root_of(key)
+                if root in self.reused:
+                    if root == key or root[0] not in asked:
+                        self.asked_reused.append(key)
+                elif name not in whole:
+                    self.kept.append(key)
+        return [(name, pk) for name, pks in asked.items() for pk in sort_pks(pks - present[name])]
 
     def root_of(self, key: Key) -> Key:
         """Return the key of the multi-table-inheritance root row of ``key``."""
