@@ -165,3 +165,16 @@ def test_a_json_document_nested_beyond_python_s_limit_is_a_value_error() -> None
 
     with pytest.raises(ValueError, match="nested too deeply"):
         to_canonical_json("[" * 100_000 + "]" * 100_000)
+
+
+@pytest.mark.parametrize(("before", "after"), [(-1, -2), (1, True), (1, 2**61), (-(2**61), -1)])
+def test_values_python_hashes_alike_are_still_a_change(before: object, after: object) -> None:
+    from repairkit.diff import diff_tables
+    from repairkit.snapshot import Column, MemoryRowStore, Table
+
+    def table(value: object) -> Table:
+        return Table("t", [Column("id"), Column("n")], "id", MemoryRowStore({1: (1, value)}))
+
+    assert hash(before) == hash(after)
+    changed = diff_tables(table(before), table(after)).changed
+    assert [field.column for change in changed for field in change.fields] == ["n"]
