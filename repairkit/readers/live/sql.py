@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlsplit
@@ -27,12 +27,14 @@ from repairkit.values import value_type_of_sql
 from ..django_tables import is_skipped_table, map_content_types
 from ..sql.pg_values import read_interval
 from ..sql.sqlite import decimal_places
+from .server_rows import ServerRowStore, spec_digest
 from .tables import (
     ColumnSpec,
     TableSpec,
     as_many_to_many,
     build_table,
     parent_table,
+    table_of,
 )
 
 URL_SCHEMES = {
@@ -84,12 +86,15 @@ def read_database_url(url: str, label: str | None = None) -> Snapshot:
             if is_skipped_table(spec.name):
                 continue
             spec = as_many_to_many(spec)
-            try:
-                tables.append(
-                    build_table(spec, engine.rows(spec), content_types, parent_table(spec))
-                )
-            except ValueError as err:
-                raise DumpFormatError(shown, None, str(err)) from err
+            if isinstance(engine, _SqliteEngine):
+                try:
+                    table = build_table(spec, engine.rows(spec), content_types, parent_table(spec))
+                except ValueError as err:
+                    raise DumpFormatError(shown, None, str(err)) from err
+            else:
+                store = ServerRowStore(url, shown, spec, content_types, engine, _connect_server)
+                table = table_of(spec, store, parent_table(spec))
+            tables.append(table)
     finally:
         engine.close()
     return Snapshot(shown, tables, {"format": "database", "url": shown})
@@ -125,7 +130,7 @@ def _table_specs(columns: list[_ColumnRow], keys: list[_KeyRow]) -> dict[str, Ta
     for table, column, declared, scale in columns:
         by_table.setdefault(table, []).append(ColumnSpec(
             column, value_type_of_sql(declared), int(scale) if scale is not None else None,
-            references.get((table, column)),
+            references.get((table, column)), declared=declared,
         ))  # fmt: skip
     specs = {}
     for table, specs_of_columns in sorted(by_table.items()):
@@ -157,11 +162,16 @@ def _without_password(url: str) -> str:
     return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
 
 
-def _connect(url: str) -> _Engine:
+def _connect(url: str) -> _SqliteEngine | _PostgresEngine | _MysqlEngine:
     scheme = URL_SCHEMES[url.partition("://")[0].lower()]
     if scheme == "sqlite":
         return _SqliteEngine(url)
-    if scheme == "postgresql":
+    return _connect_server(url)
+
+
+def _connect_server(url: str) -> _PostgresEngine | _MysqlEngine:
+    """Connect to the PostgreSQL or MySQL database at ``url`` (also to decode a table later)."""
+    if URL_SCHEMES[url.partition("://")[0].lower()] == "postgresql":
         return _PostgresEngine(url)
     return _MysqlEngine(url)
 
@@ -180,22 +190,46 @@ def _quoted(name: str, quote_char: str = '"') -> str:
     return quote_char + name.replace(quote_char, quote_char * 2) + quote_char
 
 
-def _select(spec: TableSpec, quote_char: str = '"', as_text: Collection[int] = ()) -> str:
+def _select(
+    spec: TableSpec,
+    quote_char: str = '"',
+    as_text: Collection[int] = (),
+    *,
+    fingerprint: str | None = None,
+    only_key: bool = False,
+    keys: int = 0,
+) -> str:
     """Return the SELECT of a table's rows in key order; columns in ``as_text`` as their text.
 
     ``format('%s', x)`` gives the type's output text, as pg_dump writes it
     (``::text`` would write an inet ``::1`` as ``::1/128``); it gives ``''``
-    for NULL, hence the CASE.
+    for NULL, hence the CASE. ``fingerprint``, an expression, is selected
+    after the columns (after the key columns alone if ``only_key``); ``keys``
+    picks that many rows by their key values, given as parameters.
     """
     names = [_quoted(column.name, quote_char) for column in spec.columns]
-    columns = ", ".join(
-        f"CASE WHEN {name} IS NULL THEN NULL ELSE format('%s', {name}) END"
+    # With parameters, the driver reads every % of the query as a placeholder's.
+    percent = "%%" if keys else "%"
+    expressions = [
+        f"CASE WHEN {name} IS NULL THEN NULL ELSE format('{percent}s', {name}) END"
         if i in as_text
         else name
         for i, name in enumerate(names)
-    )
+    ]
+    key_expressions = [expressions[names.index(_quoted(n, quote_char))] for n in spec.key]
+    selected = key_expressions if only_key else expressions
+    if fingerprint is not None:
+        selected = [*selected, fingerprint]
+    where = ""
+    if keys:
+        if len(spec.key) == 1:
+            where = f" WHERE {key_expressions[0]} IN ({', '.join(['%s'] * keys)})"
+        else:
+            row = "(" + ", ".join(["%s"] * len(spec.key)) + ")"
+            where = f" WHERE ({', '.join(key_expressions)}) IN ({', '.join([row] * keys)})"
     order = ", ".join(_quoted(name, quote_char) for name in spec.key)
-    return f"SELECT {columns} FROM {_quoted(spec.name, quote_char)} ORDER BY {order}"
+    table = _quoted(spec.name, quote_char)
+    return f"SELECT {', '.join(selected)} FROM {table}{where} ORDER BY {order}"
 
 
 class _SqliteEngine:
@@ -246,6 +280,23 @@ _POSTGRES_NATIVE = frozenset({
 _POSTGRES_FROM_TEXT: dict[str, Callable[[str], object]] = {"interval": read_interval}
 
 
+def _postgres_as_text(spec: TableSpec) -> set[int]:
+    return {i for i, column in enumerate(spec.columns) if column.declared not in _POSTGRES_NATIVE}
+
+
+def _postgres_hash(spec: TableSpec) -> str:
+    """Return the expression of a row's fingerprint: a 64-bit hash of its record text.
+
+    A record's text is unambiguous: NULL is nothing, ``''`` is ``""``, and a
+    value holding a comma, quote, parenthesis or space is quoted with its
+    quotes and backslashes doubled, so ``('a', 'bc')`` and ``('ab', 'c')``,
+    NULL, ``''`` and ``'NULL'`` all give different texts. Each value is the
+    type's output text, which is what the driver reads the value from.
+    """
+    columns = ", ".join(_quoted(column.name) for column in spec.columns)
+    return f"hashtextextended(ROW({columns})::text, 0)"
+
+
 class _PostgresEngine:
     _COLUMNS = """
         SELECT table_name, column_name, data_type, numeric_scale FROM information_schema.columns
@@ -282,28 +333,78 @@ class _PostgresEngine:
         # The interval text that read_interval reads, as pg_dump also sets it.
         self.connection.execute("SET intervalstyle = postgres")
         self.cursors = 0
-        self.types: dict[tuple[str, str], str] = {}
 
     def catalog(self) -> tuple[list[_ColumnRow], list[_KeyRow]]:
         with self.connection.cursor() as cursor:
             columns = cursor.execute(self._COLUMNS).fetchall()
             keys = cursor.execute(self._KEYS).fetchall()
-        self.types = {(table, column): declared for table, column, declared, _ in columns}
         return columns, keys
 
     def rows(self, spec: TableSpec) -> Iterator[tuple[Any, ...]]:
+        return self._stream(spec, _select(spec, as_text=_postgres_as_text(spec)))
+
+    def fingerprint_scheme(self, spec: TableSpec) -> str:
+        # The driver reads timestamptz values in the session's time zone and
+        # dates in its DateStyle: the same text means the same value only under both.
+        settings = self.connection.execute(
+            "SELECT current_setting('TimeZone'), current_setting('DateStyle')"
+        ).fetchone()
+        return f"postgresql-row-text-hashtextextended-v1:{spec_digest(spec, settings)}"
+
+    def fingerprints(self, spec: TableSpec) -> Iterator[tuple[Any, ...]]:
+        self._refuse_intervals_of_months(spec)
+        query = _select(
+            spec, as_text=_postgres_as_text(spec), fingerprint=_postgres_hash(spec), only_key=True
+        )
+        yield from self._stream(spec, query, convert=False)
+
+    def _refuse_intervals_of_months(self, spec: TableSpec) -> None:
+        """Refuse the table if an interval column holds one with months, as a full read did.
+
+        Rows are otherwise converted only when fetched; such an interval is
+        the one value of a PostgreSQL column that reading refuses.
+        """
+        for column in spec.columns:
+            if _POSTGRES_FROM_TEXT.get(column.declared) is not read_interval:
+                continue
+            name = _quoted(column.name)
+            found = self.connection.execute(
+                f"SELECT {name}::text FROM {_quoted(spec.name)}"
+                f" WHERE date_part('year', {name}) <> 0 OR date_part('month', {name}) <> 0 LIMIT 1"
+            ).fetchone()
+            if found is not None:
+                try:
+                    read_interval(found[0])
+                except ValueError as err:
+                    raise ValueError(f"{spec.name}.{column.name}: {err}") from err
+
+    def fingerprinted_rows(
+        self, spec: TableSpec, keys: Sequence[Sequence[Any]] | None
+    ) -> Iterator[tuple[Any, ...]]:
+        as_text, fingerprint = _postgres_as_text(spec), _postgres_hash(spec)
+        if keys is None:
+            return self._stream(spec, _select(spec, as_text=as_text, fingerprint=fingerprint))
+        query = _select(spec, as_text=as_text, fingerprint=fingerprint, keys=len(keys))
+        return self._stream(spec, query, [value for key in keys for value in key])
+
+    def _stream(
+        self,
+        spec: TableSpec,
+        query: str,
+        parameters: Sequence[Any] | None = None,
+        convert: bool = True,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Yield the rows of ``query``; with ``convert``, its columns read as ``spec``'s."""
         self.cursors += 1
-        types = [self.types.get((spec.name, column.name), "") for column in spec.columns]
-        as_text = {i for i, declared in enumerate(types) if declared not in _POSTGRES_NATIVE}
         readers = {
-            i: (spec.columns[i].name, _POSTGRES_FROM_TEXT[declared])
-            for i, declared in enumerate(types)
-            if declared in _POSTGRES_FROM_TEXT
+            i: (column.name, _POSTGRES_FROM_TEXT[column.declared])
+            for i, column in enumerate(spec.columns)
+            if convert and column.declared in _POSTGRES_FROM_TEXT
         }
         # A named (server-side) cursor streams the rows instead of fetching them all.
         with self.connection.cursor(name=f"repairkit_{self.cursors}") as cursor:
             cursor.itersize = _BATCH
-            cursor.execute(_select(spec, as_text=as_text))
+            cursor.execute(query, parameters)
             if not readers:
                 yield from cursor
                 return
@@ -322,6 +423,24 @@ class _PostgresEngine:
         self.connection.close()
 
 
+def _mysql_hash(spec: TableSpec) -> str:
+    """Return the expression of a row's fingerprint: 64 bits of the MD5 of its values.
+
+    Each value is its bytes prefixed with their length, ``5:hello``, and NULL
+    is ``N``, so NULL, ``''`` (``0:``) and ``'NULL'`` (``4:NULL``) differ, and
+    so do ``('a', 'bc')`` and ``('ab', 'c')``. The bytes are the value's
+    string form (as the server also sends it to the driver), in the column's
+    character set for a text. MySQL has no fast 64-bit hash; CRC32 is too
+    short for millions of rows.
+    """
+    parts = []
+    for column in spec.columns:
+        name = _quoted(column.name, "`")
+        value = f"CAST({name} AS BINARY)"
+        parts.append(f"IF({name} IS NULL, 'N', CONCAT(LENGTH({value}), ':', {value}))")
+    return f"CAST(CONV(LEFT(MD5(CONCAT({', '.join(parts)})), 16), 16, 10) AS UNSIGNED)"
+
+
 class _MysqlEngine:
     _COLUMNS = """
         SELECT c.table_name, c.column_name, c.column_type, c.numeric_scale
@@ -335,6 +454,9 @@ class _MysqlEngine:
         FROM information_schema.key_column_usage
         WHERE table_schema = DATABASE()
           AND (constraint_name = 'PRIMARY' OR referenced_table_name IS NOT NULL)"""
+    _CHARSETS = """
+        SELECT table_name, column_name, character_set_name FROM information_schema.columns
+        WHERE table_schema = DATABASE()"""
 
     def __init__(self, url: str) -> None:
         pymysql = _driver("pymysql", url, "mysql")
@@ -352,6 +474,7 @@ class _MysqlEngine:
             # One read-only transaction: no writes, and every table from the same moment.
             cursor.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cursor.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+        self.charsets: dict[tuple[str, str], str | None] | None = None
 
     def catalog(self) -> tuple[list[_ColumnRow], list[_KeyRow]]:
         with self.connection.cursor() as cursor:
@@ -362,11 +485,37 @@ class _MysqlEngine:
         return columns, keys
 
     def rows(self, spec: TableSpec) -> Iterator[tuple[Any, ...]]:
+        return self._stream(_select(spec, "`"))
+
+    def fingerprint_scheme(self, spec: TableSpec) -> str:
+        if self.charsets is None:
+            with self.connection.cursor() as cursor:
+                cursor.execute(self._CHARSETS)
+                self.charsets = {(table, column): charset for table, column, charset in cursor}
+        # The hash is over each text's bytes in its column's character set.
+        charsets = [self.charsets.get((spec.name, column.name)) for column in spec.columns]
+        return f"mysql-length-prefixed-md5-v1:{spec_digest(spec, charsets)}"
+
+    def fingerprints(self, spec: TableSpec) -> Iterator[tuple[Any, ...]]:
+        return self._stream(_select(spec, "`", fingerprint=_mysql_hash(spec), only_key=True))
+
+    def fingerprinted_rows(
+        self, spec: TableSpec, keys: Sequence[Sequence[Any]] | None
+    ) -> Iterator[tuple[Any, ...]]:
+        fingerprint = _mysql_hash(spec)
+        if keys is None:
+            return self._stream(_select(spec, "`", fingerprint=fingerprint))
+        query = _select(spec, "`", fingerprint=fingerprint, keys=len(keys))
+        return self._stream(query, [value for key in keys for value in key])
+
+    def _stream(
+        self, query: str, parameters: Sequence[Any] | None = None
+    ) -> Iterator[tuple[Any, ...]]:
         import pymysql.cursors
 
         # An unbuffered cursor streams the rows instead of fetching them all.
         with self.connection.cursor(pymysql.cursors.SSCursor) as cursor:
-            cursor.execute(_select(spec, "`"))
+            cursor.execute(query, parameters)
             while batch := cursor.fetchmany(_BATCH):
                 yield from batch
 

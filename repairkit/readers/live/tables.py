@@ -23,6 +23,7 @@ from repairkit.snapshot import (
     MemoryRowStore,
     Pk,
     Row,
+    RowStore,
     Table,
     Value,
 )
@@ -42,6 +43,7 @@ class ColumnSpec:
     scale: int | None = None  # decimal places of a DECIMAL column
     references: str | None = None  # the table of a foreign key
     choice: bool = False  # a Lino choicelist field (known only through the models)
+    declared: str = ""  # the type the database catalog declares, where read from one
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +87,50 @@ def as_many_to_many(spec: TableSpec) -> TableSpec:
     return TableSpec(spec.name, tuple(others), (others[0].name, others[1].name), spec.model)
 
 
+class RowConverter:
+    """Turns a live table's rows, as the driver gives them, into Snapshot keys and rows."""
+
+    def __init__(self, spec: TableSpec, content_types: Mapping[object, ContentTypeRef]) -> None:
+        self.spec = spec
+        names = [column.name for column in spec.columns]
+        self._key_index = [names.index(name) for name in spec.key]
+        self._converters = [_converter(column, content_types) for column in spec.columns]
+        self._key_converters = [self._converters[i] for i in self._key_index]
+
+    def row(self, raw: Sequence[object]) -> tuple[Pk, Row]:
+        """Return the key and the values of one row (values in ``spec.columns`` order).
+
+        :raises ValueError: if a value does not fit its column's type.
+        """
+        try:
+            row = tuple(
+                convert(value) for convert, value in zip(self._converters, raw, strict=True)
+            )
+        except ValueError as err:
+            raise ValueError(f"{self.spec.name}: {err}") from err
+        return self._key([row[i] for i in self._key_index]), row
+
+    def key(self, raw: Sequence[object]) -> Pk:
+        """Return the Snapshot key of a row from its key columns' values (``spec.key`` order).
+
+        :raises ValueError: if a value does not fit its column's type.
+        """
+        try:
+            values = [
+                convert(value) for convert, value in zip(self._key_converters, raw, strict=True)
+            ]
+        except ValueError as err:
+            raise ValueError(f"{self.spec.name}: {err}") from err
+        return self._key(values)
+
+    @staticmethod
+    def _key(values: Sequence[Value]) -> Pk:
+        key = key_of(values[0]) if len(values) == 1 else render_key(values)
+        if not isinstance(key, (int, str)) or isinstance(key, bool):
+            key = render_key([key])
+        return key
+
+
 def build_table(
     spec: TableSpec,
     rows: Iterable[Sequence[object]],
@@ -95,28 +141,17 @@ def build_table(
 
     :raises ValueError: if a value does not fit its column's type.
     """
-    names = [column.name for column in spec.columns]
-    key_index = [names.index(name) for name in spec.key]
-    converters = [_converter(column, content_types) for column in spec.columns]
-    decoded: dict[Pk, Row] = {}
-    for raw in rows:
-        try:
-            row = tuple(convert(value) for convert, value in zip(converters, raw, strict=True))
-        except ValueError as err:
-            raise ValueError(f"{spec.name}: {err}") from err
-        key = (
-            key_of(row[key_index[0]])
-            if len(key_index) == 1
-            else render_key([row[i] for i in key_index])
-        )
-        if not isinstance(key, (int, str)) or isinstance(key, bool):
-            key = render_key([key])
-        decoded[key] = row
+    converter = RowConverter(spec, content_types)
+    decoded = dict(converter.row(raw) for raw in rows)
+    return table_of(spec, MemoryRowStore(decoded), parent)
+
+
+def table_of(spec: TableSpec, store: RowStore, parent: str | None = None) -> Table:
+    """Return the snapshot Table of ``spec`` whose rows ``store`` holds."""
     columns = [_column(column, spec, parent) for column in spec.columns]
     return Table(
-        spec.name, columns, spec.key[0], MemoryRowStore(decoded), model=spec.model,
-        parent=parent, key=spec.key,
-    )  # fmt: skip
+        spec.name, columns, spec.key[0], store, model=spec.model, parent=parent, key=spec.key
+    )
 
 
 def _column(column: ColumnSpec, spec: TableSpec, parent: str | None) -> Column:
