@@ -45,11 +45,15 @@ def align_empty_choices(snapshots: Sequence[Snapshot]) -> list[Snapshot]:
     # The raw side first: a follower's table is decoded only where that can matter.
     candidates = _columns_holding(raw, none=False)
     tables = {name for name, _ in candidates}
-    wanted = candidates & _columns_holding(followers, none=True, tables=tables)
-    if not wanted:
+    if not candidates:
         return list(snapshots)
+    # Each follower by itself: a Lino dump knows its choicelists, a fixture does not.
     return [
-        _with_empty_text(snapshot, wanted) if _follows_models(snapshot) else snapshot
+        _with_empty_text(
+            snapshot, candidates & _columns_holding([snapshot], none=True, tables=tables)
+        )
+        if _follows_models(snapshot)
+        else snapshot
         for snapshot in snapshots
     ]
 
