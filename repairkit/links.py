@@ -102,7 +102,8 @@ def infer_links(tables: Mapping[str, Table]) -> tuple[Link, ...]:
             if column.references:
                 links.append(Link(name, column.name, column.references))
             elif (
-                column.kind is ColumnKind.PLAIN
+                # A key may be a UUID, which a restore directory marks as one.
+                column.kind in (ColumnKind.PLAIN, ColumnKind.UUID)
                 and column.name.endswith("_id")
                 and (name, column.name) not in object_ids
             ):

@@ -98,6 +98,12 @@ class ColumnKind(str, enum.Enum):
     CONTENT_TYPE = "content_type"  # foreign key to django_content_type
     PARENT_LINK = "parent_link"  # multi-table inheritance: the key shared with the parent
     CHOICE = "choice"  # a Lino choicelist value: a text that is never NULL in the database
+    # Written as text in a dump directory and marked in its restore.py
+    # (readers/lino/text_kinds.py): repairkit's restore directories write them.
+    UUID = "uuid"
+    DURATION = "duration"
+    BINARY = "binary"
+    JSON = "json"
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,10 +42,6 @@ BLANKED = ("fieldsite_article", "title")  # tests/files/fieldsite/accident.py
 # (scope, engine, source, form) -> why the cell is not exact yet; "*" matches any.
 # A cell listed by name (no "*") that turns exact fails the test: take it out. A listed
 # cell must still be a refusal by name: a wrong value or an internal error always fails.
-_NO_LITERAL = (
-    "by design until the dump2py grammar has literals for them: the restore directory"
-    " refuses UUIDs, durations, bytes and JSON documents by name (table, pk, column)"
-)
 _JSON_NULL = (
     "by design: loaddata reads a fixture's null in a JSONField as SQL NULL, so --emit"
     " fixture refuses JSON null by name"
@@ -56,7 +52,6 @@ _PKLESS = (
     " loaddata changes nothing (docs/emit.md)"
 )
 EXPECTED_REFUSALS: dict[tuple[str, str, str, str], str] = {
-    ("*", "*", "*", "restore-dir"): _NO_LITERAL,
     ("*", "*", "url", "fixture"): _JSON_NULL,
     ("*", "*", "django", "fixture"): _JSON_NULL,
     ("*", "*", "sql-dump", "fixture"): _JSON_NULL,

@@ -167,8 +167,8 @@ def test_refuses_an_empty_plan_and_a_used_directory(tmp_path: Path) -> None:
 
 
 def test_unwritable_value_names_table_row_and_column(tmp_path: Path) -> None:
-    bad = table("app_t", [Column("id"), Column("blob")], "id", [(5, b"bytes")])  # type: ignore[list-item]
-    with pytest.raises(PlanError, match=r"app_t pk 5, column 'blob': no literal for bytes"):
+    bad = table("app_t", [Column("id"), Column("ratio")], "id", [(5, float("inf"))])
+    with pytest.raises(PlanError, match=r"app_t pk 5, column .ratio.: no literal for the float"):
         write_restore_dir(RestorePlan(("b",), "c", (bad,), (), ()), tmp_path / "out")
     assert not (tmp_path / "out").exists()
 

@@ -24,8 +24,14 @@ from repairkit.errors import DumpFormatError, DumpNotFoundError, RepairkitError
 from repairkit.readers.lino.dump import RESTORE_FILE, LinoRowStore, read_lino_dump
 from repairkit.readers.lino.restore import read_restore_module
 from repairkit.readers.lino.scan import read_data_file
-from repairkit.restore_engine.records import ContentTypeName, RestoreFailed, SourceTable, Update
-from repairkit.snapshot import ContentTypeRef, Table, Value
+from repairkit.restore_engine.records import (
+    ContentTypeName,
+    JsonText,
+    RestoreFailed,
+    SourceTable,
+    Update,
+)
+from repairkit.snapshot import ContentTypeRef, JsonValue, Table, Value
 from repairkit.updates_file import UPDATES_FILE, FileUpdate, read_updates_file
 
 FOOTER = b"loader.flush_deferred_objects()"
@@ -151,7 +157,11 @@ def _read_table(table: Table, files: list[Path]) -> SourceTable:
 
 
 def _engine_value(value: Value) -> object:
-    # The engine imports no repairkit, so it has a content type record of its own.
+    # The engine imports no repairkit, so it has records of its own for content types
+    # and JSON documents. A document goes as the text its source stored (JSON null is
+    # 'null', which the engine writes as JSON null; SQL NULL is None).
     if isinstance(value, ContentTypeRef):
         return ContentTypeName(value.app_label, value.model)
+    if isinstance(value, JsonValue):
+        return JsonText(value.stored_text)
     return value

@@ -13,7 +13,8 @@ from __future__ import annotations
 import io
 
 from repairkit.errors import PlanError
-from repairkit.snapshot import ColumnKind, ContentTypeRef, Snapshot, Table
+from repairkit.readers.lino.text_kinds import TEXT_KINDS
+from repairkit.snapshot import ColumnKind, ContentTypeRef, JsonValue, Snapshot, Table
 from repairkit.writers.identifiers import check_identifier, check_model_label
 from repairkit.writers.lino_values import UnwritableValueError, format_value
 
@@ -114,6 +115,9 @@ def render_lino_copy(snapshot: Snapshot) -> dict[str, str]:
         settings=snapshot.info.get("settings"), time_zone=snapshot.info.get("time_zone"),
         version=snapshot.info.get("source_version"),
     ))  # fmt: skip
+    used = {column.kind for table in snapshot.tables.values() for column in table.columns}
+    # What the markers of a backup's UUID, duration, binary and JSON columns call.
+    out.writelines(sorted(TEXT_KINDS[kind].imports + "\n" for kind in used if kind in TEXT_KINDS))
     out.write(f"BABEL_SUFFIXES = {suffixes!r}\n\n")
     for label in sorted(labels.values()):
         out.write(f'{label.replace(".", "_")} = resolve_model("{label}")\n')
@@ -164,6 +168,8 @@ def _create_function(table: Table, models: dict[str, str | None]) -> str:
             lines.append(f"    {name} = new_content_type_id({name})")
         elif kinds[name] is ColumnKind.DECIMAL:
             lines.append(f"    if {name} is not None: {name} = Decimal({name})")
+        elif kinds[name] in TEXT_KINDS:
+            lines.append("    " + TEXT_KINDS[kinds[name]].marker(name))
     lines.append("    kw = dict()")
     for name in params:
         if name == table.pk and table.parent is not None:
@@ -181,10 +187,14 @@ def _create_function(table: Table, models: dict[str, str | None]) -> str:
     return "\n".join(lines) + "\n\n"
 
 
+_JSON_NULL = JsonValue("null")
+
+
 def _data_file(table: Table, globals_of: dict[ContentTypeRef, str]) -> str:
     groups = _babel_groups(table)
     grouped = {n for names in groups.values() for n in names[1:]}
     names = table.column_names
+    kinds = {column.name: column.kind for column in table.columns}
     rows = table.decode()
     out = io.StringIO()
     out.write("# -*- coding: UTF-8 -*-\n")
@@ -201,7 +211,10 @@ def _data_file(table: Table, globals_of: dict[ContentTypeRef, str]) -> str:
                     parts = [format_value(row[n], globals_of) for n in groups[name]]
                     literals.append("[" + ",".join(parts) + "]")
                 else:
-                    literals.append(format_value(row[name], globals_of))
+                    literals.append(format_value(row[name], globals_of, kinds[name]))
+                if row[name] == _JSON_NULL:
+                    # Lino's loader runs json.loads('null') and saves None: SQL NULL.
+                    raise UnwritableValueError("JSON null, which Lino's loader stores as SQL NULL")
             except (UnwritableValueError, KeyError) as err:
                 raise PlanError(f"{table.name} pk {pk!r}, column {name!r}: {err}") from err
         out.write(f"loader.save(create_{table.name}({','.join(literals)}))\n")

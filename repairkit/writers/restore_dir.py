@@ -6,7 +6,7 @@ and repairkit's Lino reader reads it back. ``restore.py`` is also the script
 the user runs: its ``__main__`` part hands over to ``repairkit.runtime``,
 which reads the data files as data and inserts the rows.
 
-Two deliberate differences from dump2py:
+Three deliberate differences from dump2py:
 
 - Multilingual (babel) fields are written as their real columns (``name``,
   ``name_de``, ``name_fr``), not as one list: a plan holds the columns, and
@@ -16,6 +16,9 @@ Two deliberate differences from dump2py:
   deleted lines. Instead every data file ends with
   ``loader.flush_deferred_objects()``, which the runtime requires, so that a
   file cut off at a line boundary is still noticed.
+- UUIDs, durations, binary data and JSON documents, which dump2py writes
+  as unmarked text, are marked in their ``create_<table>`` function
+  (``readers/lino/text_kinds.py``), so that they read back as what they are.
 
 Field repairs (``RestorePlan.updates``) are no rows, and the dump grammar
 has no form for them: they go into ``updates.json`` (see
@@ -34,13 +37,14 @@ from pathlib import Path
 from repairkit.errors import PlanError
 from repairkit.plan import PlannedTable, Reason, RestorePlan
 from repairkit.plan_report import drift_lines
+from repairkit.readers.lino.text_kinds import TEXT_KINDS
 from repairkit.snapshot import Column, ColumnKind, ContentTypeRef
 from repairkit.updates_file import UPDATES_FILE, render_updates_file
 from repairkit.version import __version__
 
 from .emitted import EmitOptions, Emitted
 from .identifiers import check_identifier, check_model_label, comment_text
-from .lino_values import UnwritableValueError, format_value
+from .lino_values import UnwritableValueError, column_kind, format_value
 from .output_dir import write_output_files
 
 RESTORE_FILE = "restore.py"
@@ -90,12 +94,28 @@ def render_restore_dir(plan: RestorePlan) -> dict[str, str]:
         _check_names(table)
     labels = _model_labels(plan, tables)
     model_globals = {ref: _global_name(label) for ref, label in labels.items()}
-    files = {f"{t.name}.py": _format_data_file(t, model_globals) for t in tables}
+    kinds = {table.name: _written_kinds(table) for table in tables}
+    files = {f"{t.name}.py": _format_data_file(t, kinds[t.name], model_globals) for t in tables}
     _add_gone_comments(files, plan)
     if plan.updates:
         files[UPDATES_FILE] = render_updates_file(plan.updates)
-    files[RESTORE_FILE] = _format_restore_module(plan, tables, labels)
+    files[RESTORE_FILE] = _format_restore_module(plan, tables, labels, kinds)
     return files
+
+
+def _written_kinds(table: PlannedTable) -> list[ColumnKind]:
+    """Return the kind each column of ``table`` is written as (``lino_values.column_kind``).
+
+    :raises PlanError: naming the row and column, for a column no one marker fits.
+    """
+    kinds = []
+    for index, column in enumerate(table.columns):
+        try:
+            kinds.append(column_kind(column.kind, (row.values[index] for row in table.rows)))
+        except UnwritableValueError as err:
+            pk = table.rows[err.index].pk if err.index is not None else None
+            raise PlanError(f"{table.name} pk {pk!r}, column {column.name!r}: {err}") from err
+    return kinds
 
 
 def _check_names(table: PlannedTable) -> None:
@@ -175,7 +195,9 @@ def _global_name(label: str) -> str:
     return label.replace(".", "_")
 
 
-def _format_data_file(table: PlannedTable, model_globals: Mapping[ContentTypeRef, str]) -> str:
+def _format_data_file(
+    table: PlannedTable, kinds: list[ColumnKind], model_globals: Mapping[ContentTypeRef, str]
+) -> str:
     order = ordered_columns(table)
     out = io.StringIO()
     out.write("# -*- coding: UTF-8 -*-\n")
@@ -188,7 +210,7 @@ def _format_data_file(table: PlannedTable, model_globals: Mapping[ContentTypeRef
         literals = []
         for index in order:
             try:
-                literals.append(format_value(row.values[index], model_globals))
+                literals.append(format_value(row.values[index], model_globals, kinds[index]))
             except UnwritableValueError as err:
                 column = table.columns[index].name
                 raise PlanError(f"{table.name} pk {row.pk!r}, column {column!r}: {err}") from err
@@ -198,7 +220,10 @@ def _format_data_file(table: PlannedTable, model_globals: Mapping[ContentTypeRef
 
 
 def _format_restore_module(
-    plan: RestorePlan, tables: list[PlannedTable], labels: Mapping[ContentTypeRef, str]
+    plan: RestorePlan,
+    tables: list[PlannedTable],
+    labels: Mapping[ContentTypeRef, str],
+    kinds: Mapping[str, list[ColumnKind]],
 ) -> str:
     out = io.StringIO()
     out.write(_HEADER.format(version=__version__, current=comment_text(repr(plan.current))))
@@ -209,13 +234,14 @@ def _format_restore_module(
     out.writelines(line + "\n" for line in drift_lines(plan, prefix="# "))
     _write_left_out(out, plan)
     _write_updates(out, plan)
+    out.write(_imports(kinds))
     out.write(_RESOLVE_MODEL)
     for label in sorted(labels.values()):
         # Labels and table names are checked identifiers: quoting them as dump2py does is safe.
         out.write(f'{_global_name(label)} = resolve_model("{label}")\n')
     out.write("\n\n")
     for table in tables:
-        out.write(_format_create_function(table))
+        out.write(_format_create_function(table, kinds[table.name]))
     out.write("def main(args):\n")
     out.write('    """List the data files in load order, parents first, for the runtime."""\n')
     for table in tables:
@@ -266,20 +292,36 @@ def _write_updates(out: io.StringIO, plan: RestorePlan) -> None:
     )
 
 
-def _format_create_function(table: PlannedTable) -> str:
-    """Return a ``create_<table>`` function like dump2py's; it documents, it is never called."""
-    columns: list[Column] = [table.columns[index] for index in ordered_columns(table)]
+def _imports(kinds: Mapping[str, list[ColumnKind]]) -> str:
+    """Return the import lines that the markers of the create functions call."""
+    used = {kind for table_kinds in kinds.values() for kind in table_kinds}
+    lines = ["from decimal import Decimal"] if ColumnKind.DECIMAL in used else []
+    lines += sorted(TEXT_KINDS[kind].imports for kind in used if kind in TEXT_KINDS)
+    return "".join(["\n", *(line + "\n" for line in lines)]) if lines else ""
+
+
+def _format_create_function(table: PlannedTable, kinds: list[ColumnKind]) -> str:
+    """Return a ``create_<table>`` function like dump2py's; it documents, it is never called.
+
+    Its marker statements, which convert a parameter (``Decimal(x)``,
+    ``uuid.UUID(x)``, ...), are read back by repairkit: they say how the
+    data files' texts are to be read.
+    """
+    order = ordered_columns(table)
+    columns: list[Column] = [table.columns[index] for index in order]
     names = [column.name for column in columns]
     lines = [f"def create_{table.name}({', '.join(names)}):"]
     if table.key:
         # Read back by repairkit: these columns together identify a row.
         lines.append(f"    # key: {', '.join(table.key)}")
-    for column in columns:
-        name = column.name
-        if column.kind is ColumnKind.DECIMAL:
+    for index in order:
+        name, kind = table.columns[index].name, kinds[index]
+        if kind is ColumnKind.DECIMAL:
             lines.append(f"    if {name} is not None: {name} = Decimal({name})")
-        elif column.kind is ColumnKind.CONTENT_TYPE:
+        elif kind is ColumnKind.CONTENT_TYPE:
             lines.append(f"    {name} = new_content_type_id({name})")
+        elif kind in TEXT_KINDS:
+            lines.append("    " + TEXT_KINDS[kind].marker(name))
     lines.append("    kw = dict()")
     lines.extend(f"    kw.update({name}={name})" for name in names)
     if table.model:
@@ -302,7 +344,8 @@ _HEADER = """\
 #
 # Without --apply it is a dry run: it inserts and checks everything inside a
 # transaction, reports, and rolls back. The data files are read as data by
-# repairkit, never executed; the functions below only document the columns.
+# repairkit, never executed; the functions below document the columns, and
+# their marker lines (Decimal(x), uuid.UUID(x), ...) say how it reads them.
 #
 """
 

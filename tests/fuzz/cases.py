@@ -20,17 +20,21 @@ stdout as a terminal has). The oracles:
 from __future__ import annotations
 
 import ast
+import base64
 import io
+import json
 import re
 import sqlite3
 import sys
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from repairkit.errors import DumpFormatError, RepairkitError
-from repairkit.snapshot import Snapshot
+from repairkit.snapshot import ColumnKind, Snapshot
 
 # Outcome classes of the API reading, in the columns' order.
 ACCEPTED, NAMED, UNLOCATED, TRACEBACK, HANG, MEMORY, CRASH = (
@@ -127,7 +131,57 @@ def check_lino_file(target: Path, snapshot: Snapshot) -> str | None:
     rows = len(table) if table is not None else 0
     if rows != len(saves):
         return f"accepted with {rows} rows of {target.stem}, Python reads {len(saves)} saves"
+    if table is not None:
+        return _check_marked_columns(table, saves)
     return None
+
+
+def _check_marked_columns(table: Any, saves: list[ast.Expr]) -> str | None:
+    """Return where a marked column (UUID, duration, ...) reads otherwise than its marker, or None.
+
+    Python's reading of such a value is its literal, given to the marker's
+    call (``uuid.UUID(x)``, ``parse_duration(x)``, ...), as restore.py would run it.
+    """
+    marked = [
+        (index, column) for index, column in enumerate(table.columns)
+        if column.kind in _MARKER_READINGS
+    ]  # fmt: skip
+    if not marked or any(column.kind is ColumnKind.BABEL for column in table.columns):
+        return None
+    for save, row in zip(saves, table.decode().values(), strict=True):
+        arguments = save.value.args[0].args  # type: ignore[attr-defined]
+        for index, column in marked:
+            literal = ast.literal_eval(arguments[index])
+            try:
+                expected = None if literal is None else _MARKER_READINGS[column.kind](literal)
+            except (ValueError, TypeError) as err:
+                return f"accepted {column.name} {literal!r:.60}, which its marker refuses: {err}"
+            got = row[index]
+            if column.kind is ColumnKind.JSON and got is not None:
+                # As data, compared by its text: NaN, which json.loads takes, is no NaN's equal.
+                expected, got = json.dumps(expected), json.dumps(got.load())
+            if expected != got or type(expected) is not type(got):
+                return f"{column.name} {literal!r:.60} read as {got!r:.60}, not {expected!r:.60}"
+    return None
+
+
+def _parse_duration(text: str) -> object:
+    from django.utils.dateparse import parse_duration
+
+    parsed = parse_duration(text)
+    if parsed is None:
+        raise ValueError("parse_duration gives None")
+    return parsed
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.b64decode(text, validate=True)
+
+
+_MARKER_READINGS: dict[ColumnKind, Callable[[str], object]] = {
+    ColumnKind.UUID: uuid.UUID, ColumnKind.DURATION: _parse_duration,
+    ColumnKind.BINARY: _b64decode, ColumnKind.JSON: json.loads,
+}  # fmt: skip
 
 
 def check_sqlite_dump(path: Path, snapshot: Snapshot, scratch: Path) -> str | None:

@@ -9,7 +9,8 @@ so that the table shows how far they are.
 from __future__ import annotations
 
 ALL_FORMATS = (
-    "lino data file", "lino restore.py", "json", "jsonl", "xml", "yaml", ".gz/.bz2/.xz/.zip",
+    "lino data file", "lino restore.py", "lino marked data file", "lino marked restore.py",
+    "json", "jsonl", "xml", "yaml", ".gz/.bz2/.xz/.zip",
     "sqlite .dump", "pg_dump COPY", "pg_dump --inserts",
 )  # fmt: skip
 

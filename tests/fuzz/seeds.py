@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "fixtures"
 DEMO = REPO / "demo"
-RECIPE = "4"  # bump when the seeds below change, so that cached ones are made again
+RECIPE = "5"  # bump when the seeds below change, so that cached ones are made again
 
 # Small seeds: a mutation then hits meaningful text more often, and a case takes milliseconds.
 SEED_MODELS = ["repairdemo.country", "repairdemo.category", "repairdemo.product"]
@@ -57,6 +57,7 @@ def make_seeds(work: Path) -> dict[str, list[Seed]]:
         _make_fixtures(work)
         _make_sqlite_dump(work)
         _make_pg_dumps(work)
+        _make_restore_dir(work / "restore-dir")
         stamp.write_text(RECIPE)
     return _seeds_in(work)
 
@@ -70,6 +71,13 @@ def _seeds_in(work: Path) -> dict[str, list[Seed]]:
         ],
         "lino restore.py": [Seed("lino restore.py", "lino", lino, lino / "restore.py")],
     }
+    marked = work / "restore-dir"
+    seeds["lino marked data file"] = [
+        Seed("lino marked data file", "lino", marked, marked / "fuzz_thing.py")
+    ]
+    seeds["lino marked restore.py"] = [
+        Seed("lino marked restore.py", "lino", marked, marked / "restore.py")
+    ]
     for form in ("json", "jsonl", "xml", "yaml"):
         seeds[form] = [Seed(form, form, work / f"site.{form}", work / f"site.{form}")]
     seeds[".gz/.bz2/.xz/.zip"] = [
@@ -122,6 +130,37 @@ def _make_fixtures(work: Path) -> None:
     with zipfile.ZipFile(work / "site.json.zip", "w", zipfile.ZIP_DEFLATED) as archive:
         archive.write(work / "site.json", "site.json")
     database.unlink()
+
+
+def _make_restore_dir(out: Path) -> None:
+    """Write a restore directory with marked UUID, duration, binary and JSON columns.
+
+    Its producer is repairkit's own writer, the only one that marks them.
+    """
+    import datetime
+
+    from repairkit.plan import PlannedRow, PlannedTable, Reason, RestorePlan
+    from repairkit.snapshot import Column, Value
+    from repairkit.values import json_document, to_json_value
+    from repairkit.writers import write_restore_dir
+
+    documents = [
+        to_json_value("null"), to_json_value('"plain words here"'),
+        json_document({"name": "Brussels office", "tags": ["north", "é\u2028"], "n": 1.5}),
+        None,
+    ]  # fmt: skip
+    rows: list[tuple[Value, ...]] = [
+        (
+            uuid.UUID(int=index * 7919 + 1), datetime.timedelta(days=index - 2, microseconds=index),
+            bytes(range(index * 3)) if index % 4 else None, documents[index % len(documents)],
+            uuid.UUID(int=index * 7919 - 7918) if index else None, f"Thing number {word}",
+        )
+        for index, word in enumerate(["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"])
+    ]  # fmt: skip
+    columns = tuple(map(Column, ("id", "length", "data", "doc", "parent_id", "title")))
+    planned = tuple(PlannedRow(str(row[0]), row, "seed", Reason.MISSING) for row in rows)
+    table = PlannedTable("fuzz_thing", "fuzz.Thing", columns, "id", planned)
+    write_restore_dir(RestorePlan(("seed",), "current", (table,), (), ()), out)
 
 
 def _make_sqlite_dump(work: Path) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from repairkit.errors import DumpFormatError, DumpNotFoundError
 from repairkit.progress import ProgressCallback, ProgressStep, report_progress
 from repairkit.snapshot import ColumnKind, Pk, Row, Snapshot, Table, Value
-from repairkit.values import SECOND_PRECISION, render_key
+from repairkit.values import SECOND_PRECISION, key_of, render_key
 from repairkit.workers import MapFunction
 
 from .restore import RestoreModule, TableSchema, read_restore_module
@@ -299,8 +299,8 @@ class LinoRowStore:
 
     def _row_key(self, row: Row) -> Value:
         if self._key_index:
-            return render_key([row[index] for index in self._key_index])
-        return row[self._pk_index]
+            return render_key([key_of(row[index]) for index in self._key_index])
+        return key_of(row[self._pk_index])
 
     def _raise_duplicate(self, scan: FileScan, pks: Iterable[Pk], earlier: Collection[Pk]) -> None:
         """Raise for the first key of ``scan`` that repeats one before it."""

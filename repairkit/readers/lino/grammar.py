@@ -6,7 +6,9 @@ refused even where both dumps of a diff hold the same line and no value of
 it is ever decoded. The pattern knows the table: how many arguments, and
 which forms each column's kind allows (a content type is ``None`` or one
 of the dump's model globals, a babel field ``None`` or a list of one text
-per language, other columns literals and ``dt``/``date``/``time``).
+per language, a column that restore.py marks as UUIDs, durations, bytes or
+JSON ``None`` or a text of its kind (``text_kinds``), other columns
+literals and ``dt``/``date``/``time``).
 
 It accepts a subset of what Python's own tokenizer accepts, and reads it
 the same way: strings end where Python ends them, escapes are those Python
@@ -25,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from repairkit.snapshot import ColumnKind
 
 from .restore import TableSchema
+from .text_kinds import TEXT_KINDS
 
 INT_DIGITS_LIMIT = 4300  # Python's default int_max_str_digits, which its parser applies too
 
@@ -62,6 +65,22 @@ _QUOTED_DECIMAL = rb"[uU]?(?:'%s'|\"%s\")" % (DECIMAL_TEXT.encode(), DECIMAL_TEX
 _DECIMAL = rb"(?:" + rb"|".join([_QUOTED_DECIMAL, _NUMBER, b"None"]) + rb")"
 
 
+def _text_value(text_pattern: str | None) -> bytes:
+    """Return the pattern of a marked text column's value (a UUID, ...): its text or None.
+
+    Only the texts that decode are allowed where the kind has a pattern, for
+    the reason decimals are; a JSON document is checked by decoding
+    (``RowDecoder.checks_by_decoding``).
+    """
+    if text_pattern is None:
+        return rb"(?:" + _STRING + rb"|None)"
+    text = text_pattern.encode()
+    return rb"(?:[uU]?(?:'" + text + rb"'|\"" + text + rb"\")|None)"
+
+
+_TEXT_VALUES = {kind: _text_value(text.text_pattern) for kind, text in TEXT_KINDS.items()}
+
+
 def row_pattern(
     schema: TableSchema, model_globals: Mapping[str, str], languages: int
 ) -> re.Pattern[bytes]:
@@ -74,6 +93,7 @@ def row_pattern(
         ColumnKind.DECIMAL: _DECIMAL,
         ColumnKind.BABEL: _babel_value(max(languages, 1)),
         ColumnKind.CONTENT_TYPE: _content_type_value(model_globals),
+        **_TEXT_VALUES,
     }
     arguments = _SEP.join(values.get(parameter.kind, _LITERAL) for parameter in schema.parameters)
     prefix = re.escape(b"loader.save(create_" + schema.name.encode() + b"(")

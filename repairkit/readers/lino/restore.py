@@ -25,6 +25,7 @@ from repairkit.errors import DumpFormatError
 from repairkit.snapshot import CONTENT_TYPE_TABLE, Column, ColumnKind
 
 from .python_source import check_python_source
+from .text_kinds import MARKER_CALLS
 
 CREATE_PREFIX = "create_"
 MAX_RESTORE_BYTES = 8 * 1024 * 1024  # a syntax tree takes some 30-50 times its text
@@ -221,7 +222,10 @@ def _read_create_function(
     parent_model: str | None = None
     parent_link: str | None = None
     for statement in ast.walk(node):
-        if _is_decimal_conversion(statement):
+        text_kind = _text_kind_marked(statement)
+        if text_kind is not None and _assigned_name(statement) in kinds:
+            kinds[_assigned_name(statement)] = text_kind
+        elif _is_decimal_conversion(statement):
             kinds[_assigned_name(statement)] = ColumnKind.DECIMAL
         elif _is_content_type_conversion(statement):
             kinds[_assigned_name(statement)] = ColumnKind.CONTENT_TYPE
@@ -360,6 +364,36 @@ def _is_decimal_conversion(statement: ast.AST) -> bool:
         and isinstance(inner.value, ast.Call)
         and _call_name(inner.value) == "Decimal"
     )
+
+
+def _text_kind_marked(statement: ast.AST) -> ColumnKind | None:
+    """Return the kind that ``if x is not None: x = uuid.UUID(x)`` and the like mark, or None.
+
+    The markers are in ``text_kinds``; each converts the parameter it assigns.
+    """
+    if not (isinstance(statement, ast.If) and len(statement.body) == 1):
+        return None
+    inner = statement.body[0]
+    if not (
+        isinstance(inner, ast.Assign)
+        and len(inner.targets) == 1
+        and isinstance(inner.targets[0], ast.Name)
+        and isinstance(inner.value, ast.Call)
+        and inner.value.args
+        and isinstance(inner.value.args[0], ast.Name)
+        and inner.value.args[0].id == inner.targets[0].id
+    ):
+        return None
+    call = _dotted_name(inner.value.func)
+    return MARKER_CALLS.get(call) if call is not None else None
+
+
+def _dotted_name(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"{node.value.id}.{node.attr}"
+    return None
 
 
 def _is_content_type_conversion(statement: ast.AST) -> bool:

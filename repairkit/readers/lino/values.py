@@ -3,7 +3,9 @@
 The grammar is the small set of value forms dump2py writes: ``None``,
 ``True``, ``False``, numbers, (u-)quoted strings with Python escapes,
 ``dt(...)``, ``date(...)``, ``time(...)``, lists of strings (babel fields)
-and bare model globals (content types). Anything else is an error; nothing
+and bare model globals (content types); in a column that restore.py marks
+as UUIDs, durations, bytes or JSON, a text that decodes as such
+(``text_kinds``). Anything else is an error; nothing
 is ever evaluated. Every line has been matched against ``grammar``'s
 pattern before it gets here; the parser below still refuses on its own
 whatever is outside the grammar, and says precisely what is wrong.
@@ -22,6 +24,7 @@ from repairkit.values import normalize_datetime, normalize_time
 
 from .grammar import DECIMAL_TEXT, INT_DIGITS_LIMIT, row_pattern
 from .restore import TableSchema
+from .text_kinds import TEXT_KINDS, decode_text
 
 # Whitespace is what Python allows between tokens; \d and \w are ASCII only,
 # as in Python's number literals (int() would also take "٣").
@@ -76,6 +79,8 @@ class RowDecoder:
         self.function = f"create_{schema.name}"
         self.prefix = f"loader.save({self.function}(".encode()
         self.pattern = row_pattern(schema, model_globals, languages)
+        # No pattern tells valid JSON: such a table's rows are checked by decoding them.
+        self.checks_by_decoding = any(p.kind is ColumnKind.JSON for p in schema.parameters)
 
     def decode_line(self, line: bytes) -> Row:
         """Decode a whole row line, ``loader.save(create_t(...))``, of valid UTF-8.
@@ -126,6 +131,8 @@ class RowDecoder:
                 row.append(self._content_type(value))
             elif isinstance(value, list):
                 raise RowSyntaxError(f"unexpected list for {parameter.name!r}")
+            elif kind in TEXT_KINDS:
+                row.append(_decode_marked_text(parameter.name, kind, value))
             elif kind is ColumnKind.DECIMAL and value is not None:
                 row.append(_to_decimal(parameter.name, value))
             elif kind is ColumnKind.CONTENT_TYPE and value is not None:
@@ -338,6 +345,19 @@ def _to_decimal(name: str, value: object) -> Decimal:
         return Decimal(str(value))
     except InvalidOperation as err:
         raise RowSyntaxError(f"expected a decimal for {name!r}, got {value!r}") from err
+
+
+def _decode_marked_text(name: str, kind: ColumnKind, value: object) -> Value:
+    """Decode the text of a column that restore.py marks as UUIDs, durations, bytes or JSON."""
+    if value is None:
+        return None  # SQL NULL; JSON null is the text 'null'
+    noun = TEXT_KINDS[kind].noun
+    if type(value) is not str:
+        raise RowSyntaxError(f"expected {noun} as text for {name!r}, got {value!r:.80}")
+    try:
+        return decode_text(kind, value)
+    except ValueError as err:
+        raise RowSyntaxError(f"expected {noun} for {name!r}, got {value!r:.80}: {err}") from err
 
 
 def _unexpected(text: str, position: int, function: str) -> str:
