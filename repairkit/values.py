@@ -260,7 +260,10 @@ def to_datetime(value: object) -> datetime.datetime:
         )
     if not isinstance(value, datetime.datetime):
         raise ValueError(f"not a datetime: {value!r}")
-    return normalize_datetime(value)
+    try:
+        return normalize_datetime(value)
+    except OverflowError as err:  # 0001-01-01 00:00+01 has no UTC time a datetime holds
+        raise ValueError(f"datetime {value.isoformat()} is out of range in UTC") from err
 
 
 def to_date(value: object) -> datetime.date:

@@ -31,10 +31,14 @@ def read_copy_line(line: str, width: int) -> list[str | None]:
     fields = line.split("\t")
     if len(fields) != width:
         raise CopyLineError(f"expected {width} tab-separated values, got {len(fields)}")
-    return [_read_field(field) for field in fields]
+    return [read_field(field) for field in fields]
 
 
-def _read_field(field: str) -> str | None:
+def read_field(field: str) -> str | None:
+    """Return one field's value (None for NULL), its escapes decoded.
+
+    :raises CopyLineError: for an escape that is not read.
+    """
     if field == NULL:
         return None
     if "\\" not in field:

@@ -7,6 +7,7 @@ said after them: pg_dump adds primary and foreign keys at the end, and
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,8 @@ from repairkit.values import ValueType, key_of, render_key, value_type_of_sql
 from ..django_tables import is_skipped_table, map_content_types
 from ..live.tables import ColumnSpec, TableSpec, as_many_to_many
 from .converters import Converter
+from .copy_lines import read_field
+from .copy_rows import CopiedLines, CopyRowStore, decode_copy_line
 from .schema import TableSchema
 
 ContentTypes = Mapping[Value, ContentTypeRef]
@@ -38,12 +41,35 @@ class TableRows:
     """One table while the dump is read: its schema, how to read values, the rows so far.
 
     ``lines`` holds the dump line of each row, for errors found later.
+    ``copied`` holds the COPY lines that were checked but not decoded
+    (``copy_rows``), which ``build_tables`` decodes only where it must.
     """
 
     schema: TableSchema
     converters: list[Converter]
     rows: list[Row] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
+    copied: CopiedLines = field(default_factory=CopiedLines)
+
+    def __len__(self) -> int:
+        return len(self.rows) + len(self.copied.texts)
+
+    def clear(self) -> None:
+        self.rows.clear()
+        self.lines.clear()
+        self.copied.clear()
+
+    def decode_copied(self, path: Path) -> None:
+        """Decode the COPY lines kept as text into ``rows``, in the order of the dump."""
+        copied = self.copied
+        decoded = [
+            (number, decode_copy_line(path, self.schema, self.converters, text, number))
+            for text, number in zip(copied.texts, copied.numbers, strict=True)
+        ]
+        merged = list(heapq.merge(zip(self.lines, self.rows, strict=True), decoded))
+        self.lines = [number for number, _ in merged]
+        self.rows = [row for _, row in merged]
+        copied.clear()
 
 
 def build_tables(path: Path, read: Mapping[str, TableRows]) -> list[Table]:
@@ -70,6 +96,7 @@ def _content_types(path: Path, table: TableRows | None) -> ContentTypes:
         raise DumpFormatError(
             path, table.schema.line, f"{CONTENT_TYPE_TABLE} lacks a column: {err}"
         ) from err
+    table.decode_copied(path)
     return map_content_types((row[id_], row[app_label], row[model]) for row in table.rows)
 
 
@@ -91,6 +118,14 @@ def _build(path: Path, table: TableRows, content_types: ContentTypes) -> Table:
     key_index = [names.index(name) for name in key.key]
     columns = [_column(schema, name, schema.types[i]) for name, i in zip(names, kept, strict=True)]
     pointers = [i for i, column in enumerate(columns) if column.kind is ColumnKind.CONTENT_TYPE]
+    parent = schema.references.get(key.key[0]) if len(key.key) == 1 else None
+    if table.copied.texts and not pointers and not table.rows:
+        # Only the key of each line is read: the rows are decoded when asked for.
+        fingerprints = _copied_keys(path, table, [kept[i] for i in key_index])
+        store = CopyRowStore(path, schema, table.converters, kept, table.copied, fingerprints)
+        return Table(schema.name, columns, key.key[0], store, parent=parent, key=key.key)
+    # Content type ids are resolved, and checked, row by row.
+    table.decode_copied(path)
     rows: dict[Pk, Row] = {}
     for row, line in zip(table.rows, table.lines, strict=True):
         if len(kept) != len(row):
@@ -108,8 +143,30 @@ def _build(path: Path, table: TableRows, content_types: ContentTypes) -> Table:
         if pk in rows:
             raise DumpFormatError(path, line, f"duplicate primary key {pk!r} in {schema.name}")
         rows[pk] = row
-    parent = schema.references.get(key.key[0]) if len(key.key) == 1 else None
     return Table(schema.name, columns, key.key[0], MemoryRowStore(rows), parent=parent, key=key.key)
+
+
+def _copied_keys(path: Path, table: TableRows, key_columns: list[int]) -> dict[Pk, int]:
+    """Return a fingerprint of each COPY line kept as text, by the row's primary key.
+
+    :raises DumpFormatError: for a key that is not an integer or text, or a duplicate.
+    """
+    name, converters = table.schema.name, table.converters
+    fingerprints: dict[Pk, int] = {}
+    splits = max(key_columns) + 1  # the fields after the key are not looked at
+    for text, line in zip(table.copied.texts, table.copied.numbers, strict=True):
+        fields = text.split("\t", splits)
+        if len(key_columns) == 1:
+            column = key_columns[0]
+            pk = key_of(converters[column](read_field(fields[column])))
+        else:
+            pk = render_key([converters[i](read_field(fields[i])) for i in key_columns])
+        if not isinstance(pk, (int, str)) or isinstance(pk, bool):
+            raise DumpFormatError(path, line, f"primary key of {name} is {pk!r}")
+        if pk in fingerprints:
+            raise DumpFormatError(path, line, f"duplicate primary key {pk!r} in {name}")
+        fingerprints[pk] = hash(text)
+    return fingerprints
 
 
 def _key(schema: TableSchema) -> TableSpec:
