@@ -324,6 +324,14 @@ def time_format(
         result.runs.append(m)
     each = " ".join(f"{m.wall:.3f}" for m in result.runs)
     print(f"  {name:<13} repairkit {each} s; sqldiff best {result.sqldiff_best:.3f} s", flush=True)
+    processes = max(m.processes for m in result.runs)
+    if processes > 1:
+        # The peak is then the summed RSS, which counts shared pages once per process.
+        print(
+            f"  {'':<13} up to {processes} processes at once; ru_maxrss of the largest "
+            f"{max(m.maxrss for m in result.runs) / MB:.1f} MB, summed PSS "
+            f"{max(m.tree_pss for m in result.runs) / MB:.1f} MB (sampled every 0.5 s)"
+        )
     return result
 
 
