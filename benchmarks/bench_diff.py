@@ -26,9 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dumpgen import GENERATOR_VERSION, SMALL_TABLE_ROWS, generate
+from dumpgen import GENERATOR_VERSION, TABLES, generate
+from input_formats import FORMATS, Inputs, Unavailable, prepare
 
-TARGET_RATIO = 2.0  # repairkit's time / sqldiff's time
+TARGET_DUMP2PY_RATIO = 1.0  # repairkit's time on dump2py / sqldiff's time
+TARGET_FORMAT_RATIO = 2.0  # repairkit's time on another format / its time on dump2py
 TARGET_BYTES_PER_ROW = 300  # repairkit's peak memory / rows in both dumps
 MEASURE_CHILD = Path(__file__).resolve().parent / "measure_child.py"
 KINDS = ("deleted", "added", "changed")
@@ -173,24 +175,14 @@ def compare_with_repairkit(expected: dict[str, Any], result: dict[str, Any]) -> 
     return problems
 
 
-def check_counts(expected: dict[str, Any], sql_out: Path, json_out: Path) -> list[str]:
-    """Print the three sets of counts; return every disagreement between them."""
+def check_sqldiff(expected: dict[str, Any], sql_out: Path) -> list[str]:
+    """Print the generator's and sqldiff's counts; return where they disagree."""
     want = {kind: sum(len(t[kind]) for t in expected.values()) for kind in KINDS}
-    result = json.loads(json_out.read_text(encoding="utf-8"))
-    got = {kind: result["summary"].get(kind) for kind in KINDS}
     sql_counts = count_sqldiff(sql_out)
     sql_total = {kind: sum(t[kind] for t in sql_counts.values()) for kind in KINDS}
-
-    def show(counts: dict[str, Any]) -> str:
-        return ", ".join(f"{counts[kind]:,} {kind}" for kind in KINDS)
-
-    print("\ncorrectness")
-    print(f"  generator  {show(want)}")
-    print(f"  repairkit  {show(got)}")
-    print(f"  sqldiff    {show(sql_total)}")
+    print(f"  generator  {show_counts(want)}")
+    print(f"  sqldiff    {show_counts(sql_total)}")
     problems = []
-    if got != want:
-        problems.append("repairkit's summary differs from the generator's counts")
     if sql_total != want:
         problems.append("sqldiff's statement counts differ from the generator's counts")
     for table, exp in expected.items():
@@ -199,6 +191,40 @@ def check_counts(expected: dict[str, Any], sql_out: Path, json_out: Path) -> lis
             problems.append(
                 f"{table}: sqldiff counts {sql_counts.get(table)}, generator {per_table}"
             )
+    return problems
+
+
+def show_counts(counts: dict[str, Any]) -> str:
+    return ", ".join(f"{counts[kind]:,} {kind}" for kind in KINDS)
+
+
+def fixture_names(expected: dict[str, Any]) -> dict[str, Any]:
+    """Return `expected` with a fixture's field names: `country`, not `country_id`.
+
+    A fixture names fields, not columns; between two fixtures nothing tells
+    repairkit that `country` is a foreign key (docs/formats.md), so it stays
+    `country`, and that is right.
+    """
+    renamed = {c.attname: c.field_name for spec in TABLES for c in spec.columns}
+    return {
+        table: {
+            **exp,
+            "changed": {
+                pk: sorted(renamed.get(c, c) for c in cols) for pk, cols in exp["changed"].items()
+            },
+        }
+        for table, exp in expected.items()
+    }
+
+
+def check_repairkit(expected: dict[str, Any], json_out: Path) -> list[str]:
+    """Return how repairkit's JSON differs from the changes the generator made."""
+    want = {kind: sum(len(t[kind]) for t in expected.values()) for kind in KINDS}
+    result = json.loads(json_out.read_text(encoding="utf-8"))
+    got = {kind: result["summary"].get(kind) for kind in KINDS}
+    problems = []
+    if got != want:
+        problems.append(f"repairkit's summary ({show_counts(got)}) differs from the generator's")
     try:
         problems.extend(compare_with_repairkit(expected, result))
     except (AttributeError, KeyError, TypeError) as err:
@@ -242,6 +268,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="timed runs of each tool, alternating; the best counts (default 3)",
     )
     parser.add_argument(
+        "--formats",
+        default="dump2py",
+        help=f"comma-separated inputs to time: {', '.join(FORMATS)}, or all (default dump2py)",
+    )
+    parser.add_argument(
         "--check-targets",
         action="store_true",
         help="also exit 1 if the time or the memory target is missed",
@@ -249,8 +280,144 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@dataclass(slots=True)
+class FormatResult:
+    """What one format's runs gave."""
+
+    name: str
+    inputs: Inputs
+    runs: list[Measurement]
+    sqldiff_runs: list[Measurement]
+    problems: list[str]
+
+    @property
+    def best(self) -> float:
+        return min(m.wall for m in self.runs)
+
+    @property
+    def sqldiff_best(self) -> float:
+        return min(m.wall for m in self.sqldiff_runs)
+
+    @property
+    def peak(self) -> int:
+        return max(m.peak_memory for m in self.runs)
+
+
+def time_format(
+    name: str, inputs: Inputs, sqldiff_cmd: list[str], repairkit: str, args: argparse.Namespace
+) -> FormatResult | str:
+    """Time one format against sqldiff, alternating; return its result or why it failed."""
+    json_out = args.workdir.resolve() / "formats" / name / "repairkit.json"
+    cmd = [repairkit, "diff", inputs.old, inputs.new, "--format", "json"]
+    result = FormatResult(name, inputs, [], [], [])
+    for _ in range(args.repeat):
+        sql = run_measured(sqldiff_cmd, os.devnull)
+        if sql.returncode != 0:
+            return "sqldiff failed"
+        result.sqldiff_runs.append(sql)
+        json_out.unlink(missing_ok=True)
+        m = run_measured(cmd, str(json_out))
+        # repairkit diff exits as diff(1) does: 0 no differences, 1 differences, 2 trouble.
+        # A Python traceback exits 1 too: a run counts only if it wrote its JSON.
+        if m.returncode not in (0, 1) or read_summary(json_out) is None:
+            return f"{' '.join(cmd)} failed with status {m.returncode}"
+        result.runs.append(m)
+    each = " ".join(f"{m.wall:.3f}" for m in result.runs)
+    print(f"  {name:<13} repairkit {each} s; sqldiff best {result.sqldiff_best:.3f} s", flush=True)
+    processes = max(m.processes for m in result.runs)
+    if processes > 1:
+        # The peak is then the summed RSS, which counts shared pages once per process.
+        print(
+            f"  {'':<13} up to {processes} processes at once; ru_maxrss of the largest "
+            f"{max(m.maxrss for m in result.runs) / MB:.1f} MB, summed PSS "
+            f"{max(m.tree_pss for m in result.runs) / MB:.1f} MB (sampled every 0.5 s)"
+        )
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    text: str
+    met: bool | None  # None: cannot be judged in this run
+
+
+def targets(result: FormatResult, dump2py: FormatResult | None, rows: int) -> list[Target]:
+    """Return the time and memory targets of one format (issue 14) and whether they are met."""
+    if result.name == "dump2py":
+        ratio = result.best / result.sqldiff_best
+        time_target = Target(
+            f"<={TARGET_DUMP2PY_RATIO:.1f}x sqldiff", ratio <= TARGET_DUMP2PY_RATIO
+        )
+    elif dump2py is None:
+        time_target = Target(f"<={TARGET_FORMAT_RATIO:.0f}x dump2py (not run)", None)
+    else:
+        time_target = Target(
+            f"<={TARGET_FORMAT_RATIO:.0f}x dump2py",
+            result.best <= TARGET_FORMAT_RATIO * dump2py.best,
+        )
+    per_row = result.peak / rows
+    return [time_target, Target(f"<{TARGET_BYTES_PER_ROW} B/row", per_row < TARGET_BYTES_PER_ROW)]
+
+
+def print_table(results: list[FormatResult], manifest: dict[str, Any], repeat: int) -> bool:
+    """Print one line per format; return whether every target was met."""
+    rows = manifest["rows"]["old"] + manifest["rows"]["new"]
+    dump2py = next((r for r in results if r.name == "dump2py"), None)
+    header = (
+        "format", "rows/dump", "dump size", "repairkit s", "sqldiff s", "ratio",
+        "peak MB", "B/row/dump", "target", "met?",
+    )  # fmt: skip
+    lines = [header]
+    all_met = True
+    for r in results:
+        size = "live" if r.inputs.sizes is None else f"{max(r.inputs.sizes) / MB:.1f} MB"
+        goals = targets(r, dump2py, rows)
+        met = [g.met for g in goals]
+        all_met = all_met and all(m is not False for m in met)
+        lines.append((
+            r.name,
+            f"{manifest['rows']['old']:,}",
+            size,
+            f"{r.best:.3f}",
+            f"{r.sqldiff_best:.3f}",
+            f"{r.best / r.sqldiff_best:.1f}x",
+            f"{r.peak / MB:.1f}",
+            f"{r.peak / rows:.0f}",
+            "; ".join(g.text for g in goals),
+            "/".join({True: "yes", False: "NO", None: "n/a"}[m] for m in met),
+        ))  # fmt: skip
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    print(f"\nrepairkit diff against sqldiff, best of {repeat} alternating runs each")
+    for i, line in enumerate(lines):
+        print("  " + " | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)))
+        if i == 0:
+            print("  " + "-+-".join("-" * w for w in widths))
+    print(
+        "  (rows/dump: rows of the old dump; dump size: the larger of the two; "
+        "B/row/dump: peak / rows of both dumps; met?: time/memory)"
+    )
+    return all_met
+
+
+def choose_formats(text: str) -> list[str]:
+    """Return the formats named by --formats, dump2py first.
+
+    dump2py always runs: the other formats' target is relative to it.
+    """
+    names = list(FORMATS) if text == "all" else [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in FORMATS]
+    if unknown:
+        raise SystemExit(
+            f"unknown format(s) {', '.join(unknown)}; known: {', '.join(FORMATS)}, or all"
+        )
+    if "dump2py" not in names:
+        print("also timing dump2py: the other formats' time target is relative to it")
+    return ["dump2py", *(n for n in dict.fromkeys(names) if n != "dump2py")]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    formats = choose_formats(args.formats)
     sqldiff = shutil.which("sqldiff")
     if sqldiff is None:
         print(
@@ -269,88 +436,69 @@ def main(argv: list[str] | None = None) -> int:
     workdir: Path = args.workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     manifest = load_or_generate(args, workdir)
+    stamp = {"params": manifest["params"], "rows": manifest["rows"]}
 
-    old_dir, new_dir = workdir / "old", workdir / "new"
-    sql_out, json_out = workdir / "sqldiff.sql", workdir / "repairkit.json"
-    commands = {
-        "sqldiff": (
-            [sqldiff, str(workdir / "old.sqlite3"), str(workdir / "new.sqlite3")],
-            os.devnull,
-        ),
-        "repairkit": (
-            [repairkit, "diff", str(old_dir), str(new_dir), "--format", "json"],
-            str(json_out),
-        ),
-    }
+    sql_out = workdir / "sqldiff.sql"
+    sqldiff_cmd = [sqldiff, str(workdir / "old.sqlite3"), str(workdir / "new.sqlite3")]
     # Once untimed, to keep sqldiff's output for the cross-check; this also warms the cache.
-    if run_measured(commands["sqldiff"][0], str(sql_out)).returncode != 0:
+    if run_measured(sqldiff_cmd, str(sql_out)).returncode != 0:
         print("sqldiff failed", file=sys.stderr)
         return 1
-    # repairkit diff exits as diff(1) does: 0 no differences, 1 differences, 2 trouble.
-    good_status = {"sqldiff": {0}, "repairkit": {0, 1}}
-    runs: dict[str, list[Measurement]] = {"sqldiff": [], "repairkit": []}
-    for _ in range(args.repeat):
-        for name, (cmd, out) in commands.items():
-            m = run_measured(cmd, out)
-            # A Python traceback exits 1 too: a run counts only if it wrote its JSON.
-            if m.returncode not in good_status[name] or (
-                name == "repairkit" and read_summary(json_out) is None
-            ):
-                print(f"{' '.join(cmd)}\nfailed with status {m.returncode}", file=sys.stderr)
-                return 1
-            runs[name].append(m)
-    floor = run_measured([shutil.which("true") or "true"], os.devnull).peak_memory
-
-    best = {name: min(m.wall for m in ms) for name, ms in runs.items()}
-    peak = {name: max(m.peak_memory for m in ms) for name, ms in runs.items()}
-    rows = manifest["rows"]["old"] + manifest["rows"]["new"]
-    ratio = best["repairkit"] / best["sqldiff"]
-    per_row = peak["repairkit"] / rows
-    ratio_ok, memory_ok = ratio <= TARGET_RATIO, per_row < TARGET_BYTES_PER_ROW
-
-    def size(dump_dir: Path) -> str:
-        files = list(dump_dir.glob("*.py"))
-        return f"{sum(f.stat().st_size for f in files) / MB:.1f} MB ({len(files) - 1} data files)"
-
-    print(f"\nrepairkit diff benchmark ({args.repeat} timed runs each, alternating; best counts)")
-    print(
-        f"  rows per dump          {manifest['rows']['old']:,} old, {manifest['rows']['new']:,} "
-        f"new (contacts_partner {args.rows:,} + {sum(SMALL_TABLE_ROWS.values())} in 2 small "
-        f"tables)"
-    )
-    print(f"  dump size              {size(old_dir)} old, {size(new_dir)} new")
-    for name, ms in runs.items():
-        each = " ".join(f"{m.wall:.3f}" for m in ms)
-        print(f"  {name:<9} best time    {best[name]:8.3f} s   (runs: {each})")
-    print(
-        f"  ratio repairkit/sqldiff  {ratio:.2f}   target <= {TARGET_RATIO:.1f}   "
-        f"{'ok' if ratio_ok else 'MISSED'}"
-    )
-    print(
-        f"  repairkit peak memory  {peak['repairkit'] / MB:8.1f} MB = {per_row:.0f} bytes/row "
-        f"per dump (peak / rows of both dumps)   target < {TARGET_BYTES_PER_ROW}   "
-        f"{'ok' if memory_ok else 'MISSED'}"
-    )
-    for name, ms in runs.items():
-        if max(m.processes for m in ms) > 1:
-            print(
-                f"    {name} ran up to {max(m.processes for m in ms)} processes at once; the peak "
-                f"is their summed RSS, sampled every 20 ms (ru_maxrss of the largest process: "
-                f"{max(m.maxrss for m in ms) / MB:.1f} MB; summed PSS, which counts shared pages "
-                f"once, sampled every 0.5 s: {max(m.tree_pss for m in ms) / MB:.1f} MB)"
-            )
-    print(
-        f"  sqldiff peak memory    {peak['sqldiff'] / MB:8.1f} MB (for reference; measuring "
-        f"itself costs about {floor / MB:.1f} MB, so no figure goes much lower)"
-    )
-
-    problems = check_counts(manifest["expected"], sql_out, json_out)
+    print("\ncorrectness of the baseline")
+    problems = check_sqldiff(manifest["expected"], sql_out)
     for problem in problems:
         print(f"  DISAGREE: {problem}")
     if problems:
         return 1
-    print("  all agree (repairkit's deleted, added and changed pks and changed fields match too)")
-    if args.check_targets and not (ratio_ok and memory_ok):
+
+    print("\nmaking the inputs (not timed) and timing each format")
+    results: list[FormatResult] = []
+    failed, skipped, loaded = [], [], set[str]()
+    for name in formats:
+        fmt = FORMATS[name]
+        try:
+            inputs = prepare(fmt, workdir, stamp, args.keep, loaded)
+        except Unavailable as why:
+            print(f"  skip {name}: {why}", flush=True)
+            skipped.append(name)
+            continue
+        except RuntimeError as err:
+            print(f"  FAILED {name}: making its input: {err}", flush=True)
+            failed.append(name)
+            continue
+        outcome = time_format(name, inputs, sqldiff_cmd, repairkit, args)
+        if isinstance(outcome, str):
+            print(f"  FAILED {name}: {outcome}", flush=True)
+            failed.append(name)
+            continue
+        expected = manifest["expected"]
+        if fmt.field_names == "fixture":
+            expected = fixture_names(expected)
+        outcome.problems = check_repairkit(expected, workdir / "formats" / name / "repairkit.json")
+        for problem in outcome.problems:
+            print(f"  DISAGREE {name}: {problem}")
+        if outcome.problems:
+            failed.append(name)
+        results.append(outcome)
+    floor = run_measured([shutil.which("true") or "true"], os.devnull).peak_memory
+
+    all_met = print_table(results, manifest, args.repeat) if results else False
+    if results:
+        sqldiff_peak = max(m.peak_memory for r in results for m in r.sqldiff_runs)
+        print(
+            f"  measuring itself costs about {floor / MB:.1f} MB, so no peak goes much lower; "
+            f"sqldiff's own peak: {sqldiff_peak / MB:.1f} MB"
+        )
+    if skipped:
+        print(f"  skipped (tool or server missing): {', '.join(skipped)}")
+    if failed:
+        print(f"  FAILED: {', '.join(failed)}")
+        return 1
+    print(
+        "  all agree with the generator (deleted, added and changed pks and changed fields; "
+        "sqldiff's counts too)"
+    )
+    if args.check_targets and not all_met:
         return 1
     return 0
 
