@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
+from repairkit.fingerprint_index import match_keys
 from repairkit.progress import ProgressCallback, ProgressStep, report_progress
 from repairkit.snapshot import Pk, Snapshot, Table, Value
 from repairkit.values import at_precision, coarsest_precision, same_value, sort_pks
@@ -134,27 +135,17 @@ def diff_tables(old: Table, new: Table, precision: str | None = None) -> TableDi
     ``precision`` (``values.SECOND_PRECISION``, ...) is the coarsest datetime
     precision of the two sources: datetimes and times are compared cut to it.
     """
-    old_fingerprints, new_fingerprints = old.fingerprints, new.fingerprints
-    deleted = old_fingerprints.keys() - new_fingerprints.keys()
-    added = new_fingerprints.keys() - old_fingerprints.keys()
     same_encoding = (
         old.store.fingerprint_scheme == new.store.fingerprint_scheme
         and old.column_names == new.column_names
     )
-    if same_encoding:
-        # Only rows whose stored text differs can hold different values.
-        candidates = [
-            pk
-            for pk, fingerprint in old_fingerprints.items()
-            if new_fingerprints.get(pk, fingerprint) != fingerprint
-        ]
-    else:
-        candidates = [pk for pk in old_fingerprints if pk in new_fingerprints]
+    # Only rows whose stored text differs can hold different values.
+    keys = match_keys(old.fingerprints, new.fingerprints, by_fingerprint=same_encoding)
     return TableDiff(
         table=old.name,
-        deleted=sort_pks(deleted),
-        added=sort_pks(added),
-        changed=tuple(_compare_rows(old, new, candidates, precision)),
+        deleted=keys.deleted,
+        added=keys.added,
+        changed=tuple(_compare_rows(old, new, keys.candidates, precision)),
         old_only_columns=tuple(c for c in old.column_names if c not in new.column_names),
         new_only_columns=tuple(c for c in new.column_names if c not in old.column_names),
     )

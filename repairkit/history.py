@@ -14,8 +14,9 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from repairkit.errors import RepairkitError
+from repairkit.fingerprint_index import match_keys
 from repairkit.snapshot import Pk, Snapshot, Table, Value
-from repairkit.values import same_value, sort_pks
+from repairkit.values import same_value
 
 
 class HistoryError(RepairkitError, LookupError):
@@ -165,18 +166,16 @@ def count_step(before: Snapshot, after: Snapshot, names: Sequence[str]) -> Itera
         old, new = before.tables.get(name), after.tables.get(name)
         old_prints = old.fingerprints if old is not None else {}
         new_prints = new.fingerprints if new is not None else {}
-        changed = 0
-        if (
+        by_fingerprint = (
             old is not None and new is not None
             and old.store.fingerprint_scheme == new.store.fingerprint_scheme
             and old.column_names == new.column_names
-        ):  # fmt: skip
-            changed = sum(1 for pk, fp in old_prints.items() if new_prints.get(pk, fp) != fp)
+        )  # fmt: skip
+        keys = match_keys(old_prints, new_prints, by_fingerprint)
         yield TableStep(
             table=name, before=before.label, after=after.label, present=len(new_prints),
-            lost=sort_pks(old_prints.keys() - new_prints.keys()),
-            gained=sort_pks(new_prints.keys() - old_prints.keys()),
-            changed=changed,
+            lost=keys.deleted, gained=keys.added,
+            changed=len(keys.candidates) if by_fingerprint else 0,
         )  # fmt: skip
 
 

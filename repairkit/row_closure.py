@@ -111,7 +111,7 @@ class RowClosure:
         present: dict[str, set[Pk]] = {}
         for name, pks in asked.items():
             current = self.current.tables.get(name)
-            present[name] = pks & current.pks if current is not None else set()
+            present[name] = pks.intersection(current.pks) if current is not None else set()
         # A key in both is never reinstated (the current state wins); where the record
         # changed hands it is reported, once per record: at its root table if asked for.
         for name, pks in present.items():

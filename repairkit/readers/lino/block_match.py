@@ -50,10 +50,13 @@ def all_rows_match(pattern: re.Pattern[bytes], rows: Sequence[bytes]) -> bool:
     block_pattern = _block_pattern(pattern.pattern)
     if block_pattern is None or not rows:
         return False
-    block = b"\n".join(rows)
-    if _LONG_DIGIT_RUN.search(block):
-        return False  # a repeat was relaxed to '*': only re knows the exact limit
-    return block_pattern.fullmatch(block) is not None
+    # A repeat was relaxed to '*': only re knows the exact limit. Only a line
+    # as long as the limit can hold such a run, and searching for one is slow.
+    if max(map(len, rows)) >= _RE2_MAX_REPEAT:
+        long_lines = [row for row in rows if len(row) >= _RE2_MAX_REPEAT]
+        if any(map(_LONG_DIGIT_RUN.search, long_lines)):
+            return False
+    return block_pattern.fullmatch(b"\n".join(rows)) is not None
 
 
 @lru_cache(maxsize=256)

@@ -13,12 +13,15 @@ import operator
 import os
 import re
 import weakref
-from collections.abc import Callable, Collection, Iterable, Mapping
+from array import array
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import compress, count
 from pathlib import Path
+from typing import cast
 
 from repairkit.errors import DumpFormatError, DumpNotFoundError
+from repairkit.fingerprint_index import FingerprintIndex
 from repairkit.progress import ProgressCallback, ProgressStep, report_progress
 from repairkit.snapshot import ColumnKind, Pk, Row, Snapshot, Table, Value
 from repairkit.values import SECOND_PRECISION, key_of, render_key
@@ -31,7 +34,7 @@ from .scan import (
     FileScan,
     ScanJob,
     check_rows,
-    read_data_file,
+    reread_rows,
     scan_data_file,
 )
 from .values import RowDecoder, RowSyntaxError
@@ -184,7 +187,7 @@ class LinoRowStore:
         self._pk_index = names.index(schema.pk)
         # A key of several columns is rendered as one text, as every reader does.
         self._key_index = [names.index(name) for name in schema.key]
-        self._fingerprints: dict[Pk, int] = {}
+        self._fingerprints: Mapping[Pk, int] = {}
         self._scans: list[FileScan] = []
         self._decoder = decoder
         twin = _checked_twin(schema.name, decoder)
@@ -227,7 +230,11 @@ class LinoRowStore:
         if pks is None:
             wanted = None
         else:
-            wanted = frozenset(self._fingerprints[pk] for pk in pks if pk in self._fingerprints)
+            prints = self._fingerprints
+            if isinstance(prints, FingerprintIndex):
+                wanted = frozenset(prints.prints_of(pks))
+            else:
+                wanted = frozenset(prints[pk] for pk in pks if pk in prints)
             if not wanted:
                 return {}
         rows: dict[Pk, Row] = {}
@@ -253,23 +260,20 @@ class LinoRowStore:
         total_rows = 0
         announced: Announcement | None = None
         announcer = Path()
+        parts: list[tuple[FileScan, Sequence[Pk]]] = []
         for scan in scans:
             pks = scan.pks if scan.pks is not None else self._decode_pks(scan)
-            if self._fingerprints and not self._fingerprints.keys().isdisjoint(pks):
-                self._raise_duplicate(scan, pks, earlier=self._fingerprints.keys())
-            before = len(self._fingerprints)
-            self._fingerprints.update(zip(pks, scan.fingerprints, strict=True))
-            if len(self._fingerprints) - before != scan.row_count:
-                self._raise_duplicate(scan, pks, earlier=())
+            parts.append((scan, pks))
             if twin is not None:
                 unchecked.append(_RowsJob(scan, None, twin.lines_not_held(pks, scan.fingerprints)))
-            # The keys now live in the dict; keep only what decoding needs.
+            # The keys go to the index or the dict; keep only what decoding needs.
             self._scans.append(replace(scan, pks=None))
             total_rows += scan.row_count
             if file_read is not None:
                 file_read(scan.row_count)
             if scan.announced is not None:
                 announced, announcer = scan.announced, scan.path
+        self._fingerprints = self._index(parts)
         if announced is not None and announced.count != total_rows:
             raise DumpFormatError(
                 announcer,
@@ -279,8 +283,31 @@ class LinoRowStore:
             )
         return [job for job in unchecked if job.indices]
 
-    def lines_not_held(self, pks: Iterable[Pk], fingerprints: Iterable[int]) -> list[int]:
+    def _index(self, parts: Sequence[tuple[FileScan, Sequence[Pk]]]) -> Mapping[Pk, int]:
+        """Return the fingerprints by key: an array index for sliced integer keys, else a dict.
+
+        :raises DumpFormatError: for the first key that repeats one before it.
+        """
+        if all(isinstance(pks, array) for _, pks in parts):
+            index = FingerprintIndex.from_parts(
+                [(cast("array[int]", pks), scan.fingerprints) for scan, pks in parts]
+            )
+            if index is not None:
+                return index
+        fingerprints: dict[Pk, int] = {}
+        for scan, pks in parts:
+            if fingerprints and not fingerprints.keys().isdisjoint(pks):
+                self._raise_duplicate(scan, pks, earlier=fingerprints.keys())
+            before = len(fingerprints)
+            fingerprints.update(zip(pks, scan.fingerprints, strict=True))
+            if len(fingerprints) - before != scan.row_count:
+                self._raise_duplicate(scan, pks, earlier=())
+        return fingerprints
+
+    def lines_not_held(self, pks: Sequence[Pk], fingerprints: array[int]) -> list[int]:
         """Return the indices of the rows whose key does not have this fingerprint here."""
+        if isinstance(self._fingerprints, FingerprintIndex) and isinstance(pks, array):
+            return self._fingerprints.differ_from(pks, fingerprints)
         held = map(operator.eq, map(self._fingerprints.get, pks), fingerprints)
         return list(compress(count(), map(operator.not_, held)))
 
@@ -352,11 +379,10 @@ class _CheckRows:
 
     def __call__(self, job: _RowsJob) -> None:
         scan, indices = job.scan, job.indices or []
-        data = read_data_file(scan.path)
-        offsets = scan.offsets
-        rows = [data[offsets[index] : offsets[index + 1] - 1] for index in indices]
+        rows = reread_rows(scan, indices)
         numbers = [scan.first_line + index for index in indices]
-        check_rows(scan.path, rows, numbers, self.decoder, escaped_names=b"\\N{" in data)
+        escaped_names = any(b"\\N{" in row for row in rows)
+        check_rows(scan.path, rows, numbers, self.decoder, escaped_names=escaped_names)
 
 
 class _DecodeRows:
@@ -377,13 +403,10 @@ class _DecodeRows:
             )
             if not indices:
                 return []
-        data = read_data_file(scan.path)
-        offsets = scan.offsets
+        rows = reread_rows(scan, indices)
         return [
-            self.decode_line(
-                scan.path, scan.first_line + index, data[offsets[index] : offsets[index + 1] - 1]
-            )
-            for index in indices
+            self.decode_line(scan.path, scan.first_line + index, row)
+            for index, row in zip(indices, rows, strict=True)
         ]
 
     def decode_line(self, path: Path, number: int, line: bytes) -> Row:

@@ -23,7 +23,7 @@ from pathlib import Path
 from repairkit.errors import DumpFormatError
 
 from .block_match import all_rows_match
-from .python_source import check_python_source
+from .python_source import BOM, check_python_source
 from .values import RowDecoder, RowSyntaxError
 
 ROW_START = b"loader.save(create_"
@@ -67,6 +67,7 @@ class FileScan:
     pks: array[int] | None
     fingerprints: array[int]
     offsets: array[int]
+    size: int  # of the file's bytes as read_data_file returns them
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,7 @@ def scan_data_file(job: ScanJob) -> FileScan:
         pks=_slice_integer_pks(rows, job) if job.pk_first else None,
         fingerprints=array("q", map(hash, rows)),
         offsets=offsets,
+        size=len(data),
     )
 
 
@@ -119,6 +121,32 @@ def read_data_file(path: Path) -> bytes:
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n")
     return check_python_source(path, data)
+
+
+def reread_rows(scan: FileScan, indices: Iterable[int]) -> list[bytes]:
+    """Return the row lines at ``indices`` of a scanned file, read again.
+
+    The file was checked whole when scanned; reading it again, each line
+    taken is checked to be the line scanned (its fingerprint), which costs
+    far less than checking the file again and still refuses a file that
+    changed in between.
+
+    :raises DumpFormatError: if the file is not what was scanned.
+    """
+    data = scan.path.read_bytes()
+    if data.startswith(BOM):
+        data = data[len(BOM) :]
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+    offsets, prints, rows = scan.offsets, scan.fingerprints, []
+    for index in indices:
+        row = data[offsets[index] : offsets[index + 1] - 1]
+        if len(data) != scan.size or hash(row) != prints[index]:
+            raise DumpFormatError(
+                scan.path, scan.first_line + index, "the file changed while it was being read"
+            )
+        rows.append(row)
+    return rows
 
 
 def check_rows(

@@ -1,0 +1,108 @@
+"""FingerprintIndex: the same answers as a dict of fingerprints, from two arrays."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from array import array
+from pathlib import Path
+
+import pytest
+
+from repairkit.errors import DumpFormatError
+from repairkit.fingerprint_index import FingerprintIndex, match_keys
+from repairkit.readers.lino.dump import read_lino_dump
+from repairkit.snapshot import Pk
+
+from .conftest import FIXTURES
+
+
+def _index(prints: dict[int, int], parts: int = 3) -> FingerprintIndex:
+    keys = list(prints)
+    size = len(keys) // parts + 1
+    chunks = [keys[start : start + size] for start in range(0, len(keys), size)]
+    built = FingerprintIndex.from_parts(
+        [(array("q", chunk), array("q", [prints[pk] for pk in chunk])) for chunk in chunks]
+    )
+    assert built is not None
+    return built
+
+
+def _random_prints(rng: random.Random, count: int) -> dict[int, int]:
+    prints: dict[int, int] = {}
+    while len(prints) < count:
+        prints[rng.randrange(-(2**63), 2**63)] = rng.randrange(-(2**63), 2**63)
+    return prints
+
+
+def test_an_index_answers_as_the_dict_it_was_built_from() -> None:
+    prints = _random_prints(random.Random(1), 500)  # keys in random order, some negative
+    index = _index(prints)
+    assert len(index) == 500
+    assert dict(index.items()) == prints
+    assert sorted(index) == list(index) == sorted(prints)
+    assert sorted(index.values()) == sorted(prints.values())
+    for pk, print_ in list(prints.items())[:50]:
+        assert index[pk] == print_ and pk in index
+    for absent in (max(prints) + 1, "1", 1.0, True, 2**64, None):
+        assert absent not in index
+        assert index.get(absent) is None  # type: ignore[call-overload]
+
+
+def test_a_repeated_key_gives_no_index() -> None:
+    parts = [(array("q", [1, 2, 3]), array("q", [7, 8, 9])), (array("q", [3]), array("q", [5]))]
+    assert FingerprintIndex.from_parts(parts) is None
+    assert FingerprintIndex.from_parts([(array("q", [4, 4]), array("q", [1, 1]))]) is None
+
+
+@pytest.mark.parametrize("by_fingerprint", [True, False])
+def test_matching_two_indexes_agrees_with_matching_two_dicts(by_fingerprint: bool) -> None:
+    rng = random.Random(2)
+    old = _random_prints(rng, 2000)
+    new = dict(old)
+    for pk in rng.sample(sorted(old), 100):
+        del new[pk]
+    for pk in rng.sample(sorted(new), 100):
+        new[pk] ^= 1  # one bit: a changed row
+    new.update(_random_prints(rng, 100))
+    from_arrays = match_keys(_index(old), _index(new), by_fingerprint)
+    from_dicts = match_keys(old, new, by_fingerprint)
+    assert from_arrays.deleted == from_dicts.deleted and len(from_arrays.deleted) == 100
+    assert from_arrays.added == from_dicts.added and len(from_arrays.added) == 100
+    assert from_arrays.candidates == sorted(from_dicts.candidates)
+    assert len(from_arrays.candidates) == (100 if by_fingerprint else 1900)
+    mixed = match_keys(_index(old), new, by_fingerprint)  # an index against a dict
+    assert (mixed.deleted, mixed.added) == (from_dicts.deleted, from_dicts.added)
+    assert sorted(mixed.candidates) == sorted(from_dicts.candidates)
+
+
+def test_an_empty_index_matches_as_an_empty_dict() -> None:
+    empty = FingerprintIndex.from_parts([])
+    assert empty is not None and len(empty) == 0 and 1 not in empty
+    full = _index({1: 10, 2: 20})
+    assert match_keys(empty, full, True).added == (1, 2)
+    assert match_keys(full, empty, True).deleted == (1, 2)
+    assert full.differ_from(array("q", [1, 2, 3]), array("q", [10, 21, 30])) == [1, 2]
+    assert empty.differ_from(array("q", [1]), array("q", [10])) == [0]
+
+
+def test_a_lino_dump_with_integer_keys_is_indexed() -> None:
+    snapshot = read_lino_dump(FIXTURES / "backup")
+    stores = {name: table.fingerprints for name, table in snapshot.tables.items()}
+    indexed = [name for name, prints in stores.items() if isinstance(prints, FingerprintIndex)]
+    assert "repairdemo_person" in indexed
+    table = snapshot.tables["repairdemo_person"]
+    keys: list[Pk] = list(table.pks)[:3]
+    assert set(table.decode(keys)) == set(keys)
+
+
+def test_a_data_file_changed_after_reading_is_refused_when_decoded(tmp_path: Path) -> None:
+    dump = tmp_path / "backup"
+    shutil.copytree(FIXTURES / "backup", dump)
+    table = read_lino_dump(dump).tables["repairdemo_person"]
+    data_file = next(dump.glob("repairdemo_person*.py"))
+    text = data_file.read_text(encoding="utf-8")
+    first_row = text.index("loader.save(")
+    data_file.write_text(text[:first_row] + text[first_row:].replace("'", '"', 2))
+    with pytest.raises(DumpFormatError, match="changed while it was being read"):
+        table.decode()
