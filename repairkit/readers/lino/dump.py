@@ -35,6 +35,7 @@ from .scan import (
     ScanJob,
     check_rows,
     reread_rows,
+    rows_with_prints,
     scan_data_file,
 )
 from .values import RowDecoder, RowSyntaxError
@@ -398,9 +399,7 @@ class _DecodeRows:
             indices: Iterable[int] = range(scan.row_count)
         else:
             # Selected here, in the worker, to spare the parent a pass over every row.
-            indices = list(
-                compress(range(scan.row_count), map(job.wanted.__contains__, scan.fingerprints))
-            )
+            indices = rows_with_prints(scan, job.wanted)
             if not indices:
                 return []
         rows = reread_rows(scan, indices)

@@ -13,12 +13,15 @@ that compares the results.
 from __future__ import annotations
 
 import operator
+import os
 import re
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, compress, repeat
 from pathlib import Path
+
+import numpy as np
 
 from repairkit.errors import DumpFormatError
 
@@ -38,6 +41,8 @@ _ALLOWED_LINE = re.compile(
     re.VERBOSE,
 )
 _OBJECT_COUNT = re.compile(rb'logger\.info\("Loading ([0-9]+) objects')
+_FEW_ROWS = 8  # fewer than 1 row in 8 wanted: read those lines alone, not the whole file
+_CHANGED = "the file changed while it was being read"
 _COUNT_DIGITS_LIMIT = 18  # a row count that fits a 64-bit integer
 
 
@@ -68,6 +73,7 @@ class FileScan:
     fingerprints: array[int]
     offsets: array[int]
     size: int  # of the file's bytes as read_data_file returns them
+    verbatim: bool  # those bytes are the file's (no BOM, no CRLF): offsets are the file's
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +109,8 @@ def scan_data_file(job: ScanJob) -> FileScan:
         fingerprints=array("q", map(hash, rows)),
         offsets=offsets,
         size=len(data),
+        # Removing a BOM or a CR shrinks the data: the same size means none was.
+        verbatim=len(data) == job.path.stat().st_size,
     )
 
 
@@ -129,24 +137,44 @@ def reread_rows(scan: FileScan, indices: Iterable[int]) -> list[bytes]:
     The file was checked whole when scanned; reading it again, each line
     taken is checked to be the line scanned (its fingerprint), which costs
     far less than checking the file again and still refuses a file that
-    changed in between.
+    changed in between. Where the scan's offsets are the file's, only the
+    lines taken are read.
 
     :raises DumpFormatError: if the file is not what was scanned.
     """
-    data = scan.path.read_bytes()
+    offsets, chosen = scan.offsets, list(indices)
+    with scan.path.open("rb") as stream:
+        few = len(chosen) * _FEW_ROWS < scan.row_count
+        if few and scan.verbatim and os.fstat(stream.fileno()).st_size == scan.size:
+            rows = []
+            for index in chosen:
+                stream.seek(offsets[index])
+                size = offsets[index + 1] - offsets[index] - 1
+                rows.append(_scanned(scan, index, stream.read(size)))
+            return rows
+        data = stream.read()
     if data.startswith(BOM):
         data = data[len(BOM) :]
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n")
-    offsets, prints, rows = scan.offsets, scan.fingerprints, []
-    for index in indices:
-        row = data[offsets[index] : offsets[index + 1] - 1]
-        if len(data) != scan.size or hash(row) != prints[index]:
-            raise DumpFormatError(
-                scan.path, scan.first_line + index, "the file changed while it was being read"
-            )
-        rows.append(row)
-    return rows
+    if len(data) != scan.size:
+        raise DumpFormatError(scan.path, scan.first_line, _CHANGED)
+    return [
+        _scanned(scan, index, data[offsets[index] : offsets[index + 1] - 1]) for index in chosen
+    ]
+
+
+def rows_with_prints(scan: FileScan, wanted: Collection[int]) -> list[int]:
+    """Return the indices of the rows of ``scan`` whose fingerprint is one of ``wanted``."""
+    prints = np.frombuffer(scan.fingerprints, np.int64)
+    chosen = np.isin(prints, np.fromiter(wanted, np.int64, len(wanted)))
+    return np.flatnonzero(chosen).tolist()
+
+
+def _scanned(scan: FileScan, index: int, row: bytes) -> bytes:
+    if hash(row) != scan.fingerprints[index]:
+        raise DumpFormatError(scan.path, scan.first_line + index, _CHANGED)
+    return row
 
 
 def check_rows(
