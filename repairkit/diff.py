@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
-from repairkit.fingerprint_index import match_keys
+from repairkit.key_match import match_keys
 from repairkit.progress import ProgressCallback, ProgressStep, report_progress
 from repairkit.snapshot import Pk, Snapshot, Table, Value
 from repairkit.values import at_precision, coarsest_precision, same_value, sort_pks

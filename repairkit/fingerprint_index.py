@@ -10,21 +10,21 @@ keys of two tables are matched with ``numpy.searchsorted``, a merge in C.
 
 ``FingerprintIndex`` is a ``Mapping`` like the dict, so code that looks up
 a few keys needs no change. Code that visits every key compares through
-``match_keys``, which takes the array path when both sides are
-indexes and the dict path otherwise, with the same result.
+``key_match.match_keys``, which takes the array path when both sides are
+indexes and the dict path otherwise, with the same result. Importing
+numpy costs about 90 ms, so only readers of large tables import this.
 """
 
 from __future__ import annotations
 
 from array import array
 from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from repairkit.key_match import KeyMatch
 from repairkit.snapshot import Pk
-from repairkit.values import sort_pks
 
 _INT64 = np.dtype(np.int64)
 
@@ -78,6 +78,19 @@ class FingerprintIndex(Mapping[Pk, int]):
     def values(self) -> ValuesView[int]:
         return _Values(self)
 
+    def match(self, other: FingerprintIndex, by_fingerprint: bool) -> KeyMatch:
+        """Match these keys with ``other``'s, as ``key_match.match_keys`` does, in C."""
+        in_other, positions = other._find(self._keys)
+        in_self, _ = self._find(other._keys)
+        common = self._keys[in_other]
+        if by_fingerprint:
+            common = common[self._prints[in_other] != other._prints[positions[in_other]]]
+        return KeyMatch(
+            deleted=tuple(self._keys[~in_other].tolist()),
+            added=tuple(other._keys[~in_self].tolist()),
+            candidates=common.tolist(),
+        )
+
     def prints_of(self, pks: Iterable[Pk]) -> list[int]:
         """Return the fingerprints of those of ``pks`` that the index holds."""
         numbers = [pk for pk in pks if type(pk) is int and -(2**63) <= pk < 2**63]
@@ -123,51 +136,3 @@ class _Values(ValuesView[int]):
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._mapping._prints.tolist())
-
-
-@dataclass(frozen=True, slots=True)
-class KeyMatch:
-    """How the keys of two tables meet, and which common rows must be decoded to compare."""
-
-    deleted: tuple[Pk, ...]  # in the old only, in key order
-    added: tuple[Pk, ...]  # in the new only, in key order
-    candidates: list[Pk]  # in both, and (by fingerprint) stored differently
-
-
-def match_keys(old: Mapping[Pk, int], new: Mapping[Pk, int], by_fingerprint: bool) -> KeyMatch:
-    """Match the keys of ``old`` and ``new``.
-
-    ``by_fingerprint`` (both sides fingerprint the same scheme over the same
-    columns) keeps as candidates only the common rows whose fingerprints
-    differ; otherwise every common row is one.
-    """
-    if isinstance(old, FingerprintIndex) and isinstance(new, FingerprintIndex):
-        return _match_indexes(old, new, by_fingerprint)
-    # A lookup in an index costs a search: against a dict, make it a dict too.
-    old, new = _as_dict(old), _as_dict(new)
-    if by_fingerprint:
-        candidates = [pk for pk, print_ in old.items() if new.get(pk, print_) != print_]
-    else:
-        candidates = [pk for pk in old if pk in new]
-    return KeyMatch(
-        deleted=sort_pks(old.keys() - new.keys()),
-        added=sort_pks(new.keys() - old.keys()),
-        candidates=candidates,
-    )
-
-
-def _as_dict(prints: Mapping[Pk, int]) -> Mapping[Pk, int]:
-    return dict(prints.items()) if isinstance(prints, FingerprintIndex) else prints
-
-
-def _match_indexes(old: FingerprintIndex, new: FingerprintIndex, by_fingerprint: bool) -> KeyMatch:
-    in_new, positions = new._find(old._keys)
-    in_old, _ = old._find(new._keys)
-    common = old._keys[in_new]
-    if by_fingerprint:
-        common = common[old._prints[in_new] != new._prints[positions[in_new]]]
-    return KeyMatch(
-        deleted=tuple(old._keys[~in_new].tolist()),
-        added=tuple(new._keys[~in_old].tolist()),
-        candidates=common.tolist(),
-    )

@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from repairkit.errors import RepairkitError
-from repairkit.fingerprint_index import match_keys
+from repairkit.key_match import match_keys
 from repairkit.snapshot import Pk, Snapshot, Table, Value
 from repairkit.values import same_value
 

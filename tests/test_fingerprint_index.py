@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import random
 import shutil
+import sys
 from array import array
 from pathlib import Path
 
 import pytest
 
+from repairkit import diff_snapshots
 from repairkit.errors import DumpFormatError
-from repairkit.fingerprint_index import FingerprintIndex, match_keys
+from repairkit.fingerprint_index import FingerprintIndex
+from repairkit.key_match import match_keys
+from repairkit.readers.lino import dump as lino_dump
 from repairkit.readers.lino.dump import read_lino_dump
-from repairkit.snapshot import Pk
 
 from .conftest import FIXTURES
+
+sys.path.insert(0, str(FIXTURES.parent / "benchmarks"))
+import dumpgen  # noqa: E402 -- the benchmark's generator, beside the tests
 
 
 def _index(prints: dict[int, int], parts: int = 3) -> FingerprintIndex:
@@ -86,14 +92,23 @@ def test_an_empty_index_matches_as_an_empty_dict() -> None:
     assert empty.differ_from(array("q", [1]), array("q", [10])) == [0]
 
 
-def test_a_lino_dump_with_integer_keys_is_indexed() -> None:
-    snapshot = read_lino_dump(FIXTURES / "backup")
-    stores = {name: table.fingerprints for name, table in snapshot.tables.items()}
-    indexed = [name for name, prints in stores.items() if isinstance(prints, FingerprintIndex)]
-    assert "repairdemo_person" in indexed
-    table = snapshot.tables["repairdemo_person"]
-    keys: list[Pk] = list(table.pks)[:3]
-    assert set(table.decode(keys)) == set(keys)
+def test_a_large_lino_table_is_indexed_and_diffs_as_with_dicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    manifest = dumpgen.generate(tmp_path, 25_000, 0.01, seed=3)
+    indexed = [read_lino_dump(tmp_path / name) for name in ("old", "new")]
+    partners = indexed[0].tables[dumpgen.PARTNERS.db_table]
+    assert isinstance(partners.fingerprints, FingerprintIndex)
+    assert isinstance(indexed[0].tables[dumpgen.COUNTRIES.db_table].fingerprints, dict)
+    monkeypatch.setattr(lino_dump, "_INDEXED_ROWS", 10**9)
+    in_dicts = [read_lino_dump(tmp_path / name) for name in ("old", "new")]
+    assert isinstance(in_dicts[0].tables[dumpgen.PARTNERS.db_table].fingerprints, dict)
+    by_index, by_dict = diff_snapshots(*indexed), diff_snapshots(*in_dicts)
+    assert by_index.tables == by_dict.tables
+    expected = manifest["expected"][dumpgen.PARTNERS.db_table]
+    changes = by_index.tables[dumpgen.PARTNERS.db_table]
+    assert len(changes.deleted) == len(expected["deleted"]) > 0
+    assert len(changes.changed) == len(expected["changed"]) > 0
 
 
 def test_a_data_file_changed_after_reading_is_refused_when_decoded(tmp_path: Path) -> None:
