@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from repairkit import diff_snapshots
+from repairkit import diff_snapshots, fingerprints
 from repairkit.errors import DumpFormatError
 from repairkit.fingerprint_index import FingerprintIndex
+from repairkit.fingerprints import FingerprintCollector
 from repairkit.key_match import match_keys
-from repairkit.readers.lino import dump as lino_dump
 from repairkit.readers.lino.dump import read_lino_dump
 
 from .conftest import FIXTURES
@@ -100,7 +100,7 @@ def test_a_large_lino_table_is_indexed_and_diffs_as_with_dicts(
     partners = indexed[0].tables[dumpgen.PARTNERS.db_table]
     assert isinstance(partners.fingerprints, FingerprintIndex)
     assert isinstance(indexed[0].tables[dumpgen.COUNTRIES.db_table].fingerprints, dict)
-    monkeypatch.setattr(lino_dump, "_INDEXED_ROWS", 10**9)
+    monkeypatch.setattr(fingerprints, "INDEXED_ROWS", 10**9)
     in_dicts = [read_lino_dump(tmp_path / name) for name in ("old", "new")]
     assert isinstance(in_dicts[0].tables[dumpgen.PARTNERS.db_table].fingerprints, dict)
     by_index, by_dict = diff_snapshots(*indexed), diff_snapshots(*in_dicts)
@@ -124,3 +124,21 @@ def test_a_data_file_changed_after_reading_is_refused_when_decoded(tmp_path: Pat
     for wanted in ([first_pk], None):
         with pytest.raises(DumpFormatError, match="changed while it was being read"):
             table.decode(wanted)
+
+
+def _collect(pairs: list[tuple[object, object]]) -> object:
+    collector = FingerprintCollector()
+    for pk, print_ in pairs:
+        collector.add(pk, print_)  # type: ignore[arg-type]
+    return collector.finish()
+
+
+def test_a_collector_indexes_a_large_table_of_integers_and_keeps_a_dict_otherwise() -> None:
+    size = fingerprints.INDEXED_ROWS
+    integers = [(pk, pk * 7 - 2**62) for pk in range(size, 0, -1)]  # in reverse order
+    indexed = _collect(integers)
+    assert isinstance(indexed, FingerprintIndex) and dict(indexed.items()) == dict(integers)
+    assert isinstance(_collect(integers[:10]), dict)  # small
+    for odd in [("a", 1), (2**63, 1), (True, 1), (5, None), (integers[3][0], 99)]:
+        mixed = _collect([*integers, odd])
+        assert isinstance(mixed, dict) and mixed == {**dict(integers), odd[0]: odd[1]}

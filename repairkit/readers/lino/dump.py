@@ -20,6 +20,7 @@ from itertools import compress, count
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from repairkit import fingerprints
 from repairkit.errors import DumpFormatError, DumpNotFoundError
 from repairkit.progress import ProgressCallback, ProgressStep, report_progress
 from repairkit.snapshot import ColumnKind, Pk, Row, Snapshot, Table, Value
@@ -43,9 +44,6 @@ if TYPE_CHECKING:
     from repairkit.fingerprint_index import FingerprintIndex
 
 RESTORE_FILE = "restore.py"
-# Below this many rows a table's fingerprints stay a dict: numpy would cost
-# more to import than the arrays save (the shipped fixtures diff in 0.2 s).
-_INDEXED_ROWS = 20_000
 _PART = re.compile(r"(.+)_(\d+)\.py")
 
 
@@ -295,7 +293,7 @@ class LinoRowStore:
         :raises DumpFormatError: for the first key that repeats one before it.
         """
         rows = sum(scan.row_count for scan, _ in parts)
-        if rows >= _INDEXED_ROWS and all(isinstance(pks, array) for _, pks in parts):
+        if rows >= fingerprints.INDEXED_ROWS and all(isinstance(pks, array) for _, pks in parts):
             from repairkit.fingerprint_index import FingerprintIndex  # numpy: 90 ms to import
 
             index = FingerprintIndex.from_parts(
@@ -303,15 +301,15 @@ class LinoRowStore:
             )
             if index is not None:
                 return index
-        fingerprints: dict[Pk, int] = {}
+        by_key: dict[Pk, int] = {}
         for scan, pks in parts:
-            if fingerprints and not fingerprints.keys().isdisjoint(pks):
-                self._raise_duplicate(scan, pks, earlier=fingerprints.keys())
-            before = len(fingerprints)
-            fingerprints.update(zip(pks, scan.fingerprints, strict=True))
-            if len(fingerprints) - before != scan.row_count:
+            if by_key and not by_key.keys().isdisjoint(pks):
+                self._raise_duplicate(scan, pks, earlier=by_key.keys())
+            before = len(by_key)
+            by_key.update(zip(pks, scan.fingerprints, strict=True))
+            if len(by_key) - before != scan.row_count:
                 self._raise_duplicate(scan, pks, earlier=())
-        return fingerprints
+        return by_key
 
     def lines_not_held(self, pks: Sequence[Pk], fingerprints: array[int]) -> list[int]:
         """Return the indices of the rows whose key does not have this fingerprint here."""

@@ -22,6 +22,7 @@ from itertools import accumulate, compress, count, repeat
 from pathlib import Path
 
 from repairkit.errors import DumpFormatError
+from repairkit.fingerprints import INDEXED_ROWS
 
 from .block_match import all_rows_match
 from .python_source import BOM, check_python_source
@@ -39,7 +40,6 @@ _ALLOWED_LINE = re.compile(
     re.VERBOSE,
 )
 _OBJECT_COUNT = re.compile(rb'logger\.info\("Loading ([0-9]+) objects')
-_NUMPY_ROWS = 20_000  # a file of fewer rows is searched without numpy
 _FEW_ROWS = 8  # fewer than 1 row in 8 wanted: read those lines alone, not the whole file
 _CHANGED = "the file changed while it was being read"
 _COUNT_DIGITS_LIMIT = 18  # a row count that fits a 64-bit integer
@@ -165,7 +165,7 @@ def reread_rows(scan: FileScan, indices: Iterable[int]) -> list[bytes]:
 
 def rows_with_prints(scan: FileScan, wanted: Collection[int]) -> list[int]:
     """Return the indices of the rows of ``scan`` whose fingerprint is one of ``wanted``."""
-    if scan.row_count < _NUMPY_ROWS:
+    if scan.row_count < INDEXED_ROWS:
         return list(compress(count(), map(wanted.__contains__, scan.fingerprints)))
     import numpy as np  # here: 90 ms to import, worth it only for large files
 

@@ -29,6 +29,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from repairkit.errors import DumpFormatError, DumpReadError
+from repairkit.fingerprints import FingerprintCollector
 from repairkit.snapshot import CONTENT_TYPE_TABLE, ContentTypeRef, Pk, Row
 from repairkit.values import ValueType
 
@@ -104,17 +105,17 @@ class ServerRowStore:
             # The same content type id means another model in a database whose
             # content types differ, though the row's text is the same.
             scheme += f";content-types={content_types_digest(content_types)}"
-        self._fingerprints: dict[Pk, int] = {}
         # The key values as the driver gives them, for the rows whose Pk is not that value.
         self._keys: dict[Pk, tuple[Any, ...]] = {}
         unhashed = False
+        collected = FingerprintCollector()
         try:
             for *key, fingerprint in engine.fingerprints(spec):
-                pk = self._pk(key)
-                self._fingerprints[pk] = fingerprint
+                collected.add(self._pk(key), fingerprint)
                 unhashed = unhashed or fingerprint is None
         except ValueError as err:
             raise DumpFormatError(label, None, str(err)) from err
+        self._fingerprints = collected.finish()
         if unhashed:
             # The server could not hash some row (MySQL gives NULL for a text longer
             # than max_allowed_packet): no other store shares this scheme, so the
