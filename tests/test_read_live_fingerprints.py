@@ -2,7 +2,7 @@
 
 Every test runs on fresh databases of the real servers. What a
 fingerprinted table decodes is compared with what converting every row
-(the reader's full scan, which SQLite sources still use) makes of the
+(the reader's full scan, as it was before fingerprints) makes of the
 same database.
 """
 

@@ -1,9 +1,13 @@
-"""The rows of a live PostgreSQL or MySQL table, fingerprinted by the database server.
+"""The rows of a live table as one fingerprint per row; values fetched by key on demand.
 
 Reading every value of every row into Python is what made a live diff slow
-and large (1.6 GB for 1M rows). Here the server hashes each row in one
-query per table and only ``(key, hash)`` pairs travel; the rows whose
-hashes differ are fetched by key and converted when the diff asks.
+and large (1.6 GB for 1M rows). Here each row is hashed in one query per
+table and only ``(key, hash)`` pairs are kept; the rows whose hashes differ
+are fetched by key and converted when the diff asks. PostgreSQL and MySQL
+hash the rows on the server. SQLite, in the same process, hands over the
+raw values (int, float, str, bytes, None), which are hashed by the ``repr``
+of the row: that keeps ``1`` apart from ``1.0``, ``'1'`` from ``b'1'`` and
+``-1`` from ``-2``, which ``hash()`` of the values does not.
 
 A hash is taken over an encoding of the row that determines the values the
 reader would make of it, so equal hashes mean equal rows (up to a 64-bit
@@ -15,10 +19,10 @@ version writing the same value as other text) only makes hashes differ,
 which costs decoding, never a wrong "equal".
 
 The store keeps the URL, not a connection: decoding connects again, so a
-store can be used after the reading connection is closed, in any process.
-The database may have been written to in between, so every fetched row's
-hash is checked against the one read first; a row that changed or went
-away is reported, never silently mixed into the older snapshot.
+store can be used after the reading connection is closed. The database may
+have been written to in between, so every fetched row's hash is checked
+against the one read first; a row that changed or went away is reported,
+never silently mixed into the older snapshot.
 """
 
 from __future__ import annotations
@@ -39,13 +43,19 @@ _DECODE_BATCH = 1000
 
 
 class FingerprintingEngine(Protocol):
-    """What a server connection offers for fingerprinting a table's rows."""
+    """What a database connection offers for fingerprinting a table's rows."""
 
     def fingerprint_scheme(self, spec: TableSpec) -> str:
         """Name the hash and everything that decides it and the values read under it."""
 
-    def fingerprints(self, spec: TableSpec) -> Iterator[tuple[Any, ...]]:
-        """Yield each row's key values (``spec.key`` order) followed by its hash, in key order."""
+    def fingerprints(self, spec: TableSpec, converter: RowConverter) -> Iterator[tuple[Any, ...]]:
+        """Yield each row's key values (``spec.key`` order) followed by its hash, in key order.
+
+        A row that the engine cannot vouch for is converted by ``converter``
+        on the way, so that a value that does not fit is refused while reading.
+
+        :raises ValueError: if a value does not fit its column's type.
+        """
 
     def fingerprinted_rows(
         self, spec: TableSpec, keys: Sequence[Sequence[Any]] | None
@@ -75,7 +85,7 @@ def content_types_digest(content_types: Mapping[object, ContentTypeRef]) -> str:
 
 
 class ServerRowStore:
-    """A live table's rows: the server's hash of each row now, values fetched on demand."""
+    """A live table's rows: a hash of each row as read now, values fetched by key on demand."""
 
     def __init__(
         self,
@@ -108,11 +118,14 @@ class ServerRowStore:
         # The key values as the driver gives them, for the rows whose Pk is not that value.
         self._keys: dict[Pk, tuple[Any, ...]] = {}
         unhashed = False
+        rows = 0
         try:
-            for *key, fingerprint in engine.fingerprints(spec):
-                pk = self._pk(key)
+            for row in engine.fingerprints(spec, self._converter):
+                pk = row[0] if self._int_key and type(row[0]) is int else self._pk(list(row[:-1]))
+                fingerprint = row[-1]
                 self._fingerprints[pk] = fingerprint
                 unhashed = unhashed or fingerprint is None
+                rows += 1
         except ValueError as err:
             raise DumpFormatError(label, None, str(err)) from err
         if unhashed:
@@ -121,6 +134,9 @@ class ServerRowStore:
             # diff compares every row's values.
             scheme += f";unhashed={uuid.uuid4()}"
         self.fingerprint_scheme = scheme
+        # More rows than keys: a key repeats (a table without a primary key, keyed by
+        # its first column), which rows fetched by key cannot tell apart.
+        self.keys_repeat = rows != len(self._fingerprints)
 
     def _pk(self, key: list[Any]) -> Pk:
         if self._int_key and type(key[0]) is int:

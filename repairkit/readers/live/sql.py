@@ -9,6 +9,11 @@ Reading never writes: SQLite is opened read-only (``mode=ro``), PostgreSQL
 and MySQL read inside one ``READ ONLY`` transaction at ``REPEATABLE READ``,
 which also makes all tables come from the same moment. Rows are streamed
 table by table (server-side cursors) rather than fetched all at once.
+
+Every table is held as one fingerprint per row (``server_rows``), and rows
+are fetched by key and converted when asked: PostgreSQL and MySQL hash the
+rows on the server, SQLite rows are hashed here from their raw values,
+after SQLite has tested which rows surely convert (``sqlite_checks``).
 """
 
 from __future__ import annotations
@@ -28,8 +33,10 @@ from ..django_tables import is_skipped_table, map_content_types
 from ..sql.pg_values import read_interval
 from ..sql.sqlite import decimal_places
 from .server_rows import ServerRowStore, spec_digest
+from .sqlite_checks import readable_rows_check
 from .tables import (
     ColumnSpec,
+    RowConverter,
     TableSpec,
     as_many_to_many,
     build_table,
@@ -87,10 +94,7 @@ def read_database_url(url: str, label: str | None = None) -> Snapshot:
                 continue
             spec = as_many_to_many(spec)
             if isinstance(engine, _SqliteEngine):
-                try:
-                    table = build_table(spec, engine.rows(spec), content_types, parent_table(spec))
-                except ValueError as err:
-                    raise DumpFormatError(shown, None, str(err)) from err
+                table = _sqlite_table(engine, shown, spec, content_types)
             else:
                 store = ServerRowStore(url, shown, spec, content_types, engine, _connect_server)
                 table = table_of(spec, store, parent_table(spec))
@@ -98,6 +102,23 @@ def read_database_url(url: str, label: str | None = None) -> Snapshot:
     finally:
         engine.close()
     return Snapshot(shown, tables, {"format": "database", "url": shown})
+
+
+def _sqlite_table(
+    engine: _SqliteEngine, shown: str, spec: TableSpec, content_types: dict[object, ContentTypeRef]
+) -> Table:
+    """Return a SQLite table fingerprinted by its raw rows, or converted whole if keys repeat.
+
+    :raises DumpFormatError: if a value does not fit its column's type.
+    """
+    store = ServerRowStore(engine.url, shown, spec, content_types, engine, _SqliteEngine)
+    if not store.keys_repeat:
+        return table_of(spec, store, parent_table(spec))
+    # Rows fetched by key could not be told apart: every row converted, the last of a key kept.
+    try:
+        return build_table(spec, engine.rows(spec), content_types, parent_table(spec))
+    except ValueError as err:
+        raise DumpFormatError(shown, None, str(err)) from err
 
 
 def read_url_table(url: str, name: str) -> list[dict[str, Any]] | None:
@@ -198,6 +219,7 @@ def _select(
     fingerprint: str | None = None,
     only_key: bool = False,
     keys: int = 0,
+    placeholder: str = "%s",
 ) -> str:
     """Return the SELECT of a table's rows in key order; columns in ``as_text`` as their text.
 
@@ -205,7 +227,8 @@ def _select(
     (``::text`` would write an inet ``::1`` as ``::1/128``); it gives ``''``
     for NULL, hence the CASE. ``fingerprint``, an expression, is selected
     after the columns (after the key columns alone if ``only_key``); ``keys``
-    picks that many rows by their key values, given as parameters.
+    picks that many rows by their key values, given as parameters
+    (``placeholder`` each: ``%s`` for psycopg and PyMySQL, ``?`` for sqlite3).
     """
     names = [_quoted(column.name, quote_char) for column in spec.columns]
     # With parameters, the driver reads every % of the query as a placeholder's.
@@ -223,9 +246,9 @@ def _select(
     where = ""
     if keys:
         if len(spec.key) == 1:
-            where = f" WHERE {key_expressions[0]} IN ({', '.join(['%s'] * keys)})"
+            where = f" WHERE {key_expressions[0]} IN ({', '.join([placeholder] * keys)})"
         else:
-            row = "(" + ", ".join(["%s"] * len(spec.key)) + ")"
+            row = "(" + ", ".join([placeholder] * len(spec.key)) + ")"
             where = f" WHERE ({', '.join(key_expressions)}) IN ({', '.join([row] * keys)})"
     order = ", ".join(_quoted(name, quote_char) for name in spec.key)
     table = _quoted(spec.name, quote_char)
@@ -237,6 +260,8 @@ class _SqliteEngine:
         path = Path(unquote(url.partition("://")[2][1:]))
         if not path.is_file():
             raise DumpNotFoundError(path, "no such SQLite database")
+        # Rows are fetched again when decoded, from this file wherever the process is then.
+        self.url = f"sqlite:///{quote(str(path.resolve()))}"
         # mode=ro: SQLite itself refuses every write on this connection.
         self.connection = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
 
@@ -261,7 +286,43 @@ class _SqliteEngine:
         return columns, keys
 
     def rows(self, spec: TableSpec) -> Iterator[tuple[Any, ...]]:
-        cursor = self.connection.execute(_select(spec))
+        return self._stream(_select(spec))
+
+    def fingerprint_scheme(self, spec: TableSpec) -> str:
+        # hash() is salted per interpreter: stores hashed under another salt share no scheme.
+        return f"sqlite-raw-row-repr-hash-v1:{spec_digest(spec, hash('repairkit'))}"
+
+    def fingerprints(self, spec: TableSpec, converter: RowConverter) -> Iterator[tuple[Any, ...]]:
+        """Yield each row's key values and ``hash(repr(row))`` of its raw values, in key order.
+
+        The rows that ``sqlite_checks`` cannot vouch for are converted on
+        the way, in key order, which refuses a value that does not fit with
+        the message a full read gives.
+        """
+        names = [column.name for column in spec.columns]
+        key_index = [names.index(name) for name in spec.key]
+        first = key_index[0] if len(key_index) == 1 else None
+        check = readable_rows_check(spec, converter.content_types)
+        query = _select(spec) if check is None else _select(spec, fingerprint=check)
+        for row in self._stream(query):
+            raw = row if check is None else row[:-1]
+            if check is not None and not row[-1]:
+                converter.row(raw)
+            if first is not None:  # one key column, the common case, without a list
+                yield raw[first], hash(repr(raw))
+            else:
+                yield (*[raw[i] for i in key_index], hash(repr(raw)))
+
+    def fingerprinted_rows(
+        self, spec: TableSpec, keys: Sequence[Sequence[Any]] | None
+    ) -> Iterator[tuple[Any, ...]]:
+        query = _select(spec) if keys is None else _select(spec, keys=len(keys), placeholder="?")
+        parameters = [] if keys is None else [value for key in keys for value in key]
+        for raw in self._stream(query, parameters):
+            yield (*raw, hash(repr(raw)))
+
+    def _stream(self, query: str, parameters: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        cursor = self.connection.execute(query, parameters)
         while batch := cursor.fetchmany(_BATCH):
             yield from batch
 
@@ -351,7 +412,7 @@ class _PostgresEngine:
         ).fetchone()
         return f"postgresql-row-text-hashtextextended-v1:{spec_digest(spec, settings)}"
 
-    def fingerprints(self, spec: TableSpec) -> Iterator[tuple[Any, ...]]:
+    def fingerprints(self, spec: TableSpec, converter: RowConverter) -> Iterator[tuple[Any, ...]]:
         self._refuse_intervals_of_months(spec)
         query = _select(
             spec, as_text=_postgres_as_text(spec), fingerprint=_postgres_hash(spec), only_key=True
@@ -496,7 +557,7 @@ class _MysqlEngine:
         charsets = [self.charsets.get((spec.name, column.name)) for column in spec.columns]
         return f"mysql-length-prefixed-md5-v1:{spec_digest(spec, charsets)}"
 
-    def fingerprints(self, spec: TableSpec) -> Iterator[tuple[Any, ...]]:
+    def fingerprints(self, spec: TableSpec, converter: RowConverter) -> Iterator[tuple[Any, ...]]:
         return self._stream(_select(spec, "`", fingerprint=_mysql_hash(spec), only_key=True))
 
     def fingerprinted_rows(
