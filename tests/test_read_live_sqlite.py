@@ -21,12 +21,8 @@ import pytest
 from repairkit.diff import diff_snapshots
 from repairkit.errors import DumpFormatError, DumpReadError
 from repairkit.readers.django_tables import is_skipped_table
-from repairkit.readers.live.sql import (
-    _connect,
-    _content_types,
-    _table_specs,
-    read_database_url,
-)
+from repairkit.readers.live.catalog import read_content_types, table_specs
+from repairkit.readers.live.sql import connect_database, read_database_url
 from repairkit.readers.live.sqlite_checks import readable_rows_check
 from repairkit.readers.live.tables import (
     RowConverter,
@@ -54,10 +50,10 @@ def _database(path: Path, *statements: str, rows: Sequence[tuple[Any, ...]] = ()
 
 def _fully_converted(url: str) -> Snapshot:
     """Read ``url`` as the reader did before fingerprints: every row converted."""
-    engine = _connect(url)
+    engine = connect_database(url)
     try:
-        specs = _table_specs(*engine.catalog())
-        content_types = _content_types(engine, specs)
+        specs = table_specs(*engine.catalog())
+        content_types = read_content_types(engine, specs)
         tables = [
             build_table(spec, engine.rows(spec), content_types, parent_table(spec))
             for spec in (as_many_to_many(spec) for spec in specs.values())
@@ -175,9 +171,9 @@ def test_the_checks_vouch_only_for_values_that_convert(tmp_path: Path) -> None:
     )
     connection.commit()
     connection.close()
-    engine = _connect(f"sqlite:///{tmp_path / 'every.sqlite3'}")
+    engine = connect_database(f"sqlite:///{tmp_path / 'every.sqlite3'}")
     try:
-        spec = _table_specs(*engine.catalog())["t"]
+        spec = table_specs(*engine.catalog())["t"]
         vouched = 0
         for column in spec.columns[1:]:
             one = TableSpec("t", (column,), (column.name,))
@@ -206,9 +202,9 @@ def test_the_forms_django_writes_are_vouched_for(tmp_path: Path) -> None:
     ]
     url = _database(tmp_path / "t.sqlite3", table, "INSERT INTO t VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     rows=rows)  # fmt: skip
-    engine = _connect(url)
+    engine = connect_database(url)
     try:
-        spec = _table_specs(*engine.catalog())["t"]
+        spec = table_specs(*engine.catalog())["t"]
         check = readable_rows_check(spec, {})
         assert [ok for (ok,) in engine.connection.execute(f"SELECT {check} FROM t")] == [1, 1, 1]
     finally:
@@ -238,9 +234,9 @@ def test_a_value_that_does_not_fit_is_refused_while_reading_as_before(
         rows=rows,
     )
     with pytest.raises(DumpFormatError) as before:
-        engine = _connect(url)
+        engine = connect_database(url)
         try:
-            spec = as_many_to_many(_table_specs(*engine.catalog())["a"])
+            spec = as_many_to_many(table_specs(*engine.catalog())["a"])
             try:
                 build_table(spec, engine.rows(spec), {})
             except ValueError as err:
