@@ -249,16 +249,28 @@ def test_a_value_that_does_not_fit_is_refused_while_reading_as_before(
     assert "not reached" not in str(now.value)
 
 
-def test_repeated_keys_are_read_whole_as_before(tmp_path: Path) -> None:
-    url = _database(
-        tmp_path / "nokey.sqlite3",
-        "CREATE TABLE t (code varchar(5), n integer)",
-        "INSERT INTO t VALUES (?, ?)",
-        rows=[("a", 1), ("b", 2), ("a", 3)],
-    )
-    table = read_database_url(url).tables["t"]
-    assert table.decode() == _fully_converted(url).tables["t"].decode()
-    assert len(table) == 2
+@pytest.mark.parametrize(
+    ("table", "rows"),
+    [
+        # No primary key: keyed by the first column, whose values repeat.
+        ("CREATE TABLE t (code varchar(5), n integer)", [("a", 1), ("b", 2), ("a", 3)]),
+        # SQLite lets a primary key other than an INTEGER PRIMARY KEY hold NULL.
+        ("CREATE TABLE t (code varchar(5) PRIMARY KEY, n integer)", [(None, 1), ("b", 2)]),
+        ("CREATE TABLE t (a integer, b varchar(5), n integer, PRIMARY KEY (a, b))",
+         [(1, None, 1), (1, "x", 2)]),
+        # 1 and 1.0 are one key.
+        ("CREATE TABLE t (code, n integer)", [(1, 1), (1.0, 2)]),
+    ],
+)  # fmt: skip
+def test_keys_that_repeat_or_hold_null_are_read_whole_as_before(
+    tmp_path: Path, table: str, rows: list[tuple[Any, ...]]
+) -> None:
+    marks = ", ".join("?" * len(rows[0]))
+    url = _database(tmp_path / "keys.sqlite3", table, f"INSERT INTO t VALUES ({marks})", rows=rows)
+    read = read_database_url(url).tables["t"]
+    converted = _fully_converted(url).tables["t"].decode()
+    assert read.decode() == converted
+    assert read.decode(list(converted)[:1]) == dict(list(converted.items())[:1])
 
 
 def test_a_row_written_after_its_fingerprint_was_read_is_reported(tmp_path: Path) -> None:

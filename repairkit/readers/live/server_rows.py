@@ -134,9 +134,12 @@ class ServerRowStore:
             # diff compares every row's values.
             scheme += f";unhashed={uuid.uuid4()}"
         self.fingerprint_scheme = scheme
-        # More rows than keys: a key repeats (a table without a primary key, keyed by
-        # its first column), which rows fetched by key cannot tell apart.
-        self.keys_repeat = rows != len(self._fingerprints)
+        # Rows fetched by key would not be the rows read where a key repeats (a table
+        # without a primary key is keyed by its first column) or holds NULL, which
+        # equals nothing in a WHERE (SQLite lets a primary key column hold it).
+        self.fetchable_by_key = rows == len(self._fingerprints) and not any(
+            None in key for key in self._keys.values()
+        )
 
     def _pk(self, key: list[Any]) -> Pk:
         if self._int_key and type(key[0]) is int:
@@ -174,11 +177,15 @@ class ServerRowStore:
         try:
             for batch in batches:
                 keys = None if batch is None else [self._keys.get(pk, (pk,)) for pk in batch]
+                in_batch = None if batch is None else set(batch)
                 for raw in engine.fingerprinted_rows(self._spec, keys):
                     pk, row = self._converter.row(raw[:-1])
                     if pk not in self._fingerprints or self._fingerprints[pk] != raw[-1]:
                         raise self._changed(pk)
-                    rows[pk] = row
+                    # A key also finds the rows whose keys SQL calls equal to it: SQLite's
+                    # 1.0 for 1, MySQL's 'A' for 'a' in a case-insensitive collation.
+                    if in_batch is None or pk in in_batch:
+                        rows[pk] = row
         except ValueError as err:
             raise DumpFormatError(self._label, None, str(err)) from err
         finally:

@@ -73,14 +73,17 @@ def read_database_url(url: str, label: str | None = None) -> Snapshot:
 def _sqlite_table(
     engine: SqliteEngine, shown: str, spec: TableSpec, content_types: dict[object, ContentTypeRef]
 ) -> Table:
-    """Return a SQLite table fingerprinted by its raw rows, or converted whole if keys repeat.
+    """Return a SQLite table fingerprinted by its raw rows, or converted whole.
+
+    Whole where its rows cannot be fetched again by key: a key that repeats
+    or holds NULL.
 
     :raises DumpFormatError: if a value does not fit its column's type.
     """
     store = ServerRowStore(engine.url, shown, spec, content_types, engine, SqliteEngine)
-    if not store.keys_repeat:
+    if store.fetchable_by_key:
         return table_of(spec, store, parent_table(spec))
-    # Rows fetched by key could not be told apart: every row converted, the last of a key kept.
+    # As before fingerprints: every row converted, the last of a repeated key kept.
     try:
         return build_table(spec, engine.rows(spec), content_types, parent_table(spec))
     except ValueError as err:
