@@ -24,7 +24,7 @@ from repairkit.diff import diff_snapshots
 from repairkit.errors import DumpNotFoundError
 from repairkit.readers import read_snapshot
 from repairkit.readers.fixture.align import align_snapshots
-from repairkit.readers.live.sql import _connect
+from repairkit.readers.live.sql import connect_database
 
 from .conftest import DEMO, FIXTURES, ServerDatabase
 
@@ -46,7 +46,7 @@ def test_sqlite_url_reads_without_writing(tmp_path: Path) -> None:
 def test_sqlite_connection_refuses_writes(tmp_path: Path) -> None:
     database = tmp_path / "site.sqlite3"
     shutil.copyfile(FIXTURES / "backup.sqlite3", database)
-    engine = _connect(f"sqlite:///{database}")
+    engine = connect_database(f"sqlite:///{database}")
     try:
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
             engine.connection.execute("DELETE FROM repairdemo_note")  # type: ignore[attr-defined]
@@ -120,7 +120,7 @@ def test_postgresql_url_and_django_source_equal_the_lino_dump(
     check_live_equals_dump(prepared_postgres_database, tmp_path / "dump")
     import psycopg
 
-    engine = _connect(prepared_postgres_database.url)
+    engine = connect_database(prepared_postgres_database.url)
     try:
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
             engine.connection.execute("DELETE FROM repairdemo_note")  # type: ignore[attr-defined]
@@ -136,7 +136,7 @@ def test_mysql_url_and_django_source_equal_the_lino_dump(
     check_live_equals_dump(prepared_mariadb_database, tmp_path / "dump")
     import pymysql
 
-    engine = _connect(prepared_mariadb_database.url)
+    engine = connect_database(prepared_mariadb_database.url)
     try:
         with pytest.raises(pymysql.err.OperationalError, match="READ ONLY"):
             with engine.connection.cursor() as cursor:  # type: ignore[attr-defined]

@@ -2,7 +2,7 @@
 
 Every test runs on fresh databases of the real servers. What a
 fingerprinted table decodes is compared with what converting every row
-(the reader's full scan, which SQLite sources still use) makes of the
+(the reader's full scan, as it was before fingerprints) makes of the
 same database.
 """
 
@@ -16,13 +16,9 @@ import pytest
 
 from repairkit.diff import diff_snapshots
 from repairkit.errors import DumpFormatError, DumpReadError
+from repairkit.readers.live.catalog import read_content_types, table_specs
 from repairkit.readers.live.server_rows import ServerRowStore
-from repairkit.readers.live.sql import (
-    _connect,
-    _content_types,
-    _table_specs,
-    read_database_url,
-)
+from repairkit.readers.live.sql import connect_database, read_database_url
 from repairkit.readers.live.tables import as_many_to_many, build_table, parent_table
 from repairkit.snapshot import Snapshot
 
@@ -77,10 +73,10 @@ def _execute(
 
 def _fully_converted(url: str) -> Snapshot:
     """Read ``url`` as the reader did before fingerprints: every row converted."""
-    engine = _connect(url)
+    engine = connect_database(url)
     try:
-        specs = _table_specs(*engine.catalog())
-        content_types = _content_types(engine, specs)
+        specs = table_specs(*engine.catalog())
+        content_types = read_content_types(engine, specs)
         tables = [
             build_table(spec, engine.rows(spec), content_types, parent_table(spec))
             for spec in (as_many_to_many(spec) for spec in specs.values())

@@ -23,7 +23,8 @@ from .fixture.dump import fixture_reader, is_fixture
 from .fixture.parse import FIXTURE_FORMATS
 from .lino.dump import read_lino_dump
 from .live.django_site import is_django_source, read_django_database
-from .live.sql import is_database_url, read_database_url
+from .live.sql import read_database_url
+from .live.urls import is_database_url
 from .sql.dump import is_sql_dump, sql_dump_reader
 from .sql.statements import Dialect
 

@@ -46,7 +46,8 @@ def read_recorded_state(source: str, form: str) -> MigrationState | None:
 
     :raises UpgradeError: if the table is there but empty.
     """
-    from repairkit.readers.live.sql import is_database_url, read_url_table
+    from repairkit.readers.live.sql import read_url_table
+    from repairkit.readers.live.urls import is_database_url
     from repairkit.readers.sql.dump import read_dump_table
     from repairkit.readers.sql.statements import Dialect
 

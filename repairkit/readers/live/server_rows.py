@@ -1,9 +1,13 @@
-"""The rows of a live PostgreSQL or MySQL table, fingerprinted by the database server.
+"""The rows of a live table as one fingerprint per row; values fetched by key on demand.
 
 Reading every value of every row into Python is what made a live diff slow
-and large (1.6 GB for 1M rows). Here the server hashes each row in one
-query per table and only ``(key, hash)`` pairs travel; the rows whose
-hashes differ are fetched by key and converted when the diff asks.
+and large (1.6 GB for 1M rows). Here each row is hashed in one query per
+table and only ``(key, hash)`` pairs are kept; the rows whose hashes differ
+are fetched by key and converted when the diff asks. PostgreSQL and MySQL
+hash the rows on the server. SQLite, in the same process, hands over the
+raw values (int, float, str, bytes, None), which are hashed by the ``repr``
+of the row: that keeps ``1`` apart from ``1.0``, ``'1'`` from ``b'1'`` and
+``-1`` from ``-2``, which ``hash()`` of the values does not.
 
 A hash is taken over an encoding of the row that determines the values the
 reader would make of it, so equal hashes mean equal rows (up to a 64-bit
@@ -15,10 +19,10 @@ version writing the same value as other text) only makes hashes differ,
 which costs decoding, never a wrong "equal".
 
 The store keeps the URL, not a connection: decoding connects again, so a
-store can be used after the reading connection is closed, in any process.
-The database may have been written to in between, so every fetched row's
-hash is checked against the one read first; a row that changed or went
-away is reported, never silently mixed into the older snapshot.
+store can be used after the reading connection is closed. The database may
+have been written to in between, so every fetched row's hash is checked
+against the one read first; a row that changed or went away is reported,
+never silently mixed into the older snapshot.
 """
 
 from __future__ import annotations
@@ -40,13 +44,19 @@ _DECODE_BATCH = 1000
 
 
 class FingerprintingEngine(Protocol):
-    """What a server connection offers for fingerprinting a table's rows."""
+    """What a database connection offers for fingerprinting a table's rows."""
 
     def fingerprint_scheme(self, spec: TableSpec) -> str:
         """Name the hash and everything that decides it and the values read under it."""
 
-    def fingerprints(self, spec: TableSpec) -> Iterator[tuple[Any, ...]]:
-        """Yield each row's key values (``spec.key`` order) followed by its hash, in key order."""
+    def fingerprints(self, spec: TableSpec, converter: RowConverter) -> Iterator[tuple[Any, ...]]:
+        """Yield each row's key values (``spec.key`` order) followed by its hash, in key order.
+
+        A row that the engine cannot vouch for is converted by ``converter``
+        on the way, so that a value that does not fit is refused while reading.
+
+        :raises ValueError: if a value does not fit its column's type.
+        """
 
     def fingerprinted_rows(
         self, spec: TableSpec, keys: Sequence[Sequence[Any]] | None
@@ -76,7 +86,7 @@ def content_types_digest(content_types: Mapping[object, ContentTypeRef]) -> str:
 
 
 class ServerRowStore:
-    """A live table's rows: the server's hash of each row now, values fetched on demand."""
+    """A live table's rows: a hash of each row as read now, values fetched by key on demand."""
 
     def __init__(
         self,
@@ -108,11 +118,15 @@ class ServerRowStore:
         # The key values as the driver gives them, for the rows whose Pk is not that value.
         self._keys: dict[Pk, tuple[Any, ...]] = {}
         unhashed = False
+        rows = 0
         collected = FingerprintCollector()
         try:
-            for *key, fingerprint in engine.fingerprints(spec):
-                collected.add(self._pk(key), fingerprint)
+            for row in engine.fingerprints(spec, self._converter):
+                pk = row[0] if self._int_key and type(row[0]) is int else self._pk(list(row[:-1]))
+                fingerprint = row[-1]
+                collected.add(pk, fingerprint)
                 unhashed = unhashed or fingerprint is None
+                rows += 1
         except ValueError as err:
             raise DumpFormatError(label, None, str(err)) from err
         self._fingerprints = collected.finish()
@@ -122,6 +136,12 @@ class ServerRowStore:
             # diff compares every row's values.
             scheme += f";unhashed={uuid.uuid4()}"
         self.fingerprint_scheme = scheme
+        # Rows fetched by key would not be the rows read where a key repeats (a table
+        # without a primary key is keyed by its first column) or holds NULL, which
+        # equals nothing in a WHERE (SQLite lets a primary key column hold it).
+        self.fetchable_by_key = rows == len(self._fingerprints) and not any(
+            None in key for key in self._keys.values()
+        )
 
     def _pk(self, key: list[Any]) -> Pk:
         if self._int_key and type(key[0]) is int:
@@ -159,11 +179,15 @@ class ServerRowStore:
         try:
             for batch in batches:
                 keys = None if batch is None else [self._keys.get(pk, (pk,)) for pk in batch]
+                in_batch = None if batch is None else set(batch)
                 for raw in engine.fingerprinted_rows(self._spec, keys):
                     pk, row = self._converter.row(raw[:-1])
                     if pk not in self._fingerprints or self._fingerprints[pk] != raw[-1]:
                         raise self._changed(pk)
-                    rows[pk] = row
+                    # A key also finds the rows whose keys SQL calls equal to it: SQLite's
+                    # 1.0 for 1, MySQL's 'A' for 'a' in a case-insensitive collation.
+                    if in_batch is None or pk in in_batch:
+                        rows[pk] = row
         except ValueError as err:
             raise DumpFormatError(self._label, None, str(err)) from err
         finally:

@@ -92,6 +92,7 @@ class RowConverter:
 
     def __init__(self, spec: TableSpec, content_types: Mapping[object, ContentTypeRef]) -> None:
         self.spec = spec
+        self.content_types = content_types
         names = [column.name for column in spec.columns]
         self._key_index = [names.index(name) for name in spec.key]
         self._converters = [_converter(column, content_types) for column in spec.columns]

@@ -1,0 +1,99 @@
+"""A live SQLite database, read-only: its catalog, its rows, and its rows' fingerprints."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+from repairkit.errors import DumpNotFoundError
+
+from ..sql.sqlite import decimal_places
+from .catalog import ColumnRow, KeyRow
+from .queries import BATCH, quoted, select_rows
+from .server_rows import spec_digest
+from .sqlite_checks import readable_rows_check
+from .tables import RowConverter, TableSpec
+
+
+class SqliteEngine:
+    """A connection to a SQLite file that SQLite itself keeps from writing."""
+
+    def __init__(self, url: str) -> None:
+        path = Path(unquote(url.partition("://")[2][1:]))
+        if not path.is_file():
+            raise DumpNotFoundError(path, "no such SQLite database")
+        # Rows are fetched again when decoded, from this file wherever the process is then.
+        self.url = f"sqlite:///{quote(str(path.resolve()))}"
+        # mode=ro: SQLite itself refuses every write on this connection.
+        self.connection = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+
+    def catalog(self) -> tuple[list[ColumnRow], list[KeyRow]]:
+        columns: list[ColumnRow] = []
+        keys: list[KeyRow] = []
+        names = [
+            row[0]
+            for row in self.connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+            )
+        ]
+        for table in names:
+            for _, column, declared, _, _, pk_position in self.connection.execute(
+                f"PRAGMA table_info({quoted(table)})"
+            ):
+                columns.append((table, column, declared, decimal_places(declared)))
+                if pk_position:
+                    keys.append((table, column, "p", None, pk_position))
+            for row in self.connection.execute(f"PRAGMA foreign_key_list({quoted(table)})"):
+                keys.append((table, row[3], "f", row[2], row[1]))
+        return columns, keys
+
+    def rows(self, spec: TableSpec) -> Iterator[tuple[Any, ...]]:
+        return self._stream(select_rows(spec))
+
+    def fingerprint_scheme(self, spec: TableSpec) -> str:
+        # hash() is salted per interpreter: stores hashed under another salt share no scheme.
+        return f"sqlite-raw-row-repr-hash-v1:{spec_digest(spec, hash('repairkit'))}"
+
+    def fingerprints(self, spec: TableSpec, converter: RowConverter) -> Iterator[tuple[Any, ...]]:
+        """Yield each row's key values and ``hash(repr(row))`` of its raw values, in key order.
+
+        The rows that ``sqlite_checks`` cannot vouch for are converted on
+        the way, in key order, which refuses a value that does not fit with
+        the message a full read gives.
+        """
+        names = [column.name for column in spec.columns]
+        key_index = [names.index(name) for name in spec.key]
+        first = key_index[0] if len(key_index) == 1 else None
+        check = readable_rows_check(spec, converter.content_types)
+        query = select_rows(spec) if check is None else select_rows(spec, fingerprint=check)
+        for row in self._stream(query):
+            raw = row if check is None else row[:-1]
+            if check is not None and not row[-1]:
+                converter.row(raw)
+            if first is not None:  # one key column, the common case, without a list
+                yield raw[first], hash(repr(raw))
+            else:
+                yield (*[raw[i] for i in key_index], hash(repr(raw)))
+
+    def fingerprinted_rows(
+        self, spec: TableSpec, keys: Sequence[Sequence[Any]] | None
+    ) -> Iterator[tuple[Any, ...]]:
+        query = (
+            select_rows(spec)
+            if keys is None
+            else select_rows(spec, keys=len(keys), placeholder="?")
+        )
+        parameters = [] if keys is None else [value for key in keys for value in key]
+        for raw in self._stream(query, parameters):
+            yield (*raw, hash(repr(raw)))
+
+    def _stream(self, query: str, parameters: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        cursor = self.connection.execute(query, parameters)
+        while batch := cursor.fetchmany(BATCH):
+            yield from batch
+
+    def close(self) -> None:
+        self.connection.close()

@@ -1,0 +1,41 @@
+"""Database URLs: the schemes a live reader knows, how a URL is shown, the drivers it needs."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+from urllib.parse import urlsplit
+
+from repairkit.errors import DumpNotFoundError
+
+URL_SCHEMES = {
+    "sqlite": "sqlite",
+    "postgresql": "postgresql",
+    "postgres": "postgresql",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+}
+
+
+def is_database_url(source: str) -> bool:
+    """Tell whether ``source`` is a database URL that ``read_database_url`` knows."""
+    scheme, _, rest = source.partition("://")
+    return bool(rest) and scheme.lower() in URL_SCHEMES
+
+
+def without_password(url: str) -> str:
+    """Return ``url`` with its password, if any, shown as ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
+
+
+def import_driver(module: str, url: str, extra: str) -> Any:
+    """Import a database driver, which only reading that kind of database needs."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        raise DumpNotFoundError(
+            without_password(url), f"reading it needs {module}: pip install 'repairkit[{extra}]'"
+        ) from err
