@@ -38,6 +38,7 @@ from ..django_tables import is_skipped_table
 from .converters import make_converter
 from .copy_lines import CopyLineError, read_copy_line
 from .copy_rows import CopyLineCheck, convert_row, copy_line_check
+from .insert_rows import tuple_check
 from .schema import (
     SchemaSyntaxError,
     StatementKind,
@@ -60,6 +61,9 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _SNIFF_LINES = 40
 _SNIFF_LINE_BYTES = 1 << 16
 _VALUES = re.compile(r"\bVALUES\b", re.IGNORECASE)
+# The head sqlite3 .dump writes, whose tuples SQLite may be handed as text once it
+# compiled one statement with it (an unquoted keyword as a name would not compile).
+_SQLITE_HEAD = re.compile(r'INSERT INTO (?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*) VALUES')
 _FROM_STDIN = re.compile(r"\bFROM\s+stdin\b", re.IGNORECASE)
 _ADDS_KEY = re.compile(r"\b(PRIMARY|FOREIGN)\s+KEY\b", re.IGNORECASE)
 _STANDARD_STRINGS = re.compile(
@@ -76,6 +80,8 @@ _SURROGATE = re.compile("[\udc80-\udcff]")
 # What the SQLite check carries out besides inserting rows: a DELETE that
 # reaches it is one the reader applied (it refuses the others first).
 _CARRIED_OUT = {StatementKind.CREATE_TABLE, StatementKind.DROP_TABLE, StatementKind.CHANGE}
+# After these, an INSERT head that compiled before may no longer compile.
+_REDEFINING = {StatementKind.CREATE_TABLE, StatementKind.DROP_TABLE, StatementKind.ALTER_TABLE}
 
 
 def sniff_dialect(source: str | Path) -> Dialect | None:
@@ -113,7 +119,7 @@ def read_sql_dump(path: str | Path, dialect: Dialect, label: str | None = None) 
     reader = _DumpReader(path, dialect)
     with _open(path) as stream:
         reader.read(StatementSplitter(path, _numbered_lines(path, stream, dialect), dialect))
-    tables = build_tables(path, reader.data)
+    tables = build_tables(path, reader.data, dialect)
     return Snapshot(label or path.name, tables, {"dialect": dialect.value})
 
 
@@ -205,6 +211,8 @@ class _DumpReader:
         self.values = ValuesParser(dialect)
         self.data: dict[str, TableRows] = {}
         self.sqlite: SqliteGrammar | None = None  # SQLite's own judgement, for its dumps
+        # INSERT heads SQLite compiled (as _SQLITE_HEAD), whose tuples it may take as text.
+        self.sqlite_heads: set[str] = set()
         self.copy_checks: dict[str, CopyLineCheck] = {}
 
     def read(self, statements: StatementSplitter) -> None:
@@ -215,6 +223,10 @@ class _DumpReader:
         try:
             self._read(statements)
             self.sqlite.finish()
+        except DumpFormatError:
+            # Rows handed to SQLite in a batch come before the fault: its refusal comes first.
+            self.sqlite.flush()
+            raise
         finally:
             self.sqlite.close()
 
@@ -250,8 +262,10 @@ class _DumpReader:
             except SchemaSyntaxError as err:
                 raise DumpFormatError(self.path, statement.line, str(err)) from err
             # After repairkit's own reading, so that its messages come first;
-            # SQLite's parser then refuses what SQLite would not load.
-            if self.sqlite is not None:
+            # SQLite's parser then refuses what SQLite would not load (INSERTs: in _insert).
+            if self.sqlite is not None and kind is not StatementKind.INSERT:
+                if kind in _REDEFINING:
+                    self.sqlite_heads.clear()
                 self.sqlite.check(statement, kind in _CARRIED_OUT)
                 if kind is StatementKind.CREATE_TABLE:
                     schema = self.created.schema
@@ -317,13 +331,79 @@ class _DumpReader:
             raise DumpFormatError(self.path, statement.line, "INSERT without VALUES")
         name, columns = _insert_target(text[: values.start()])
         table = self._target(name, statement)
-        rows = self.values.rows(text, values.end())
+        head = text[: values.end()]
+        checked = False  # whether SQLite took every row as text, so the statement compiles
         try:
-            for offset, raw in rows:
-                if table is not None:
-                    self._add_row(table, columns, raw, statement.line_at(offset))
+            if table is not None and self._keeps_tuples(table, columns):
+                checked = self._insert_tuples(table, statement, values.end(), head)
+            else:
+                for offset, raw in self.values.rows(text, values.end()):
+                    if table is not None:
+                        self._add_row(table, columns, raw, statement.line_at(offset))
         except ValueSyntaxError as err:
             raise DumpFormatError(self.path, statement.line_at(err.offset), err.problem) from err
+        if self.sqlite is not None and not checked:
+            self.sqlite.check(statement, False)
+            if _SQLITE_HEAD.fullmatch(head):
+                self.sqlite_heads.add(head)
+
+    def _keeps_tuples(self, table: TableRows, columns: list[str] | None) -> bool:
+        """Return whether an INSERT's tuples can be kept as text, to be decoded when asked.
+
+        Not for the tables read whole (content types, ``read_dump_table``),
+        nor for an INSERT whose columns are not the CREATE TABLE's, in order,
+        nor under another ``standard_conforming_strings`` than the table's
+        tuples so far.
+        """
+        standard = table.inserted.standard_strings
+        return (
+            table.schema.name not in self.kept
+            and (columns is None or columns == table.schema.columns)
+            and (standard is None or standard is self.values.standard_strings)
+        )
+
+    def _insert_tuples(
+        self, table: TableRows, statement: Statement, position: int, head: str
+    ) -> bool:
+        """Check each tuple of an INSERT and keep it as text (``insert_rows``).
+
+        Return whether SQLite took every tuple as text (a SQLite dump whose
+        head SQLite compiled before), so that the statement needs no check.
+
+        :raises DumpFormatError: for a tuple that is not a row of the table.
+        :raises ValueSyntaxError: for text that is no tuple.
+        """
+        schema, converters, values = table.schema, table.converters, self.values
+        inserted = table.inserted
+        if inserted.check is None:
+            inserted.check = tuple_check(schema, self.dialect, values.standard_strings)
+            inserted.standard_strings = values.standard_strings
+        check, sqlite = inserted.check, self.sqlite
+        # SQLite judges a row by its values unless it compiled this head already.
+        as_text = sqlite is not None and head in self.sqlite_heads
+        fast = sqlite is None or as_text
+        text, texts, numbers = statement.text, inserted.texts, inserted.numbers
+        every_row_as_text = as_text
+        while True:
+            start = values.row_start(text, position)
+            end = check.end_of(text, start, converters, values) if fast else -1
+            line = statement.line_at(start)
+            if end < 0:
+                # The slow way names the fault, or accepts what the pattern is too narrow for.
+                raw, end = values.row(text, start)
+                self._add_row(table, None, raw, line, keep=False)
+                every_row_as_text = False
+                row_text = text[start:end]
+            else:
+                row_text = text[start:end]
+                if sqlite is not None:
+                    sqlite.insert_text(schema.name, row_text, line)
+            texts.append(row_text)
+            numbers.append(line)
+            after = values.next_row(text, end)
+            if after is None:
+                return every_row_as_text
+            position = after
 
     def _copy(self, statement: Statement) -> None:
         source = _FROM_STDIN.search(statement.text)
@@ -432,8 +512,17 @@ class _DumpReader:
         return table
 
     def _add_row(
-        self, table: TableRows, columns: list[str] | None, raw: Sequence[RawValue], line: int
+        self,
+        table: TableRows,
+        columns: list[str] | None,
+        raw: Sequence[RawValue],
+        line: int,
+        keep: bool = True,
     ) -> None:
+        """Check one row of raw values, hand it to SQLite, and keep it decoded if ``keep``.
+
+        :raises DumpFormatError: for a row that does not fit the table.
+        """
         schema = table.schema
         if columns is not None and columns != schema.columns:
             raw = self._reorder(schema, columns, raw, line)
@@ -446,8 +535,9 @@ class _DumpReader:
         row = convert_row(self.path, schema, table.converters, raw, line)
         if self.sqlite is not None:
             self.sqlite.insert(schema.name, [literal(value) for value in raw], line)
-        table.rows.append(row)
-        table.lines.append(line)
+        if keep:
+            table.rows.append(row)
+            table.lines.append(line)
 
     def _reorder(
         self, schema: TableSchema, columns: list[str], raw: Sequence[RawValue], line: int
