@@ -249,6 +249,8 @@ class _DumpReader:
                 elif kind is StatementKind.DROP_TABLE:
                     for name in read_drop_table(statement.text):
                         self.data.pop(name, None)
+                        if self.sqlite is not None:
+                            self.sqlite.plain.pop(name, None)
                 elif kind is StatementKind.OTHER and _MENTIONS_STANDARD_STRINGS.search(
                     statement.text
                 ):
@@ -270,6 +272,7 @@ class _DumpReader:
                 if kind is StatementKind.CREATE_TABLE:
                     schema = self.created.schema
                     self.sqlite.check_columns(schema.name, schema.columns, statement.line)
+                    self.sqlite.learn_table(schema.name, statement.text)
 
     def _create_table(self, statement: Statement) -> None:
         schema = read_create_table(statement.text, statement.line)
@@ -333,8 +336,19 @@ class _DumpReader:
         table = self._target(name, statement)
         head = text[: values.end()]
         checked = False  # whether SQLite took every row as text, so the statement compiles
+        keeps = table is not None and self._keeps_tuples(table, columns)
+        if (
+            keeps
+            and self.sqlite is not None
+            and head not in self.sqlite_heads
+            and _SQLITE_HEAD.fullmatch(head)
+            and self.sqlite.compiles(statement)
+        ):
+            # Its rows can then be checked the fast way; one it refuses is read the slow
+            # way, so that repairkit's messages come first, as for every statement.
+            self.sqlite_heads.add(head)
         try:
-            if table is not None and self._keeps_tuples(table, columns):
+            if keeps and table is not None:
                 checked = self._insert_tuples(table, statement, values.end(), head)
             else:
                 for offset, raw in self.values.rows(text, values.end()):
@@ -375,10 +389,15 @@ class _DumpReader:
         """
         schema, converters, values = table.schema, table.converters, self.values
         inserted = table.inserted
+        sqlite = self.sqlite
         if inserted.check is None:
-            inserted.check = tuple_check(schema, self.dialect, values.standard_strings)
+            plain = sqlite.plain.get(schema.name) if sqlite is not None else None
+            not_null = plain.not_null if plain is not None else frozenset()
+            inserted.check = tuple_check(schema, self.dialect, values.standard_strings, not_null)
             inserted.standard_strings = values.standard_strings
-        check, sqlite = inserted.check, self.sqlite
+            if plain is not None:
+                inserted.rowid = inserted.check.keyed([plain.key_column])
+        check = inserted.check
         # SQLite judges a row by its values unless it compiled this head already.
         as_text = sqlite is not None and head in self.sqlite_heads
         fast = sqlite is None or as_text
@@ -396,7 +415,17 @@ class _DumpReader:
                 row_text = text[start:end]
             else:
                 row_text = text[start:end]
-                if sqlite is not None:
+                if (
+                    sqlite is not None
+                    and inserted.rowid is not None
+                    and schema.name in sqlite.plain
+                ):
+                    rowid = inserted.rowid.match(text, start)
+                    key = int(rowid.group(1))  # type: ignore[union-attr]
+                    sqlite.take_plain_row(
+                        schema.name, key, row_text, line, zip(texts, numbers, strict=True)
+                    )
+                elif sqlite is not None:
                     sqlite.insert_text(schema.name, row_text, line)
             texts.append(row_text)
             numbers.append(line)
@@ -476,6 +505,8 @@ class _DumpReader:
                 for name in kept:
                     if name in self.data:
                         self.data[name].clear()
+                    if self.sqlite is not None:
+                        self.sqlite.empty_table(name)
                 return
             reason = f"rows of other tables point to {blocked}, and a cascade is not read"
         else:
@@ -534,6 +565,9 @@ class _DumpReader:
             )
         row = convert_row(self.path, schema, table.converters, raw, line)
         if self.sqlite is not None:
+            # A row SQLite judges by its values: the rows kept from it come first.
+            kept = zip(table.inserted.texts, table.inserted.numbers, strict=True)
+            self.sqlite.hand_over(schema.name, kept)
             self.sqlite.insert(schema.name, [literal(value) for value in raw], line)
         if keep:
             table.rows.append(row)

@@ -183,16 +183,25 @@ def read_literal(text: str, values: ValuesParser) -> RawValue:
     return values.literal(text)
 
 
-def tuple_check(schema: TableSchema, dialect: Dialect, standard_strings: bool) -> TupleCheck:
-    """Return the check of ``schema``'s INSERT tuples (in the CREATE TABLE's column order)."""
+def tuple_check(
+    schema: TableSchema,
+    dialect: Dialect,
+    standard_strings: bool,
+    not_null: Collection[int] = (),
+) -> TupleCheck:
+    """Return the check of ``schema``'s INSERT tuples (in the CREATE TABLE's column order).
+
+    A NULL in a column of ``not_null`` goes the slow way (SQLite judges it).
+    """
     pieces, unchecked = [], []
     for index, declared in enumerate(schema.types):
         typed = _typed_literal(declared, dialect, standard_strings)
+        null = "" if index in not_null else _NULL + "|"
         if typed is None:
-            pieces.append(f"{_NULL}|{_NUMBER}|{_any_string(dialect, standard_strings)}")
+            pieces.append(f"{null}{_NUMBER}|{_any_string(dialect, standard_strings)}")
             unchecked.append(index)
         else:
-            pieces.append(f"{_NULL}|{typed}")
+            pieces.append(f"{null}{typed}")
     captured = [
         ("(" if index in unchecked else "(?:") + piece + ")" for index, piece in enumerate(pieces)
     ]
@@ -201,7 +210,7 @@ def tuple_check(schema: TableSchema, dialect: Dialect, standard_strings: bool) -
     return TupleCheck(pattern, tuple(unchecked), tuple(pieces), integers)
 
 
-_INTEGER_PIECE = re.compile(re.escape(_NULL) + r"\|(?:-\?)?\[0-9\]\{1,[0-9]+\}")
+_INTEGER_PIECE = re.compile(r"(?:NULL\|)?(?:-\?)?\[0-9\]\{1,[0-9]+\}")
 
 
 @dataclass(slots=True)
@@ -216,6 +225,7 @@ class InsertedTuples:
     numbers: array[int] = field(default_factory=lambda: array("q"))
     standard_strings: bool | None = None
     check: TupleCheck | None = None
+    rowid: re.Pattern[str] | None = None  # captures a SQLite table's INTEGER PRIMARY KEY
 
     def clear(self) -> None:
         self.texts.clear()
