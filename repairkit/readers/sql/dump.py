@@ -4,9 +4,9 @@ Nothing is executed. The dump is read line by line (gzip-compressed or
 not) and split into statements (``statements``); CREATE TABLE and
 ALTER TABLE give the columns, types and keys (``schema``); INSERT and
 COPY give the rows (``values``, ``copy_lines``), which are turned into the
-one value model by column type (``converters``); pg_dump's COPY lines are
-checked when read and kept as text, decoded only when asked
-(``copy_rows``). Statements that change rows
+one value model by column type (``converters``); pg_dump's COPY lines and
+the row tuples of INSERTs are checked when read and kept as text, decoded
+only when asked (``copy_rows``, ``insert_rows``). Statements that change rows
 are applied as the engine would load the dump where that is certain
 (``TRUNCATE``, ``DELETE FROM t`` without a condition, ``DROP TABLE``) and
 refused by name otherwise (``UPDATE``, ``DELETE ... WHERE``, an ALTER TABLE

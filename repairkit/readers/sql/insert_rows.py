@@ -14,7 +14,8 @@ Nothing goes unchecked for that. Every tuple is matched, when read,
 against its table's pattern (``tuple_check``: one ``match`` in C), built
 column by column from what the column's converter reads without fault:
 ``NULL`` or, by type, an integer of a safe number of digits, a plain
-string, a ``'YYYY-MM-DD'`` date, a timestamp, a decimal number, a
+string (for SQLite also the ``replace(...,'\\n',char(10))`` that
+``sqlite3 .dump`` writes for line breaks), a ``'YYYY-MM-DD'`` date, a timestamp, a decimal number, a
 boolean. A column whose type no pattern here decides (floats, times,
 JSON, uuids, binary, SQLite's decimals) takes any plain literal, which is
 converted when read. A tuple the pattern refuses (a function call, a
