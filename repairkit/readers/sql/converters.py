@@ -40,12 +40,12 @@ from .values import RawValue
 Converter = Callable[[RawValue], Value]
 
 _INTEGER_TEXT = re.compile(r"[ \t\n\r\f\v]*[-+]?[0-9]+[ \t\n\r\f\v]*")
-_POSTGRES_RANGES = {
+POSTGRES_RANGES = {
     "smallint": 16, "int2": 16, "smallserial": 16, "integer": 32, "int": 32, "int4": 32,
     "serial": 32, "bigint": 64, "int8": 64, "bigserial": 64,
 }  # fmt: skip
-_MYSQL_BINARY = re.compile(r"(?:var)?binary(?:\(\d+\))?|(?:tiny|medium|long)?blob")
-_POSTGRES_TEXT_TYPES: dict[str, Callable[[str], Value]] = {
+MYSQL_BINARY = re.compile(r"(?:var)?binary(?:\(\d+\))?|(?:tiny|medium|long)?blob")
+POSTGRES_TEXT_TYPES: dict[str, Callable[[str], Value]] = {
     "bytea": read_bytea,
     "uuid": read_uuid,
     "interval": read_interval,
@@ -61,9 +61,9 @@ def make_converter(declared: str, dialect: Dialect) -> Converter:
         return _sqlite_converter(declared)
     value_type = value_type_of_sql(declared)
     base = declared.strip().lower()
-    if dialect is Dialect.POSTGRES and base in _POSTGRES_TEXT_TYPES:
-        return _from_text(_POSTGRES_TEXT_TYPES[base])
-    if dialect is Dialect.MYSQL and _MYSQL_BINARY.fullmatch(base):
+    if dialect is Dialect.POSTGRES and base in POSTGRES_TEXT_TYPES:
+        return _from_text(POSTGRES_TEXT_TYPES[base])
+    if dialect is Dialect.MYSQL and MYSQL_BINARY.fullmatch(base):
         return _mysql_bytes
     if value_type is ValueType.INTEGER:
         return _integer_converter(base, dialect)
@@ -105,7 +105,7 @@ def _sqlite_converter(declared: str) -> Converter:
 
 
 def _integer_converter(declared: str, dialect: Dialect) -> Converter:
-    bits = _POSTGRES_RANGES.get(declared, 64) if dialect is Dialect.POSTGRES else 64
+    bits = POSTGRES_RANGES.get(declared, 64) if dialect is Dialect.POSTGRES else 64
     unsigned = declared.endswith(" unsigned")
     low, high = (0, (1 << 64) - 1) if unsigned else (-(1 << (bits - 1)), (1 << (bits - 1)) - 1)
 

@@ -41,14 +41,15 @@ _UNCHECKED = r"[^\t]*"
 _INTEGER_DIGITS = {"smallint": 4, "int2": 4, "smallserial": 4, "integer": 9, "int": 9,
                    "int4": 9, "serial": 9}  # fmt: skip
 _DECIMAL = r"-?[0-9]{1,100}(?:\.[0-9]{1,100})?"
-# Days that every month of its kind has; a 29 February goes the slow way.
-_DATE = (
+# Days that every month of its kind has; a 29 February goes the slow way. The date
+# and timestamp patterns are shared with INSERT literals (``insert_rows``).
+DATE_TEXT = (
     r"[1-8][0-9]{3}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
     r"|(?:0[13-9]|1[0-2])-(?:29|30)|(?:0[13578]|1[02])-31)"
 )
 _CLOCK = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?"
 _OFFSET = r"(?:[-+](?:0[0-9]|1[0-3])(?::[0-5][0-9])?)?"
-_TIMESTAMP = _DATE + " " + _CLOCK + _OFFSET
+TIMESTAMP_TEXT = DATE_TEXT + " " + _CLOCK + _OFFSET
 
 
 def _typed_pattern(declared: str) -> str | None:
@@ -61,9 +62,9 @@ def _typed_pattern(declared: str) -> str | None:
     if base.startswith(("numeric", "decimal")):
         return _DECIMAL
     if base == "date":
-        return _DATE
+        return DATE_TEXT
     if base.startswith("timestamp"):
-        return _TIMESTAMP
+        return TIMESTAMP_TEXT
     if base.startswith(("character varying", "varchar", "character", "char", "text")):
         return _TEXT
     return None

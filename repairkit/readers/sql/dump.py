@@ -4,9 +4,9 @@ Nothing is executed. The dump is read line by line (gzip-compressed or
 not) and split into statements (``statements``); CREATE TABLE and
 ALTER TABLE give the columns, types and keys (``schema``); INSERT and
 COPY give the rows (``values``, ``copy_lines``), which are turned into the
-one value model by column type (``converters``); pg_dump's COPY lines are
-checked when read and kept as text, decoded only when asked
-(``copy_rows``). Statements that change rows
+one value model by column type (``converters``); pg_dump's COPY lines and
+the row tuples of INSERTs are checked when read and kept as text, decoded
+only when asked (``copy_rows``, ``insert_rows``). Statements that change rows
 are applied as the engine would load the dump where that is certain
 (``TRUNCATE``, ``DELETE FROM t`` without a condition, ``DROP TABLE``) and
 refused by name otherwise (``UPDATE``, ``DELETE ... WHERE``, an ALTER TABLE
@@ -38,6 +38,7 @@ from ..django_tables import is_skipped_table
 from .converters import make_converter
 from .copy_lines import CopyLineError, read_copy_line
 from .copy_rows import CopyLineCheck, convert_row, copy_line_check
+from .insert_rows import tuple_check
 from .schema import (
     SchemaSyntaxError,
     StatementKind,
@@ -60,6 +61,9 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _SNIFF_LINES = 40
 _SNIFF_LINE_BYTES = 1 << 16
 _VALUES = re.compile(r"\bVALUES\b", re.IGNORECASE)
+# The head sqlite3 .dump writes, whose tuples SQLite may be handed as text once it
+# compiled one statement with it (an unquoted keyword as a name would not compile).
+_SQLITE_HEAD = re.compile(r'INSERT INTO (?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*) VALUES')
 _FROM_STDIN = re.compile(r"\bFROM\s+stdin\b", re.IGNORECASE)
 _ADDS_KEY = re.compile(r"\b(PRIMARY|FOREIGN)\s+KEY\b", re.IGNORECASE)
 _STANDARD_STRINGS = re.compile(
@@ -76,6 +80,8 @@ _SURROGATE = re.compile("[\udc80-\udcff]")
 # What the SQLite check carries out besides inserting rows: a DELETE that
 # reaches it is one the reader applied (it refuses the others first).
 _CARRIED_OUT = {StatementKind.CREATE_TABLE, StatementKind.DROP_TABLE, StatementKind.CHANGE}
+# After these, an INSERT head that compiled before may no longer compile.
+_REDEFINING = {StatementKind.CREATE_TABLE, StatementKind.DROP_TABLE, StatementKind.ALTER_TABLE}
 
 
 def sniff_dialect(source: str | Path) -> Dialect | None:
@@ -113,7 +119,7 @@ def read_sql_dump(path: str | Path, dialect: Dialect, label: str | None = None) 
     reader = _DumpReader(path, dialect)
     with _open(path) as stream:
         reader.read(StatementSplitter(path, _numbered_lines(path, stream, dialect), dialect))
-    tables = build_tables(path, reader.data)
+    tables = build_tables(path, reader.data, dialect)
     return Snapshot(label or path.name, tables, {"dialect": dialect.value})
 
 
@@ -205,6 +211,8 @@ class _DumpReader:
         self.values = ValuesParser(dialect)
         self.data: dict[str, TableRows] = {}
         self.sqlite: SqliteGrammar | None = None  # SQLite's own judgement, for its dumps
+        # INSERT heads SQLite compiled (as _SQLITE_HEAD), whose tuples it may take as text.
+        self.sqlite_heads: set[str] = set()
         self.copy_checks: dict[str, CopyLineCheck] = {}
 
     def read(self, statements: StatementSplitter) -> None:
@@ -215,6 +223,10 @@ class _DumpReader:
         try:
             self._read(statements)
             self.sqlite.finish()
+        except DumpFormatError:
+            # Rows handed to SQLite in a batch come before the fault: its refusal comes first.
+            self.sqlite.flush()
+            raise
         finally:
             self.sqlite.close()
 
@@ -237,6 +249,8 @@ class _DumpReader:
                 elif kind is StatementKind.DROP_TABLE:
                     for name in read_drop_table(statement.text):
                         self.data.pop(name, None)
+                        if self.sqlite is not None:
+                            self.sqlite.plain.pop(name, None)
                 elif kind is StatementKind.OTHER and _MENTIONS_STANDARD_STRINGS.search(
                     statement.text
                 ):
@@ -250,12 +264,15 @@ class _DumpReader:
             except SchemaSyntaxError as err:
                 raise DumpFormatError(self.path, statement.line, str(err)) from err
             # After repairkit's own reading, so that its messages come first;
-            # SQLite's parser then refuses what SQLite would not load.
-            if self.sqlite is not None:
+            # SQLite's parser then refuses what SQLite would not load (INSERTs: in _insert).
+            if self.sqlite is not None and kind is not StatementKind.INSERT:
+                if kind in _REDEFINING:
+                    self.sqlite_heads.clear()
                 self.sqlite.check(statement, kind in _CARRIED_OUT)
                 if kind is StatementKind.CREATE_TABLE:
                     schema = self.created.schema
                     self.sqlite.check_columns(schema.name, schema.columns, statement.line)
+                    self.sqlite.learn_table(schema.name, statement.text)
 
     def _create_table(self, statement: Statement) -> None:
         schema = read_create_table(statement.text, statement.line)
@@ -317,13 +334,105 @@ class _DumpReader:
             raise DumpFormatError(self.path, statement.line, "INSERT without VALUES")
         name, columns = _insert_target(text[: values.start()])
         table = self._target(name, statement)
-        rows = self.values.rows(text, values.end())
+        head = text[: values.end()]
+        checked = False  # whether SQLite took every row as text, so the statement compiles
+        keeps = table is not None and self._keeps_tuples(table, columns)
+        if (
+            keeps
+            and self.sqlite is not None
+            and head not in self.sqlite_heads
+            and _SQLITE_HEAD.fullmatch(head)
+            and self.sqlite.compiles(statement)
+        ):
+            # Its rows can then be checked the fast way; one it refuses is read the slow
+            # way, so that repairkit's messages come first, as for every statement.
+            self.sqlite_heads.add(head)
         try:
-            for offset, raw in rows:
-                if table is not None:
-                    self._add_row(table, columns, raw, statement.line_at(offset))
+            if keeps and table is not None:
+                checked = self._insert_tuples(table, statement, values.end(), head)
+            else:
+                for offset, raw in self.values.rows(text, values.end()):
+                    if table is not None:
+                        self._add_row(table, columns, raw, statement.line_at(offset))
         except ValueSyntaxError as err:
             raise DumpFormatError(self.path, statement.line_at(err.offset), err.problem) from err
+        if self.sqlite is not None and not checked:
+            self.sqlite.check(statement, False)
+            if _SQLITE_HEAD.fullmatch(head):
+                self.sqlite_heads.add(head)
+
+    def _keeps_tuples(self, table: TableRows, columns: list[str] | None) -> bool:
+        """Return whether an INSERT's tuples can be kept as text, to be decoded when asked.
+
+        Not for the tables read whole (content types, ``read_dump_table``),
+        nor for an INSERT whose columns are not the CREATE TABLE's, in order,
+        nor under another ``standard_conforming_strings`` than the table's
+        tuples so far.
+        """
+        standard = table.inserted.standard_strings
+        return (
+            table.schema.name not in self.kept
+            and (columns is None or columns == table.schema.columns)
+            and (standard is None or standard is self.values.standard_strings)
+        )
+
+    def _insert_tuples(
+        self, table: TableRows, statement: Statement, position: int, head: str
+    ) -> bool:
+        """Check each tuple of an INSERT and keep it as text (``insert_rows``).
+
+        Return whether SQLite took every tuple as text (a SQLite dump whose
+        head SQLite compiled before), so that the statement needs no check.
+
+        :raises DumpFormatError: for a tuple that is not a row of the table.
+        :raises ValueSyntaxError: for text that is no tuple.
+        """
+        schema, converters, values = table.schema, table.converters, self.values
+        inserted = table.inserted
+        sqlite = self.sqlite
+        if inserted.check is None:
+            plain = sqlite.plain.get(schema.name) if sqlite is not None else None
+            not_null = plain.not_null if plain is not None else frozenset()
+            inserted.check = tuple_check(schema, self.dialect, values.standard_strings, not_null)
+            inserted.standard_strings = values.standard_strings
+            if plain is not None:
+                inserted.rowid = inserted.check.keyed([plain.key_column])
+        check = inserted.check
+        # SQLite judges a row by its values unless it compiled this head already.
+        as_text = sqlite is not None and head in self.sqlite_heads
+        fast = sqlite is None or as_text
+        text, texts, numbers = statement.text, inserted.texts, inserted.numbers
+        every_row_as_text = as_text
+        while True:
+            start = values.row_start(text, position)
+            end = check.end_of(text, start, converters, values) if fast else -1
+            line = statement.line_at(start)
+            if end < 0:
+                # The slow way names the fault, or accepts what the pattern is too narrow for.
+                raw, end = values.row(text, start)
+                self._add_row(table, None, raw, line, keep=False)
+                every_row_as_text = False
+                row_text = text[start:end]
+            else:
+                row_text = text[start:end]
+                if (
+                    sqlite is not None
+                    and inserted.rowid is not None
+                    and schema.name in sqlite.plain
+                ):
+                    rowid = inserted.rowid.match(text, start)
+                    key = int(rowid.group(1))  # type: ignore[union-attr]
+                    sqlite.take_plain_row(
+                        schema.name, key, row_text, line, zip(texts, numbers, strict=True)
+                    )
+                elif sqlite is not None:
+                    sqlite.insert_text(schema.name, row_text, line)
+            texts.append(row_text)
+            numbers.append(line)
+            after = values.next_row(text, end)
+            if after is None:
+                return every_row_as_text
+            position = after
 
     def _copy(self, statement: Statement) -> None:
         source = _FROM_STDIN.search(statement.text)
@@ -396,6 +505,8 @@ class _DumpReader:
                 for name in kept:
                     if name in self.data:
                         self.data[name].clear()
+                    if self.sqlite is not None:
+                        self.sqlite.empty_table(name)
                 return
             reason = f"rows of other tables point to {blocked}, and a cascade is not read"
         else:
@@ -432,8 +543,17 @@ class _DumpReader:
         return table
 
     def _add_row(
-        self, table: TableRows, columns: list[str] | None, raw: Sequence[RawValue], line: int
+        self,
+        table: TableRows,
+        columns: list[str] | None,
+        raw: Sequence[RawValue],
+        line: int,
+        keep: bool = True,
     ) -> None:
+        """Check one row of raw values, hand it to SQLite, and keep it decoded if ``keep``.
+
+        :raises DumpFormatError: for a row that does not fit the table.
+        """
         schema = table.schema
         if columns is not None and columns != schema.columns:
             raw = self._reorder(schema, columns, raw, line)
@@ -445,9 +565,13 @@ class _DumpReader:
             )
         row = convert_row(self.path, schema, table.converters, raw, line)
         if self.sqlite is not None:
+            # A row SQLite judges by its values: the rows kept from it come first.
+            kept = zip(table.inserted.texts, table.inserted.numbers, strict=True)
+            self.sqlite.hand_over(schema.name, kept)
             self.sqlite.insert(schema.name, [literal(value) for value in raw], line)
-        table.rows.append(row)
-        table.lines.append(line)
+        if keep:
+            table.rows.append(row)
+            table.lines.append(line)
 
     def _reorder(
         self, schema: TableSchema, columns: list[str], raw: Sequence[RawValue], line: int

@@ -85,6 +85,7 @@ class StatementSplitter:
         self.standard_strings = True
         self._conditional = 0  # MySQL conditional comments open around the text under way
         self._special = self._special_pattern()
+        self._whole_insert = self._whole_insert_pattern()
 
     def set_standard_strings(self, standard: bool) -> None:
         """Follow PostgreSQL's ``standard_conforming_strings`` from the next text on.
@@ -93,6 +94,7 @@ class StatementSplitter:
         """
         self.standard_strings = standard
         self._special = self._special_pattern()
+        self._whole_insert = self._whole_insert_pattern()
 
     def _special_pattern(self) -> re.Pattern[str]:
         """Match a whole string or name on the line, or whatever may open one or a
@@ -112,6 +114,33 @@ class StatementSplitter:
             whole.insert(0, r"(?<!\w)[Ee]" + _whole("'", True))
         return re.compile("(?P<whole>" + "|".join(whole) + ")|" + "|".join(opening))
 
+    def _whole_insert_pattern(self) -> re.Pattern[str] | None:
+        """Match a line that is one whole INSERT and its ``;``, and nothing else.
+
+        Such a line is what dump tools write per row (``sqlite3 .dump``,
+        ``pg_dump --inserts``) or per table (``mariadb-dump``), and one
+        ``fullmatch`` in C reads it instead of a Python step per string.
+        The pattern takes the strings and names ``_special_pattern`` takes
+        whole, and no character that may open anything else (a comment, a
+        dollar quote, another statement): a line with one goes the usual way.
+        """
+        if self.delimiter != ";":
+            return None
+        backslash = self.dialect is Dialect.MYSQL or not self.standard_strings
+        parts = [_whole("'", backslash), _whole('"', self.dialect is Dialect.MYSQL)]
+        plain = "'\";\\-/"
+        if self.dialect is Dialect.MYSQL:
+            parts.append(_whole("`", False))
+            parts.append(r"\*(?!/)")  # a '*/' outside a comment is refused the usual way
+            plain += "`*"
+        if self.dialect is Dialect.POSTGRES:
+            # An E'...' string takes backslash escapes; an E after a letter is only an E.
+            parts.insert(0, r"(?<!\w)[Ee]" + _whole("'", True))
+            parts.append(r"[Ee](?!')|(?<=\w)[Ee]")
+            plain += "$Ee"
+        parts += ["[^" + plain + "]+", "-(?!-)", r"/(?!\*)"]
+        return re.compile("(INSERT(?:" + "|".join(parts) + ")*+)" + r";[ \t\r\f]*")
+
     def __iter__(self) -> Iterator[Statement]:
         pieces: list[str] = []
         start = 0  # line of the statement under way; 0 while there is none
@@ -121,6 +150,14 @@ class StatementSplitter:
         for number, text in self.lines:
             position = 0
             if closer is None and start == 0:
+                if (
+                    self._whole_insert is not None
+                    and not self._conditional
+                    and text.startswith("INSERT")
+                    and (whole := self._whole_insert.fullmatch(text))
+                ):
+                    yield Statement(whole.group(1).rstrip(_SQL_SPACE), number)
+                    continue
                 stripped = text.strip(_SQL_SPACE)
                 if not stripped or stripped.startswith("--"):
                     continue
@@ -131,6 +168,7 @@ class StatementSplitter:
                     if delimiter:
                         self.delimiter = delimiter.group(1)
                         self._special = self._special_pattern()
+                        self._whole_insert = self._whole_insert_pattern()
                         continue
             end = len(text)
             while position <= end:

@@ -31,7 +31,9 @@ from ..live.tables import ColumnSpec, TableSpec, as_many_to_many
 from .converters import Converter
 from .copy_lines import read_field
 from .copy_rows import CopiedLines, CopyRowStore, decode_copy_line
+from .insert_rows import InsertedTuples, InsertRowStore, TupleDecoder
 from .schema import TableSchema
+from .statements import Dialect
 
 ContentTypes = Mapping[Value, ContentTypeRef]
 
@@ -41,8 +43,9 @@ class TableRows:
     """One table while the dump is read: its schema, how to read values, the rows so far.
 
     ``lines`` holds the dump line of each row, for errors found later.
-    ``copied`` holds the COPY lines that were checked but not decoded
-    (``copy_rows``), which ``build_tables`` decodes only where it must.
+    ``copied`` holds the COPY lines and ``inserted`` the INSERT tuples that
+    were checked but not decoded (``copy_rows``, ``insert_rows``), which
+    ``build_tables`` decodes only where it must.
     """
 
     schema: TableSchema
@@ -50,43 +53,64 @@ class TableRows:
     rows: list[Row] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     copied: CopiedLines = field(default_factory=CopiedLines)
+    inserted: InsertedTuples = field(default_factory=InsertedTuples)
 
     def __len__(self) -> int:
-        return len(self.rows) + len(self.copied.texts)
+        return len(self.rows) + len(self.copied.texts) + len(self.inserted.texts)
 
     def clear(self) -> None:
         self.rows.clear()
         self.lines.clear()
         self.copied.clear()
+        self.inserted.clear()
 
-    def decode_copied(self, path: Path) -> None:
-        """Decode the COPY lines kept as text into ``rows``, in the order of the dump."""
-        copied = self.copied
-        decoded = [
+    def tuple_decoder(self, path: Path, dialect: Dialect) -> TupleDecoder:
+        """Return the decoder of this table's kept INSERT tuples."""
+        standard = self.inserted.standard_strings
+        return TupleDecoder(path, self.schema, self.converters, dialect, standard is not False)
+
+    def decode_kept(self, path: Path, dialect: Dialect) -> None:
+        """Decode the COPY lines and INSERT tuples kept as text into ``rows``, in dump order."""
+        copied, inserted = self.copied, self.inserted
+        from_copy = [
             (number, decode_copy_line(path, self.schema, self.converters, text, number))
             for text, number in zip(copied.texts, copied.numbers, strict=True)
         ]
-        merged = list(heapq.merge(zip(self.lines, self.rows, strict=True), decoded))
+        decoder = self.tuple_decoder(path, dialect)
+        from_insert = [
+            (number, decoder.decode(text, number))
+            for text, number in zip(inserted.texts, inserted.numbers, strict=True)
+        ]
+        # By line only: one line may hold many tuples, kept in their order.
+        merged = list(
+            heapq.merge(
+                zip(self.lines, self.rows, strict=True),
+                from_copy,
+                from_insert,
+                key=lambda item: item[0],
+            )
+        )
         self.lines = [number for number, _ in merged]
         self.rows = [row for _, row in merged]
         copied.clear()
+        inserted.clear()
 
 
-def build_tables(path: Path, read: Mapping[str, TableRows]) -> list[Table]:
+def build_tables(path: Path, read: Mapping[str, TableRows], dialect: Dialect) -> list[Table]:
     """Return the snapshot's tables, in the dump's order, without the skipped ones.
 
     :raises DumpFormatError: for a table without a primary key, a duplicate
         key, or a content type id that ``django_content_type`` lacks.
     """
-    content_types = _content_types(path, read.get(CONTENT_TYPE_TABLE))
+    content_types = _content_types(path, read.get(CONTENT_TYPE_TABLE), dialect)
     return [
-        _build(path, table, content_types)
+        _build(path, table, content_types, dialect)
         for name, table in read.items()
         if not is_skipped_table(name)
     ]
 
 
-def _content_types(path: Path, table: TableRows | None) -> ContentTypes:
+def _content_types(path: Path, table: TableRows | None, dialect: Dialect) -> ContentTypes:
     if table is None:
         return {}
     names = table.schema.columns
@@ -96,11 +120,11 @@ def _content_types(path: Path, table: TableRows | None) -> ContentTypes:
         raise DumpFormatError(
             path, table.schema.line, f"{CONTENT_TYPE_TABLE} lacks a column: {err}"
         ) from err
-    table.decode_copied(path)
+    table.decode_kept(path, dialect)
     return map_content_types((row[id_], row[app_label], row[model]) for row in table.rows)
 
 
-def _build(path: Path, table: TableRows, content_types: ContentTypes) -> Table:
+def _build(path: Path, table: TableRows, content_types: ContentTypes, dialect: Dialect) -> Table:
     schema = table.schema
     if not schema.pk:
         raise DumpFormatError(path, schema.line, f"table {schema.name!r} has no primary key")
@@ -119,13 +143,18 @@ def _build(path: Path, table: TableRows, content_types: ContentTypes) -> Table:
     columns = [_column(schema, name, schema.types[i]) for name, i in zip(names, kept, strict=True)]
     pointers = [i for i, column in enumerate(columns) if column.kind is ColumnKind.CONTENT_TYPE]
     parent = schema.references.get(key.key[0]) if len(key.key) == 1 else None
-    if table.copied.texts and not pointers and not table.rows:
+    if table.copied.texts and not pointers and not table.rows and not table.inserted.texts:
         # Only the key of each line is read: the rows are decoded when asked for.
         fingerprints = _copied_keys(path, table, [kept[i] for i in key_index])
         store = CopyRowStore(path, schema, table.converters, kept, table.copied, fingerprints)
         return Table(schema.name, columns, key.key[0], store, parent=parent, key=key.key)
+    if table.inserted.texts and not pointers and not table.rows and not table.copied.texts:
+        decoder = table.tuple_decoder(path, dialect)
+        fingerprints = decoder.keys(table.inserted, [kept[i] for i in key_index])
+        insert_store = InsertRowStore(decoder, kept, table.inserted, fingerprints, dialect)
+        return Table(schema.name, columns, key.key[0], insert_store, parent=parent, key=key.key)
     # Content type ids are resolved, and checked, row by row.
-    table.decode_copied(path)
+    table.decode_kept(path, dialect)
     rows: dict[Pk, Row] = {}
     for row, line in zip(table.rows, table.lines, strict=True):
         if len(kept) != len(row):

@@ -114,17 +114,52 @@ class ValuesParser:
 
         :raises ValueSyntaxError: for anything outside the dialect's literals.
         """
-        end = len(text)
         while True:
-            start = _SPACE.match(text, position).end()  # type: ignore[union-attr]
-            self._expect(text, start, "(")
-            values, position = self._row(text, start + 1)
+            start = self.row_start(text, position)
+            values, position = self.row(text, start)
             yield start, values
-            position = _SPACE.match(text, position).end()  # type: ignore[union-attr]
-            if position >= end:
+            after = self.next_row(text, position)
+            if after is None:
                 return
-            self._expect(text, position, ",")
-            position += 1
+            position = after
+
+    def row_start(self, text: str, position: int) -> int:
+        """Return the offset of the ``(`` that opens the row at ``position``, after blanks.
+
+        :raises ValueSyntaxError: if no ``(`` comes next.
+        """
+        start = _SPACE.match(text, position).end()  # type: ignore[union-attr]
+        self._expect(text, start, "(")
+        return start
+
+    def row(self, text: str, start: int) -> tuple[list[RawValue], int]:
+        """Return the values of the row whose ``(`` is at ``start``, and the offset past its ``)``.
+
+        :raises ValueSyntaxError: for anything outside the dialect's literals.
+        """
+        self._expect(text, start, "(")
+        return self._row(text, start + 1)
+
+    def next_row(self, text: str, position: int) -> int | None:
+        """Return the offset past the ``,`` before the next row, or None at the end of ``text``.
+
+        :raises ValueSyntaxError: for anything else after a row.
+        """
+        position = _SPACE.match(text, position).end()  # type: ignore[union-attr]
+        if position >= len(text):
+            return None
+        self._expect(text, position, ",")
+        return position + 1
+
+    def literal(self, text: str) -> RawValue:
+        """Return the value of ``text``, which must be one literal and nothing else.
+
+        :raises ValueSyntaxError: if it is not.
+        """
+        value, position = self._expression(text, 0)
+        if position != len(text):
+            raise ValueSyntaxError(position, _unexpected(text, position, "the end of the value"))
+        return value
 
     def _row(self, text: str, position: int) -> tuple[list[RawValue], int]:
         values: list[RawValue] = []
