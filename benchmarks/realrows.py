@@ -40,7 +40,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from realrows_changes import change_database
+from realrows_changes import change_database, quoted
 
 SITE_FILES = Path(__file__).resolve().parent / "lino_site"
 SETTINGS = "cosi_bench_settings"
@@ -128,10 +128,6 @@ def prepare_site(work: Path, keep: bool) -> tuple[LinoSite, Path, dict[str, Any]
 
 
 # -- growing -----------------------------------------------------------------------
-
-
-def quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def primary_key(db: sqlite3.Connection, table: str) -> str:

@@ -48,6 +48,7 @@ KINDS_CHANGED = ("text", "date", "decimal", "bool", "fk")
 
 
 def quoted(name: str) -> str:
+    """Return `name` as an SQL identifier in double quotes."""
     return '"' + name.replace('"', '""') + '"'
 
 
