@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from dumpgen import BABEL, BOOL, DATE, DECIMAL, DT, INT, STR, TABLES, Column
+from realrows import dumpdata
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 MYSQL_HOST, MYSQL_PORT, MYSQL_USER = "127.0.0.1", 3306, "root"
@@ -401,6 +402,13 @@ def make_fixture_json(workdir: Path, out_dir: Path) -> Inputs:
     return _file_inputs(paths)
 
 
+def make_site_fixture_json(workdir: Path, out_dir: Path) -> Inputs:
+    """The real Lino site's own ``dumpdata`` of both SQLite files (--rows-like real)."""
+    paths = {side: out_dir / f"{side}.json" for side in SIDES}
+    dumpdata(workdir, paths)
+    return _file_inputs(paths)
+
+
 # -- the formats ------------------------------------------------------------------
 
 
@@ -435,6 +443,11 @@ FORMATS = {
         Format("mysql-url", mysql_url, server="mariadb"),
         Format("fixture-json", make_fixture_json, field_names="fixture"),
     )
+}
+# For --rows-like real, the formats made otherwise; the server formats are not made
+# (bench_diff.not_made_for says why).
+REAL_ROWS_FORMATS = {
+    "fixture-json": Format("fixture-json", make_site_fixture_json, field_names="fixture"),
 }
 LOADERS = {
     "postgresql": (load_postgresql, pg_scratch_rows),
