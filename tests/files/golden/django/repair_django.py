@@ -915,17 +915,21 @@ def _insert_chunk(
 ) -> list[tuple[Any, str | None, tuple[Any, ...]]]:
     """Insert the chunk's rows; return those that went in.
 
-    In a savepoint: PostgreSQL refuses every statement after a failed one
-    until the transaction, or a savepoint, is rolled back. Only a chunk that
-    fails is inserted again row by row, each in a savepoint of its own, to
-    find every row the database refuses and keep the others.
+    The chunk goes in one ``executemany``: the drivers send it as one batch
+    (psycopg in pipeline mode, PyMySQL as multi-row INSERTs, sqlite3 with the
+    statement prepared once), where one ``execute`` per row waited for the
+    server once per row. It is the same statement with the same parameters,
+    so the database checks each row as before. In a savepoint: PostgreSQL
+    refuses every statement after a failed one until the transaction, or a
+    savepoint, is rolled back. Only a chunk that fails is inserted again row
+    by row, each in a savepoint of its own, to find every row the database
+    refuses and keep the others.
     """
     from django.db import DatabaseError, transaction
 
     try:
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            for _, _, _, params in chunk:
-                cursor.execute(sql, params)
+            cursor.executemany(sql, [params for _, _, _, params in chunk])
         return [(pk, where, row) for pk, where, row, _ in chunk]
     except DatabaseError:
         pass  # found again below, with its row
