@@ -12,6 +12,7 @@ back.
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any, NamedTuple
 
 from .preview import RowPreview, TablePreview
@@ -193,12 +194,16 @@ def _insert_chunk(
     """
     from django.db import DatabaseError, transaction
 
+    psycopg_logger = logging.getLogger("psycopg")
+    psycopg_logger.addFilter(_drop_pipeline_abort)
     try:
         with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
             cursor.executemany(sql, [params for _, _, _, params in chunk])
         return [(pk, where, row) for pk, where, row, _ in chunk]
     except DatabaseError:
         pass  # found again below, with its row
+    finally:
+        psycopg_logger.removeFilter(_drop_pipeline_abort)
     done = []
     for pk, where, row, params in chunk:
         try:
@@ -209,6 +214,16 @@ def _insert_chunk(
             continue
         done.append((pk, where, row))
     return done
+
+
+def _drop_pipeline_abort(record: logging.LogRecord) -> bool:
+    """Tell whether to log ``record``: not psycopg's word that its pipeline ended in error.
+
+    When a row of an ``executemany`` fails, psycopg raises the row's error
+    and, ending the pipeline it sent the rows in, warns on stderr that the
+    pipeline was aborted: the same error again, which the caller handles.
+    """
+    return not str(record.msg).startswith("error ignored terminating")
 
 
 def final_values(
