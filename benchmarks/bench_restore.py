@@ -1,37 +1,53 @@
 #!/usr/bin/env python
-"""Time the SQL restore script on each engine: rows reinstated per second.
+"""Time a restore in every output form on each engine: rows reinstated per second.
 
 Makes the synthetic site of dumpgen.py (a backup as a dump2py dump, and the
 same rows in SQLite), then a current state that lost every row of the big
-table. For each engine it loads that current state into a new database
-(SQLite file, PostgreSQL and MariaDB on 127.0.0.1), plans the restore with
-``repairkit merge BACKUP --current DATABASE --emit sql``, applies the script
-with the engine's own shell (``sqlite3``, ``psql``, ``mariadb``), checks
-that every row is back, and applies it a second time, which must insert
-nothing. Loading and planning are timed apart from applying.
+table. For each engine and each form (``--forms``: sql, restore-dir, django,
+fixture) it loads that current state into a new database (SQLite file,
+PostgreSQL and MariaDB on 127.0.0.1), plans the restore with ``repairkit
+merge BACKUP --current DATABASE --emit FORM``, applies it as a user would
+(restore_forms.py: the engine's shell for the SQL script; ``restore.py`` and
+``repair_django.py`` with ``--apply`` and ``django-admin loaddata``, through a
+tiny Django site whose models are the generated tables), checks through the
+engine's driver that every row is back with the backup's values, and applies
+it a second time, which must insert nothing. Planning is timed apart from
+applying. With ``--baseline DIR`` the forms that run repairkit's restore
+engine are also planned and applied with the repairkit in DIR, just before.
 
-Exit status: 0 when every engine restored every row; 1 when one did not;
-an engine whose server or shell is missing is skipped with the reason. See
-benchmarks/README.md.
+Exit status: 0 when every engine restored every row in every form; 1 when
+one did not; an engine whose server or shell is missing is skipped with the
+reason. See benchmarks/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from dumpgen import PARTNERS, generate
+from restore_forms import (
+    FORMS,
+    apply_command,
+    emitted_file,
+    merge_options,
+    read_rows,
+    run_apply,
+    write_site,
+)
 
 BIG_TABLE = PARTNERS.db_table
 PG_URL = "postgresql://postgres@127.0.0.1:5432/"
-MARIADB = ["-h", "127.0.0.1", "-P", "3306", "-u", "root"]
 DATABASE = "repairkit_bench_restore"
+# The forms whose apply runs repairkit's own restore engine, which --baseline compares.
+ENGINE_FORMS = ("restore-dir", "django")
 # Django's column types on the servers, for the SQLite types dumpgen writes.
 SERVER_TYPES = {
     "postgresql": {"datetime": "timestamp with time zone", "decimal": "numeric(12, 2)",
@@ -126,35 +142,15 @@ def load_mysql(tables: list) -> str:
     return f"mysql://root@127.0.0.1:3306/{DATABASE}"
 
 
-def count_sqlite(target: str) -> int:
-    with sqlite3.connect(target) as db:
-        return int(db.execute(f'SELECT count(*) FROM "{BIG_TABLE}"').fetchone()[0])
-
-
-def count_server(engine: str) -> int:
-    if engine == "postgresql":
-        command = ["psql", "-At", "-d", PG_URL + DATABASE, "-c"]
-    else:
-        command = ["mariadb", *MARIADB, "-N", DATABASE, "-e"]
-    out = subprocess.run([*command, f"SELECT count(*) FROM {BIG_TABLE}"], capture_output=True,
-                         text=True, check=True)  # fmt: skip
-    return int(out.stdout.strip())
-
-
-def apply_command(engine: str, target: str, script: Path) -> list[str]:
-    if engine == "sqlite":
-        return ["sqlite3", "-bail", target, f".read {script}"]
-    if engine == "postgresql":
-        return ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d", target, "-f", str(script)]
-    return ["mariadb", *MARIADB, DATABASE, "-e", f"source {script}"]
-
-
-def run_engine(engine: str, args: argparse.Namespace, current: Path, expected: int) -> str:
-    """Restore on one engine; return the report line (or why it was skipped)."""
+def run_engine(
+    engine: str, forms: list[str], args: argparse.Namespace, current: Path,
+    expected: list[tuple],
+) -> Iterator[str]:  # fmt: skip
+    """Restore in every form on one engine; yield the report lines (or why it was skipped)."""
     tool = {"sqlite": "sqlite3", "postgresql": "psql", "mysql": "mariadb"}[engine]
     if shutil.which(tool) is None:
-        return f"{engine:10} skipped: {tool} is not installed"
-    target: str
+        yield f"{engine:10} skipped: {tool} is not installed"
+        return
     load: Callable[[], str]
     if engine == "sqlite":
         copy = args.workdir / "target.sqlite3"
@@ -169,39 +165,72 @@ def run_engine(engine: str, args: argparse.Namespace, current: Path, expected: i
         def load() -> str:
             return loader(tables)
 
-    try:
-        target = load()
-    except Exception as err:  # a server that is down: skip with the reason
-        return f"{engine:10} skipped: cannot load the database ({type(err).__name__}: {err})"
+    for form in forms:
+        # The baseline first, then the installed repairkit, on the same rows.
+        compared = [args.baseline] if args.baseline and form in ENGINE_FORMS else []
+        for baseline in [*compared, None]:
+            try:
+                target = load()  # the current state again: each run restores the same rows
+            except Exception as err:  # a server that is down: skip with the reason
+                reason = f"cannot load the database ({type(err).__name__}: {err})"
+                yield f"{engine:10} skipped: {reason}"
+                return
+            label = f"{form} (baseline)" if baseline else form
+            report = run_form(engine, form, target, args, expected, baseline)
+            yield f"{engine:10} {label:22} {report}"
+
+
+def run_form(
+    engine: str, form: str, target: str, args: argparse.Namespace, expected: list[tuple],
+    baseline: Path | None = None,
+) -> str:  # fmt: skip
+    """Plan, apply twice and check one form on a loaded target; return the report.
+
+    With ``baseline`` (a repairkit source tree), that repairkit plans and applies.
+    """
     source = target if engine != "sqlite" else f"sqlite:///{target}"
-    out = args.workdir / f"out-{engine}"
+    database = target if engine == "sqlite" else DATABASE
+    where = DATABASE if engine == "mysql" else target  # what read_rows takes
+    out = args.workdir / f"out-{engine}-{form}{'-baseline' if baseline else ''}"
     shutil.rmtree(out, ignore_errors=True)
+    repairkit, env = [find_repairkit()], None
+    if baseline is not None:
+        repairkit = [sys.executable, "-m", "repairkit"]
+        env = {**os.environ, "PYTHONPATH": str(baseline)}
     started = time.perf_counter()
     merge = subprocess.run(
-        [find_repairkit(), "merge", str(args.workdir / "old"), "--current", source, "-o",
-         str(out), "--emit", "sql", "--dialect", engine, "--jobs", "1"],
-        capture_output=True, text=True,
+        [*repairkit, "merge", str(args.workdir / "old"), "--current", source, "-o", str(out),
+         *merge_options(form, engine), "--jobs", "1"],
+        capture_output=True, text=True, env=env,
     )  # fmt: skip
     planned = time.perf_counter() - started
-    scripts = list(out.glob("repair.*.sql"))
-    if merge.returncode != 0 or not scripts:
-        return f"{engine:10} FAILED: merge exited {merge.returncode}: {merge.stderr[-300:]}"
-    count = count_sqlite if engine == "sqlite" else (lambda _: count_server(engine))
-    before = count(target)
-    times = []
+    emitted = emitted_file(form, engine, out)
+    if merge.returncode != 0 or not emitted.exists():
+        return f"FAILED: merge exited {merge.returncode}: {merge.stderr[-300:]}"
+    before = len(read_rows(engine, where, BIG_TABLE))
+    command = apply_command(form, engine, target, database, emitted, args.workdir / "site")
+    if baseline is not None and command[1] is not None:
+        command[1]["PYTHONPATH"] = os.pathsep.join([str(baseline), command[1]["PYTHONPATH"]])
+    times, counts = [], []
     for _ in range(2):  # the second run must find every key taken and insert nothing
         started = time.perf_counter()
-        applied = subprocess.run(apply_command(engine, target, scripts[0]), capture_output=True,
-                                 text=True)  # fmt: skip
+        applied = run_apply(command)
         times.append(time.perf_counter() - started)
         if applied.returncode != 0:
-            failure = applied.stderr[-300:]
-            return f"{engine:10} FAILED: the script exited {applied.returncode}: {failure}"
-    restored = count(target) - before
-    if restored != expected:
-        return f"{engine:10} FAILED: {restored} rows restored, {expected} expected"
+            failure = (applied.stderr or applied.stdout)[-300:]
+            return f"FAILED: the apply exited {applied.returncode}: {failure}"
+        counts.append(len(read_rows(engine, where, BIG_TABLE)))
+    restored = counts[0] - before
+    if restored != len(expected):
+        return f"FAILED: {restored} rows restored, {len(expected)} expected"
+    if counts[1] != counts[0]:
+        return f"FAILED: the second apply inserted {counts[1] - counts[0]} rows"
+    final = read_rows(engine, where, BIG_TABLE)  # the current state had none of them
+    if final != expected:
+        differing = len(final) - sum(map(tuple.__eq__, final, expected))
+        return f"FAILED: {differing} rows of {BIG_TABLE} differ from the backup's"
     return (
-        f"{engine:10} {restored:>9,} rows  plan {planned:6.2f} s  apply {times[0]:6.2f} s"
+        f"{restored:>9,} rows  plan {planned:6.2f} s  apply {times[0]:6.2f} s"
         f"  {restored / times[0]:>9,.0f} rows/s  second apply {times[1]:6.2f} s"
     )
 
@@ -210,18 +239,30 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000, help="rows lost and restored")
     parser.add_argument("--engines", default="sqlite,postgresql,mysql")
+    parser.add_argument("--forms", default=",".join(FORMS), help="output forms to restore in")
     parser.add_argument("--workdir", type=Path, default=Path(__file__).parent / "work" / "restore")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--baseline", type=Path, metavar="DIR",
+        help="a repairkit source tree (e.g. a checkout of main) to compare with: the forms"
+        " whose apply runs repairkit's engine are planned and applied with it too",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    forms = args.forms.split(",")
+    unknown = [form for form in forms if form not in FORMS]
+    if unknown:
+        parser.error(f"unknown form(s) {', '.join(unknown)}; known: {', '.join(FORMS)}")
     args.workdir.mkdir(parents=True, exist_ok=True)
     generate(args.workdir, args.rows, 0.01, args.seed)
     current = make_current(args.workdir)
-    with sqlite3.connect(args.workdir / "old.sqlite3") as db:
-        expected = int(db.execute(f'SELECT count(*) FROM "{BIG_TABLE}"').fetchone()[0])
-    print(f"SQL restore of {expected:,} rows of {BIG_TABLE} (repairkit merge --emit sql):")
-    lines = [run_engine(engine, args, current, expected) for engine in args.engines.split(",")]
-    for line in lines:
-        print("  " + line)
+    write_site(args.workdir / "site")
+    expected = read_rows("sqlite", str(args.workdir / "old.sqlite3"), BIG_TABLE)
+    print(f"Restore of {len(expected):,} rows of {BIG_TABLE} (repairkit merge --emit FORM):")
+    lines = []
+    for engine in args.engines.split(","):
+        for line in run_engine(engine, forms, args, current, expected):
+            print("  " + line, flush=True)
+            lines.append(line)
     return 1 if any("FAILED" in line for line in lines) else 0
 
 

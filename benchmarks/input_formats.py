@@ -332,14 +332,29 @@ FIELD_CLASS = {
     BOOL: "models.BooleanField()",
 }
 SETTINGS = """\
-# Written by benchmarks/input_formats.py: just enough of a site for dumpdata.
+# Written by benchmarks/input_formats.py: just enough of a site for dumpdata
+# and for restoring into the benchmark's tables (bench_restore.py).
 import os
+
+ENGINE = os.environ.get("BENCH_DB_ENGINE", "sqlite3")
+if ENGINE == "mysql":  # mysqlclient needs C headers to build; PyMySQL stands in for it
+    import pymysql
+
+    pymysql.install_as_MySQLdb()
 
 SECRET_KEY = "benchmark"
 USE_TZ = False
+TIME_ZONE = "UTC"  # the generated datetimes are UTC, naive
 INSTALLED_APPS = ["contacts", "geo"]
 DATABASES = {
-    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["BENCH_SQLITE"]}
+    "default": {
+        "ENGINE": f"django.db.backends.{ENGINE}",
+        "NAME": os.environ["BENCH_DB_NAME"],
+        "HOST": os.environ.get("BENCH_DB_HOST", ""),
+        "PORT": os.environ.get("BENCH_DB_PORT", ""),
+        "USER": os.environ.get("BENCH_DB_USER", ""),
+        "OPTIONS": {"charset": "utf8mb4"} if ENGINE == "mysql" else {},
+    }
 }
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 """
@@ -362,7 +377,14 @@ def _field(column: Column, targets: dict[str, str]) -> list[str]:
 
 
 def write_django_site(site_dir: Path) -> None:
-    """Write settings and unmanaged models for the generated tables."""
+    """Write settings and unmanaged models for the generated tables.
+
+    Unmanaged only keeps migrations away: the models read and write the
+    tables like any other (loaddata, the restore engine's raw inserts).
+    The database comes from the environment: ``BENCH_DB_ENGINE`` (``sqlite3``,
+    ``postgresql``, ``mysql``), ``BENCH_DB_NAME`` (a file for SQLite), and
+    ``BENCH_DB_HOST``, ``BENCH_DB_PORT``, ``BENCH_DB_USER`` for a server.
+    """
     targets = {"country": "geo.Country", "type": "contacts.CompanyType"}
     models: dict[str, list[str]] = {}
     for spec in TABLES:
@@ -394,7 +416,7 @@ def make_fixture_json(workdir: Path, out_dir: Path) -> Inputs:
     for side, path in paths.items():
         env = {
             **os.environ,
-            "BENCH_SQLITE": str(workdir / f"{side}.sqlite3"),
+            "BENCH_DB_NAME": str(workdir / f"{side}.sqlite3"),
             "PYTHONPATH": str(site_dir),
             "DJANGO_SETTINGS_MODULE": "bench_settings",
         }
