@@ -286,8 +286,8 @@ def test_script_imports_only_django_and_the_standard_library() -> None:
         )
     }
     assert imported == {
-        "__future__", "argparse", "collections", "datetime", "decimal", "django", "json", "os",
-        "sys", "time", "typing", "uuid",
+        "__future__", "argparse", "collections", "datetime", "decimal", "django", "json", "logging",
+        "os", "sys", "time", "typing", "uuid",
     }  # fmt: skip
     # The data are plain literals: they read back with literal_eval, and hold no call.
     data = [node for node in tree.body if isinstance(node, ast.Assign)]
