@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -149,16 +149,37 @@ class CopyRowStore:
 
     def decode(self, pks: Collection[Pk] | None = None) -> dict[Pk, Row]:
         """Return the rows for ``pks`` (all when None), decoded from their lines."""
-        wanted = None if pks is None else set(pks)
-        rows: dict[Pk, Row] = {}
-        texts, numbers = self._lines.texts, self._lines.numbers
-        for index, pk in enumerate(self._fingerprints):
-            if wanted is None or pk in wanted:
-                row = decode_copy_line(
-                    self._path, self._schema, self._converters, texts[index], numbers[index]
-                )
-                rows[pk] = tuple(row[i] for i in self._kept)
-        return rows
+
+        def decode_line(text: str, number: int) -> Row:
+            return decode_copy_line(self._path, self._schema, self._converters, text, number)
+
+        lines = self._lines
+        return decode_kept_texts(
+            self._fingerprints, lines.texts, lines.numbers, self._kept, decode_line, pks
+        )
+
+
+def decode_kept_texts(
+    fingerprints: Iterable[Pk],
+    texts: Sequence[str],
+    numbers: Sequence[int],
+    kept: Sequence[int],
+    decode: Callable[[str, int], Row],
+    pks: Collection[Pk] | None,
+) -> dict[Pk, Row]:
+    """Return the rows for ``pks`` (all when None) from texts kept in the order of their keys.
+
+    ``fingerprints`` yields the keys in the order of ``texts``; ``decode``
+    turns one text and its line number into a row of the schema, of which the
+    columns ``kept`` are returned.
+    """
+    wanted = None if pks is None else set(pks)
+    rows: dict[Pk, Row] = {}
+    for index, pk in enumerate(fingerprints):
+        if wanted is None or pk in wanted:
+            row = decode(texts[index], numbers[index])
+            rows[pk] = tuple(row[i] for i in kept)
+    return rows
 
 
 def decode_copy_line(

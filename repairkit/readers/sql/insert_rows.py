@@ -38,7 +38,7 @@ from repairkit.snapshot import Pk, Row
 from repairkit.values import ValueType, key_of, render_key, value_type_of_sql
 
 from .converters import MYSQL_BINARY, POSTGRES_RANGES, POSTGRES_TEXT_TYPES, Converter
-from .copy_rows import DATE_TEXT, TIMESTAMP_TEXT, convert_row
+from .copy_rows import DATE_TEXT, TIMESTAMP_TEXT, convert_row, decode_kept_texts
 from .schema import TableSchema
 from .sqlite import Affinity, affinity_of, decimal_places
 from .statements import Dialect
@@ -337,11 +337,7 @@ class InsertRowStore:
 
     def decode(self, pks: Collection[Pk] | None = None) -> dict[Pk, Row]:
         """Return the rows for ``pks`` (all when None), decoded from their tuples."""
-        wanted = None if pks is None else set(pks)
-        rows: dict[Pk, Row] = {}
-        texts, numbers = self._tuples.texts, self._tuples.numbers
-        for index, pk in enumerate(self._fingerprints):
-            if wanted is None or pk in wanted:
-                row = self._decoder.decode(texts[index], numbers[index])
-                rows[pk] = tuple(row[i] for i in self._kept)
-        return rows
+        tuples = self._tuples
+        return decode_kept_texts(
+            self._fingerprints, tuples.texts, tuples.numbers, self._kept, self._decoder.decode, pks
+        )
