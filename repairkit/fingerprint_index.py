@@ -98,6 +98,20 @@ class FingerprintIndex(Mapping[Pk, int]):
         found, positions = self._find(wanted)
         return self._prints[positions[found]].tolist()  # type: ignore[no-any-return]
 
+    def locate(self, pks: Iterable[Pk] | None) -> tuple[list[Pk], list[int], list[int]]:
+        """Return those of ``pks`` held (all when None), in order, their positions and fingerprints.
+
+        A position is the key's place in the index, which a reader may use
+        to find what else it keeps of that row.
+        """
+        if pks is None:
+            return self._keys.tolist(), list(range(len(self._keys))), self._prints.tolist()
+        numbers = [pk for pk in pks if type(pk) is int and -(2**63) <= pk < 2**63]
+        wanted = np.asarray(numbers, _INT64)
+        found, positions = self._find(wanted)
+        places = positions[found]
+        return wanted[found].tolist(), places.tolist(), self._prints[places].tolist()
+
     def differ_from(self, keys: array[int], prints: array[int]) -> list[int]:
         """Return the indices of ``keys`` that the index lacks or holds with another fingerprint."""
         wanted = np.frombuffer(keys, _INT64)

@@ -142,3 +142,19 @@ def test_a_collector_indexes_a_large_table_of_integers_and_keeps_a_dict_otherwis
     for odd in [("a", 1), (2**63, 1), (True, 1), (5, None), (integers[3][0], 99)]:
         mixed = _collect([*integers, odd])
         assert isinstance(mixed, dict) and mixed == {**dict(integers), odd[0]: odd[1]}
+
+
+def test_locate_gives_the_keys_held_in_the_order_asked_with_positions_and_fingerprints() -> None:
+    prints = _random_prints(random.Random(14), 500)
+    index = _index(prints)
+    keys = list(prints)
+    assert -5 not in prints
+    asked = [keys[7], 2**70, "text", keys[3], -5, keys[7]]
+    found, positions, found_prints = index.locate(asked)
+    assert found == [keys[7], keys[3], keys[7]]
+    assert found_prints == [prints[pk] for pk in found]
+    everything, all_positions, all_prints = index.locate(None)
+    assert [everything[position] for position in positions] == found
+    assert sorted(everything) == everything == sorted(prints)
+    assert all_positions == list(range(len(prints)))
+    assert dict(zip(everything, all_prints, strict=True)) == prints
