@@ -23,8 +23,9 @@ from typing import Any
 
 import re2
 
-# Past this many keys one search costs more than decoding would save.
+# Past this many keys the searches cost more than decoding would save.
 MAX_KEYS = 100_000
+_KEYS_PER_PATTERN = 1_000
 
 
 def integer_keys(keys: Collection[object]) -> frozenset[int] | None:
@@ -34,18 +35,38 @@ def integer_keys(keys: Collection[object]) -> frozenset[int] | None:
     return frozenset(keys)  # type: ignore[arg-type]  # every key is an int: checked just now
 
 
-def token_pattern(keys: Collection[int]) -> Any:  # re2 has no type hints
-    """Return the RE2 pattern that finds any of ``keys`` written as a digit token.
+def token_patterns(keys: Collection[int]) -> list[Any]:  # re2 has no type hints
+    """Return RE2 patterns that together find any of ``keys`` written as a digit token.
 
     The digits are preceded by a non-digit (or the start of the text) and
     followed by one (or the end). Longer keys come first, so that at one
     place the longest key matches, never a shorter one that is its prefix.
+    A pattern takes at most ``_KEYS_PER_PATTERN`` keys: past a few thousand
+    RE2's DFA outgrows its memory and falls back to a slower engine.
     """
     digits = sorted({str(abs(key)) for key in keys}, key=lambda text: (-len(text), text))
-    return re2.compile(rb"(?:^|[^0-9])(" + "|".join(digits).encode() + rb")(?:[^0-9]|$)")
+    options = re2.Options()
+    options.log_errors = False  # a fallback is no error; it must not reach the terminal
+    return [
+        re2.compile(
+            rb"(?:^|[^0-9])(" + "|".join(chunk).encode() + rb")(?:[^0-9]|$)", options=options
+        )
+        for chunk in (
+            digits[start : start + _KEYS_PER_PATTERN]
+            for start in range(0, len(digits), _KEYS_PER_PATTERN)
+        )
+    ]
 
 
-def matching_lines(data: bytes, starts: Sequence[int], pattern: Any) -> Iterator[int]:
+def matching_lines(data: bytes, starts: Sequence[int], patterns: Sequence[Any]) -> list[int]:
+    """Return, sorted, the indices of the lines of ``data`` holding a token of ``patterns``."""
+    found: set[int] = set()
+    for pattern in patterns:
+        found.update(_lines_matching(data, starts, pattern))
+    return sorted(found)
+
+
+def _lines_matching(data: bytes, starts: Sequence[int], pattern: Any) -> Iterator[int]:
     """Yield, in order, the indices of the lines of ``data`` that hold a token of ``pattern``.
 
     ``starts`` (sorted) gives where each line begins, with one more entry

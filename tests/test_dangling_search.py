@@ -18,7 +18,7 @@ import pytest
 from repairkit.diff import diff_snapshots
 from repairkit.errors import DumpFormatError
 from repairkit.findings import Finding, find_findings
-from repairkit.integer_tokens import integer_keys, matching_lines, token_pattern
+from repairkit.integer_tokens import integer_keys, matching_lines, token_patterns
 from repairkit.readers import read_snapshot
 from repairkit.snapshot import MemoryRowStore, Snapshot, Table, Value
 
@@ -63,9 +63,9 @@ def test_a_key_is_found_as_a_whole_run_of_digits_only() -> None:
     starts = [5]
     for line in lines:
         starts.append(starts[-1] + len(line) + 1)
-    assert list(matching_lines(data, starts, token_pattern({12, 123}))) == [0, 1, 3, 5, 6]
-    assert list(matching_lines(data, starts, token_pattern({2}))) == [4]
-    assert list(matching_lines(data, starts, token_pattern({99}))) == []
+    assert matching_lines(data, starts, token_patterns({12, 123})) == [0, 1, 3, 5, 6]
+    assert matching_lines(data, starts, token_patterns({2})) == [4]
+    assert matching_lines(data, starts, token_patterns({99})) == []
 
 
 def test_every_line_holding_a_key_is_found_among_random_lines() -> None:
@@ -79,7 +79,7 @@ def test_every_line_holding_a_key_is_found_among_random_lines() -> None:
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line) + 1)
-    found = list(matching_lines(data, starts, token_pattern(keys)))
+    found = matching_lines(data, starts, token_patterns(keys))
     wanted = {abs(key) for key in keys}
     expected = [
         index
@@ -87,6 +87,22 @@ def test_every_line_holding_a_key_is_found_among_random_lines() -> None:
         if any(abs(int(token)) in wanted for token in line.split(b","))
     ]
     assert found == expected  # here every token is a whole value: no false positive either
+
+
+def test_thousands_of_keys_are_searched_in_several_patterns_quietly(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    keys = set(range(10**6, 10**6 + 6000, 2))  # too many for one DFA
+    patterns = token_patterns(keys)
+    assert len(patterns) > 1
+    lines = [b"(%d,'x')" % number for number in range(10**6 - 50, 10**6 + 6050)]
+    data = b"\n".join(lines) + b"\n"
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    found = matching_lines(data, starts, patterns)
+    assert found == [i for i in range(len(lines)) if 10**6 - 50 + i in keys]
+    assert capfd.readouterr().err == ""
 
 
 def test_keys_that_are_not_all_integers_cannot_be_searched() -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from repairkit.errors import DumpFormatError
 from repairkit.fingerprints import INDEXED_ROWS
-from repairkit.integer_tokens import matching_lines, token_pattern
+from repairkit.integer_tokens import matching_lines, token_patterns
 
 from .block_match import all_rows_match
 from .python_source import BOM, check_python_source
@@ -178,7 +178,7 @@ def reread_rows_holding(scan: FileScan, keys: Collection[int]) -> tuple[list[int
         for index, line in enumerate(lines):
             _scanned(scan, index, line)
         raise DumpFormatError(scan.path, scan.first_line, _CHANGED)
-    chosen = list(matching_lines(data, offsets, token_pattern(keys)))
+    chosen = matching_lines(data, offsets, token_patterns(keys))
     return chosen, [lines[index] for index in chosen]
 
 
