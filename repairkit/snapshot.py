@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Collection, Iterable, KeysView, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 # The table of Django's content types; its rows give ContentTypeRef its
 # meaning, so every reader and writer names it from here.
@@ -134,6 +134,14 @@ class RowStore(Protocol):
         """Return the decoded rows for ``pks`` (all rows when None), by primary key."""
 
 
+@runtime_checkable
+class IntegerSearchableStore(Protocol):
+    """A row store that can find the rows holding some integers without decoding the rest."""
+
+    def decode_holding(self, keys: Collection[int]) -> dict[Pk, Row]:
+        """Decode the rows that may hold one of ``keys`` in any column: at least all that do."""
+
+
 class MemoryRowStore:
     """A row store for rows that are already decoded."""
 
@@ -221,6 +229,18 @@ class Table:
         """Return rows as ``{column name: value}`` dicts, by primary key."""
         names = self.column_names
         return {pk: dict(zip(names, row, strict=True)) for pk, row in self.decode(pks).items()}
+
+    def records_holding(self, keys: Collection[int]) -> dict[Pk, dict[str, Value]] | None:
+        """Return the rows that may hold one of the integers ``keys``, as ``records`` does.
+
+        Every row holding one in any column is among them, others may be;
+        None when the store cannot tell without decoding every row.
+        """
+        if not isinstance(self.store, IntegerSearchableStore):
+            return None
+        names = self.column_names
+        rows = self.store.decode_holding(keys)
+        return {pk: dict(zip(names, row, strict=True)) for pk, row in rows.items()}
 
     def __len__(self) -> int:
         return len(self.store.fingerprints)

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from repairkit.diff import Changeset
+from repairkit.integer_tokens import integer_keys
 from repairkit.links import (
     content_type_table,
     find_generic_links,
@@ -28,15 +29,15 @@ def find_dangling(changeset: Changeset, old: Snapshot, new: Snapshot) -> list[Fi
     """Return one finding per table and link whose rows point to missing rows in ``new``.
 
     Only links that dangle now and did not dangle in ``old`` the same way
-    are reported. An unchanged row can only start to dangle when its target
-    was deleted, so a table is read in full only when a table it points to
-    lost rows; otherwise only its added rows and the changed rows whose link
-    columns changed are looked at.
+    are reported. A row whose link columns did not change can only start to
+    dangle when the key it points at was deleted: so only the added rows,
+    the changed rows whose link columns changed, and the rows that hold a
+    deleted key of a table they point to are looked at.
     """
     links, generic = infer_links(new.tables), find_generic_links(new.tables)
     model_tables = tables_by_model(new.tables)
     lost = {
-        name: bool(changeset.tables[name].deleted)
+        name: set(changeset.tables[name].deleted)
         if name in changeset.tables  # the diff knows already
         else _lost_rows(old, new, name)
         for name in new.tables
@@ -48,8 +49,10 @@ def find_dangling(changeset: Changeset, old: Snapshot, new: Snapshot) -> list[Fi
         own_generic = [link for link in generic if link.table == name]
         if not own_links and not own_generic:
             continue
-        read_all = any(lost[link.target] for link in own_links) or bool(
-            own_generic and any(lost.values())
+        # The keys whose deletion can make an unchanged row of this table dangle.
+        deleted = set().union(
+            *(lost[link.target] for link in own_links),
+            *(lost.values() if own_generic else ()),
         )
         link_columns = {link.column for link in own_links} | {
             column for gfk in own_generic for column in (gfk.type_column, gfk.id_column)
@@ -59,10 +62,9 @@ def find_dangling(changeset: Changeset, old: Snapshot, new: Snapshot) -> list[Fi
             for change in diff.changed
             if any(field.column in link_columns for field in change.fields)
         }
-        pks = None if read_all else set(diff.added) | relinked
-        if pks is not None and not pks:
+        records = _records_to_check(table, set(diff.added) | relinked, deleted)
+        if not records:
             continue
-        records = table.records(pks)
         old_table = old.tables.get(name)
         for link in own_links:
             misses = {
@@ -90,10 +92,28 @@ def find_dangling(changeset: Changeset, old: Snapshot, new: Snapshot) -> list[Fi
     return findings
 
 
-def _lost_rows(old: Snapshot, new: Snapshot, name: str) -> bool:
+def _records_to_check(table: Table, pks: set[Pk], deleted: set[Pk]) -> dict[Pk, dict[str, Value]]:
+    """Return the rows that may dangle now and did not before: ``pks``, and those that may
+    point at a ``deleted`` key.
+
+    A row that holds one of those keys holds it as an integer where the keys
+    are integers, which a store may find without decoding the others
+    (``Table.records_holding``); otherwise every row is read.
+    """
+    if not deleted:
+        return table.records(pks) if pks else {}
+    keys = integer_keys(deleted)
+    holding = table.records_holding(keys) if keys is not None else None
+    if holding is None:
+        return table.records(None)
+    missing = pks - holding.keys()
+    return {**holding, **table.records(missing)} if missing else holding
+
+
+def _lost_rows(old: Snapshot, new: Snapshot, name: str) -> set[Pk]:
     if name not in old.tables:
-        return False
-    return bool(old.tables[name].pks - new.tables[name].pks)
+        return set()
+    return set(old.tables[name].pks - new.tables[name].pks)
 
 
 def _dangles(value: Value, target: Table) -> bool:

@@ -35,6 +35,7 @@ from .scan import (
     ScanJob,
     check_rows,
     reread_rows,
+    reread_rows_holding,
     rows_with_prints,
     scan_data_file,
 )
@@ -249,6 +250,21 @@ class LinoRowStore:
             return rows
         return {pk: rows[pk] for pk in pks if pk in rows}
 
+    def decode_holding(self, keys: Collection[int]) -> dict[Pk, Row]:
+        """Decode the rows whose line may hold one of the integers ``keys``; at least all that do.
+
+        :raises DumpFormatError: if a file changed since it was scanned, or a
+            row taken is outside the dump grammar.
+        """
+        held = frozenset(keys)
+        rows: dict[Pk, Row] = {}
+        if not held:
+            return rows
+        jobs = [_RowsJob(scan, None, holding=held) for scan in self._scans]
+        for decoded in self.map_files(self._rows, jobs):
+            rows.update((self._row_key(row), row) for row in decoded)  # type: ignore[misc]
+        return rows
+
     def _add_scans(
         self,
         scans: Iterable[FileScan],
@@ -370,12 +386,14 @@ def _checked_twin(table: str, decoder: RowDecoder) -> LinoRowStore | None:
 class _RowsJob:
     """Which rows of one scanned file to decode or check.
 
-    Those with these fingerprints (``wanted``), or at these indices, or all.
+    Those with these fingerprints (``wanted``), or at these indices, or
+    that may hold one of some integers (``holding``), or all.
     """
 
     scan: FileScan
     wanted: frozenset[int] | None
     indices: list[int] | None = None
+    holding: frozenset[int] | None = None  # the rows that may hold one of these integers
 
 
 class _CheckRows:
@@ -401,6 +419,8 @@ class _DecodeRows:
 
     def __call__(self, job: _RowsJob) -> list[Row]:
         scan = job.scan
+        if job.holding is not None:
+            return self.decode_lines(scan, *reread_rows_holding(scan, job.holding))
         if job.wanted is None:
             indices: Iterable[int] = range(scan.row_count)
         else:
@@ -408,7 +428,10 @@ class _DecodeRows:
             indices = rows_with_prints(scan, job.wanted)
             if not indices:
                 return []
-        rows = reread_rows(scan, indices)
+        return self.decode_lines(scan, indices, reread_rows(scan, indices))
+
+    def decode_lines(self, scan: FileScan, indices: Iterable[int], rows: list[bytes]) -> list[Row]:
+        """Decode the row lines ``rows``, at ``indices`` of ``scan``."""
         return [
             self.decode_line(scan.path, scan.first_line + index, row)
             for index, row in zip(indices, rows, strict=True)

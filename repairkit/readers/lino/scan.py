@@ -23,6 +23,7 @@ from pathlib import Path
 
 from repairkit.errors import DumpFormatError
 from repairkit.fingerprints import INDEXED_ROWS
+from repairkit.integer_tokens import matching_lines, token_patterns
 
 from .block_match import all_rows_match
 from .python_source import BOM, check_python_source
@@ -157,15 +158,44 @@ def reread_rows(scan: FileScan, indices: Iterable[int]) -> list[bytes]:
                 rows.append(_scanned(scan, index, stream.read(size)))
             return rows
         data = stream.read()
+    data = _as_scanned(scan, data)
+    return [
+        _scanned(scan, index, data[offsets[index] : offsets[index + 1] - 1]) for index in chosen
+    ]
+
+
+def reread_rows_holding(scan: FileScan, keys: Collection[int]) -> tuple[list[int], list[bytes]]:
+    """Return the indices and lines of the rows that may hold one of the integers ``keys``.
+
+    One RE2 search over the file read again (``integer_tokens``: the grammar
+    writes integers as plain digits); every row line, taken or not, is
+    checked to be the line scanned, so that a file that changed is refused.
+
+    :raises DumpFormatError: if the file is not what was scanned.
+    """
+    data = _as_scanned(scan, scan.path.read_bytes())
+    offsets = scan.offsets
+    lines = data[offsets[0] : offsets[-1]].split(b"\n")
+    lines.pop()  # the empty text after the last row's newline
+    if len(lines) != scan.row_count or not all(
+        map(operator.eq, map(hash, lines), scan.fingerprints)
+    ):
+        for index, line in enumerate(lines):
+            _scanned(scan, index, line)
+        raise DumpFormatError(scan.path, scan.first_line, _CHANGED)
+    chosen = matching_lines(data, offsets, token_patterns(keys))
+    return chosen, [lines[index] for index in chosen]
+
+
+def _as_scanned(scan: FileScan, data: bytes) -> bytes:
+    """Normalise a data file's bytes read again as the scan did, refusing other sizes."""
     if data.startswith(BOM):
         data = data[len(BOM) :]
     if b"\r" in data:
         data = data.replace(b"\r\n", b"\n")
     if len(data) != scan.size:
         raise DumpFormatError(scan.path, scan.first_line, _CHANGED)
-    return [
-        _scanned(scan, index, data[offsets[index] : offsets[index + 1] - 1]) for index in chosen
-    ]
+    return data
 
 
 def rows_with_prints(scan: FileScan, wanted: Collection[int]) -> list[int]:
