@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -149,11 +150,11 @@ class TakingJudge:
     def takes_head(self, head: str) -> bool:
         return True
 
-    def take_run(self, head: str, lines: list[str], first_line: int) -> int:
-        self.longest = max(self.longest, len(lines))
-        most = min(next(self.takes), len(lines))
+    def take_run(self, head: str, statements: list[str], numbers: Sequence[int]) -> int:
+        self.longest = max(self.longest, len(statements))
+        most = min(next(self.takes), len(statements))
         for taken in range(most):
-            statement = (first_line + taken, lines[taken].removesuffix(";"))
+            statement = (numbers[taken], statements[taken].removesuffix(";"))
             if statement not in self.whole:
                 return taken
             self.taken.append(statement)

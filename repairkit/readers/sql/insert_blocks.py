@@ -81,6 +81,38 @@ def _block_matches(pattern: Any, lines: Sequence[str]) -> bool:
     return pattern.fullmatch(block) is not None
 
 
+def accepted_statements(head: str, check: TupleCheck, statements: Sequence[str]) -> int:
+    """Return how many of ``statements`` from the start are ``head``, one accepted tuple and ``;``.
+
+    The one-line statements go to RE2 together, each stretch in one call;
+    a statement over several lines (a string with a line break), which a
+    block's pattern would not tell from two, is matched alone with ``re``,
+    as are the lines of a stretch RE2 does not match, up to the first that
+    ``re``, the judge, refuses.
+    """
+    if check.unchecked:
+        return 0
+    fullmatch, start, count = check.pattern.fullmatch, len(head), len(statements)
+    index = 0
+    while index < count:
+        end = index
+        while end < count and "\n" not in statements[end]:
+            end += 1
+        if end > index and not run_matches(head, check, statements[index:end]):
+            return next(
+                (
+                    i
+                    for i in range(index, end)
+                    if not fullmatch(statements[i], start, len(statements[i]) - 1)
+                ),
+                end,
+            )
+        if end < count and not fullmatch(statements[end], start, len(statements[end]) - 1):
+            return end
+        index = end + 1
+    return count
+
+
 def split_tuples(check: TupleCheck, listed: str) -> list[str] | None:
     """Return the tuples of ``listed``, ``(..),(..)``, or None if they are not all accepted.
 

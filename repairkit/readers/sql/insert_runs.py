@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -54,11 +54,12 @@ class RunJudge(Protocol):
     def takes_head(self, head: str) -> bool:
         """Tell whether a run of lines with this head may be taken now at all."""
 
-    def take_run(self, head: str, lines: list[str], first_line: int) -> int:
-        """Read as many of ``lines`` from the start as can be checked at once; return how many.
+    def take_run(self, head: str, statements: list[str], numbers: Sequence[int]) -> int:
+        """Read as many of ``statements`` from the start as can be checked at once; return how many.
 
-        ``lines`` are consecutive, the first numbered ``first_line``; each
-        starts with ``head`` and ends with ``;``.
+        ``statements`` are consecutive lines (or, where a string goes on,
+        lines joined by ``\\n``), each starting with ``head`` and ending
+        with ``;``; ``numbers`` are the lines they start on.
         """
 
 
@@ -101,42 +102,65 @@ class RunGatherer:
     def take(self, feed: LineFeed, number: int, text: str) -> bool:
         """Offer the run that starts with line ``number``, ``text``; return whether it was taken.
 
-        Taken, the judge read at least that line; the lines it did not take
-        were given back to ``feed``. Not taken, ``text`` is the caller's to
-        read, and every line after it is in ``feed`` again.
+        Taken, the judge read at least that line's statement; the lines it
+        did not take were given back to ``feed``. Not taken, ``text`` is the
+        caller's to read, and every line after it is in ``feed`` again.
         """
         if number == self.refused:
             return False
-        if not text.endswith(";"):
+        if self.head_line is not None and not text.endswith(";"):
             return self._take_statement(feed, number, text)
         found = self.head.match(text)
         if found is None or not self.judge.takes_head(head := found.group()):
             return False
         lines, size, limit = [text], len(text), self.limit
+        starts = [0]  # the index in lines of each statement's first line
+        open_statement = not text.endswith(";")  # a string goes on to the next line
         for line in feed.lines:
             following = line[1]
-            if (
-                len(lines) >= limit
-                or size >= _MOST_CHARS
-                or not line[0]
-                or not following.startswith(head)
-                or not following.endswith(";")
-            ):
+            if not line[0] or len(lines) >= limit or size >= _MOST_CHARS:
                 feed.give_back([line])
                 break
+            if not open_statement:
+                if not following.startswith(head):
+                    feed.give_back([line])
+                    break
+                starts.append(len(lines))
             lines.append(following)
             size += len(following)
-        taken = self.judge.take_run(head, lines, number)
-        if taken == len(lines):
-            self.limit = min(_MOST_LINES, limit * 2)
+            open_statement = not following.endswith(";")
+        if open_statement:
+            # Not ended within the run: the statement is read the usual way.
+            cut = starts.pop()
+            feed.give_back((number + i, lines[i]) for i in range(max(cut, 1), len(lines)))
+            if not cut:
+                return False
+            del lines[cut:]
+        return self._offer(feed, head, lines, starts, number)
+
+    def _offer(
+        self, feed: LineFeed, head: str, lines: list[str], starts: list[int], number: int
+    ) -> bool:
+        """Hand the run's statements to the judge; give back the lines of those it leaves."""
+        ends = [*starts[1:], len(lines)]
+        if len(starts) == len(lines):
+            statements = lines
+            numbers: Sequence[int] = range(number, number + len(lines))
+        else:
+            statements = ["\n".join(lines[a:b]) for a, b in zip(starts, ends, strict=True)]
+            numbers = [number + a for a in starts]
+        taken = self.judge.take_run(head, statements, numbers)
+        if taken == len(statements):
+            self.limit = min(_MOST_LINES, self.limit * 2)
             return True
-        self.limit = max(_FEWEST_LINES, limit // 2)
+        self.limit = max(_FEWEST_LINES, self.limit // 2)
+        first = starts[taken]
         if taken == 0:
-            feed.give_back((number + i, lines[i]) for i in range(1, len(lines)))
-            return False
-        feed.give_back((number + i, lines[i]) for i in range(taken, len(lines)))
-        self.refused = number + taken
-        return True
+            first = 1  # the caller reads the first line
+        feed.give_back((number + i, lines[i]) for i in range(first, len(lines)))
+        if taken:
+            self.refused = number + starts[taken]
+        return taken > 0
 
     def _take_statement(self, feed: LineFeed, number: int, text: str) -> bool:
         """Offer a statement of a head line and one tuple per line, ``(..),`` up to ``(..);``.
@@ -160,7 +184,9 @@ class RunGatherer:
                 break
             if not following.endswith("),"):
                 break
-        if whole and self.judge.take_run(text, lines, number) == len(lines):
+        if whole and self.judge.take_run(text, lines, range(number, number + len(lines))) == len(
+            lines
+        ):
             return True
         feed.give_back((number + i, lines[i]) for i in range(1, len(lines)))
         return False

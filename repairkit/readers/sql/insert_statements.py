@@ -19,7 +19,7 @@ from pathlib import Path
 from repairkit.errors import DumpFormatError
 
 from ..django_tables import is_skipped_table
-from .insert_blocks import run_matches, split_tuples, tuples_match
+from .insert_blocks import accepted_statements, split_tuples, tuples_match
 from .insert_rows import TupleCheck, tuple_check
 from .schema import SchemaSyntaxError, read_target
 from .sqlite_grammar import SqliteGrammar
@@ -184,13 +184,13 @@ class InsertStatements:
         """Tell whether a run of one-line INSERTs with ``head`` may be taken in one step now."""
         return self._run_table(head) is not None
 
-    def take_run(self, head: str, lines: list[str], first_line: int) -> int:
-        """Keep the tuples of as many of ``lines`` from the start as are checked at once.
+    def take_run(self, head: str, statements: list[str], numbers: Sequence[int]) -> int:
+        """Keep the tuples of as many of ``statements`` from the start as are checked at once.
 
-        Return how many lines were taken; the splitter reads the others as
+        Return how many were taken; the splitter reads the others as
         statements, the first of them (a tuple the pattern refuses, or no
-        whole INSERT) the slow way. Each line starts with ``head`` and ends
-        with ``;``; the lines are numbered from ``first_line``.
+        whole INSERT) the slow way. Each starts with ``head`` and ends with
+        ``;``, on the line in ``numbers``.
 
         :raises DumpFormatError: for a key SQLite sees twice in a plain table.
         """
@@ -198,37 +198,38 @@ class InsertStatements:
         if table is None or table.inserted.check is None:
             return 0
         check, start = table.inserted.check, len(head)
-        if lines[0] == head:
+        if statements[0] == head:
             # A head line, then a tuple per line, each but the last ended by ','.
-            tuples = [line[:-1] for line in lines[1:]]
+            tuples = [line[:-1] for line in statements[1:]]
             if not tuples_match(check, tuples):
                 return 0
-            self._keep_checked(table, tuples, range(first_line + 1, first_line + len(lines)))
-            return len(lines)
+            self._keep_checked(table, tuples, numbers[1:])
+            return len(statements)
         if self.dialect is Dialect.MYSQL:
-            return self._take_listed(table, check, start, lines, first_line)
-        taken = len(lines)
-        if not run_matches(head, check, lines):
-            # re is the judge: the lines before the first it refuses are taken.
-            fullmatch = check.pattern.fullmatch
-            taken = next(
-                (i for i, line in enumerate(lines) if not fullmatch(line, start, len(line) - 1)),
-                taken,
-            )
-        tuples = [line[start:-1] for line in lines[:taken]]
-        self._keep_checked(table, tuples, range(first_line, first_line + taken))
+            return self._take_listed(table, check, start, statements, numbers)
+        taken = accepted_statements(head, check, statements)
+        tuples = [statement[start:-1] for statement in statements[:taken]]
+        self._keep_checked(table, tuples, numbers[:taken])
         return taken
 
     def _take_listed(
-        self, table: TableRows, check: TupleCheck, start: int, lines: list[str], first_line: int
+        self,
+        table: TableRows,
+        check: TupleCheck,
+        start: int,
+        statements: list[str],
+        numbers: Sequence[int],
     ) -> int:
-        """Keep the tuples of each line's list, up to the first line not known to be all fine."""
-        for taken, line in enumerate(lines):
-            tuples = split_tuples(check, line[start:-1])
+        """Keep the tuples of each statement's list, up to the first not known to be all fine.
+
+        Not a statement over several lines, whose tuples' lines differ.
+        """
+        for taken, (statement, number) in enumerate(zip(statements, numbers, strict=True)):
+            tuples = split_tuples(check, statement[start:-1]) if "\n" not in statement else None
             if tuples is None:
                 return taken
-            self._keep_checked(table, tuples, [first_line + taken] * len(tuples))
-        return len(lines)
+            self._keep_checked(table, tuples, [number] * len(tuples))
+        return len(statements)
 
     def _run_table(self, head: str) -> TableRows | None:
         """Return the table a run with ``head`` fills, if its tuples may be taken in one step.
