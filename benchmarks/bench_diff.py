@@ -28,6 +28,7 @@ from typing import Any
 
 from dumpgen import GENERATOR_VERSION, TABLES, generate
 from input_formats import FORMATS, REAL_ROWS_FORMATS, Format, Inputs, Unavailable, prepare
+from merge_timing import print_merges, time_merge
 from realrows import REALROWS_VERSION, generate_real
 
 TARGET_DUMP2PY_RATIO = 1.0  # repairkit's time on dump2py / sqldiff's time
@@ -294,6 +295,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"comma-separated inputs to time: {', '.join(FORMATS)}, or all (default dump2py)",
     )
     parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="also time repairkit merge (old as the backup, new as the current state) on each"
+        " format, and check that its plan puts back exactly the deleted rows",
+    )
+    parser.add_argument(
         "--check-targets",
         action="store_true",
         help="also exit 1 if the time or the memory target is missed",
@@ -521,6 +528,17 @@ def main(argv: list[str] | None = None) -> int:
             failed.append(name)
         results.append(outcome)
     floor = run_measured([shutil.which("true") or "true"], os.devnull).peak_memory
+    merges = []
+    if args.merge:
+        for r in results:
+            out_dir = workdir / "formats" / r.name / "merge"
+            expected = manifest["expected"]
+            merges.append(time_merge(
+                r.name, r.inputs.old, r.inputs.new, repairkit, expected, out_dir, args.repeat,
+                r.best, run_measured,
+            ))  # fmt: skip
+            if merges[-1].problems:
+                failed.append(r.name)
 
     all_met = print_table(results, manifest, args.repeat) if results else False
     if results:
@@ -529,6 +547,8 @@ def main(argv: list[str] | None = None) -> int:
             f"  measuring itself costs about {floor / MB:.1f} MB, so no peak goes much lower; "
             f"sqldiff's own peak: {sqldiff_peak / MB:.1f} MB"
         )
+    if merges:
+        print_merges(merges)
     if skipped:
         print(
             f"  skipped (tool or server missing, or not made for these rows): {', '.join(skipped)}"

@@ -10,6 +10,7 @@ import enum
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from repairkit.key_match import match_keys
 from repairkit.snapshot import Pk, Row, Snapshot, Table, Value
 from repairkit.values import same_value
 
@@ -95,8 +96,10 @@ def _compare(
 ) -> Iterable[tuple[Pk, str]]:
     """Yield the keys of ``pks`` whose rows look like different records, with why."""
     if old.store.fingerprint_scheme == new.store.fingerprint_scheme and old.columns == new.columns:
-        # Rows stored alike hold equal values; only the others can differ.
-        pks = [pk for pk in pks if old.fingerprints[pk] != new.fingerprints[pk]]
+        # Rows stored alike hold equal values; only the others can differ. The
+        # tables are matched whole (in C for large ones), not looked up key by key.
+        unlike = set(match_keys(old.fingerprints, new.fingerprints, True).candidates)
+        pks = [pk for pk in pks if pk in unlike]
     if not pks:
         return
     columns = [

@@ -43,6 +43,7 @@ def test_benchmark_runs_every_format_and_all_agree(tmp_path: Path) -> None:
             "all",
             "--workdir",
             str(tmp_path),
+            "--merge",
         ],
         capture_output=True,
         text=True,
@@ -59,6 +60,9 @@ def test_benchmark_runs_every_format_and_all_agree(tmp_path: Path) -> None:
         print(f"skipped {name}: {why}")
     timed = {name for name in FORMATS if re.search(rf"^  {name} +\|", result.stdout, re.M)}
     assert timed == set(FORMATS) - {name for name, _ in skipped}, output
+    # --merge: each format's plan put back exactly the deleted rows
+    merged = set(re.findall(r"^  (\S+) +merge [0-9.]+ s, .*; plan agrees$", result.stdout, re.M))
+    assert merged == timed, output
     assert (tmp_path / "old" / "restore.py").exists()
     assert (tmp_path / "formats" / "pg-copy" / "old.sql").exists() or "pg-copy" in dict(skipped)
 

@@ -319,6 +319,27 @@ def engine_refusal(script: str) -> str:
             4,
             "t.id (integer): text 'one' in a integer column",
         ),
+        (  # sqlite3 .dump writes a table's indexes after its rows
+            "CREATE TABLE t(id integer PRIMARY KEY, v text);\nINSERT INTO t VALUES(1,'a');\n"
+            "INSERT INTO t VALUES(2,'a');\nCREATE UNIQUE INDEX t_v ON t (v);\n",
+            "UNIQUE constraint failed",
+            5,
+            "SQLite refuses this row: UNIQUE constraint failed: t.v",
+        ),
+        (
+            "CREATE TABLE t(id integer PRIMARY KEY, v text);\nINSERT INTO t VALUES(1,'{no');\n"
+            "CREATE INDEX t_a ON t (json_extract(v, '$.a'));\n",
+            "malformed JSON",
+            4,
+            "SQLite refuses this row: malformed JSON",
+        ),
+        (
+            "CREATE TABLE t(id integer PRIMARY KEY, v text);\nCREATE INDEX t_v ON t (v);\n"
+            "CREATE INDEX t_v ON t (v);\n",
+            "index t_v already exists",
+            5,
+            "SQLite refuses this statement: index t_v already exists",
+        ),
         (
             "CREATE TABLE t(id integer PRIMARY KEY, v text);\nBEGIN TRANSACTION;\n",
             "cannot start a transaction within a transaction",
@@ -336,6 +357,18 @@ def test_what_sqlite_refuses_to_load_is_refused_at_its_line(
         read_sql_dump(path, Dialect.SQLITE)
     assert caught.value.line == line
     assert problem in caught.value.problem
+
+
+def test_indexes_that_refuse_no_row_are_made_and_dropped_as_sqlite_does(tmp_path: Path) -> None:
+    body = (
+        "CREATE TABLE t(id integer PRIMARY KEY, v text);\nINSERT INTO t VALUES(1,'a');\n"
+        "INSERT INTO t VALUES(2,'a');\nCREATE INDEX t_v ON t (v);\nDROP INDEX t_v;\n"
+        "CREATE INDEX t_v ON t (v, id);\nINSERT INTO t VALUES(3,'a');\n"
+    )
+    path = dump_file(tmp_path, body)
+    assert engine_refusal(path.read_text(encoding="utf-8")) == ""
+    rows = read_sql_dump(path, Dialect.SQLITE).tables["t"].decode()
+    assert rows == {1: (1, "a"), 2: (2, "a"), 3: (3, "a")}
 
 
 def test_a_dump_cut_off_before_its_commit_is_refused(tmp_path: Path) -> None:
@@ -367,7 +400,7 @@ def test_the_check_runs_nothing_of_the_dump_but_table_definitions(tmp_path: Path
         read_sql_dump(dump_file(tmp_path, body), Dialect.SQLITE)
     assert not target.exists()
     # Behind the reader's own refusals, the scratch database permits nothing else either.
-    grammar = SqliteGrammar(tmp_path / "d.sql")
+    grammar = SqliteGrammar(tmp_path / "d.sql", kept_rows=lambda table: ())
     try:
         grammar.check(Statement("CREATE TABLE v(id integer PRIMARY KEY, w text)", 6), True)
         for text, carried_out in [

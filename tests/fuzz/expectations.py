@@ -11,7 +11,7 @@ from __future__ import annotations
 ALL_FORMATS = (
     "lino data file", "lino restore.py", "lino marked data file", "lino marked restore.py",
     "json", "jsonl", "xml", "yaml", ".gz/.bz2/.xz/.zip",
-    "sqlite .dump", "pg_dump COPY", "pg_dump --inserts",
+    "sqlite .dump", "sqlite .dump constraints", "pg_dump COPY", "pg_dump --inserts",
 )  # fmt: skip
 
 # Every format must pass and locate its errors; a format that a reader change

@@ -15,6 +15,7 @@ import gzip
 import lzma
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import uuid
@@ -25,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "fixtures"
 DEMO = REPO / "demo"
-RECIPE = "5"  # bump when the seeds below change, so that cached ones are made again
+RECIPE = "6"  # bump when the seeds below change, so that cached ones are made again
 
 # Small seeds: a mutation then hits meaningful text more often, and a case takes milliseconds.
 SEED_MODELS = ["repairdemo.country", "repairdemo.category", "repairdemo.product"]
@@ -56,6 +57,7 @@ def make_seeds(work: Path) -> dict[str, list[Seed]]:
             shutil.rmtree(child) if child.is_dir() else child.unlink()
         _make_fixtures(work)
         _make_sqlite_dump(work)
+        _make_sqlite_constraints_dump(work)
         _make_pg_dumps(work)
         _make_restore_dir(work / "restore-dir")
         stamp.write_text(RECIPE)
@@ -86,6 +88,7 @@ def _seeds_in(work: Path) -> dict[str, list[Seed]]:
     ]
     for form, reader, name in (
         ("sqlite .dump", "sqlite-dump", "site.sql"),
+        ("sqlite .dump constraints", "sqlite-dump", "constraints.sql"),
         ("pg_dump COPY", "pg-dump", "pg-copy.sql"),
         ("pg_dump --inserts", "pg-dump", "pg-inserts.sql"),
     ):
@@ -171,6 +174,52 @@ def _make_sqlite_dump(work: Path) -> None:
         capture_output=True, check=True, timeout=120,
     )  # fmt: skip
     (work / "site.sql").write_bytes(dump.stdout)
+
+
+# Tables that SQLite judges by their constraints, beside one it need not: the reader
+# decides a plain table's rows itself and hands the others to SQLite, and the
+# fuzz check compares both with SQLite's own loading of the mutated dump.
+_SQLITE_CONSTRAINTS_SCHEMA = """
+CREATE TABLE plain_thing (id integer NOT NULL PRIMARY KEY, name varchar(40) NOT NULL,
+    amount decimal, born date, seen datetime, active bool);
+CREATE TABLE checked_thing (id integer NOT NULL PRIMARY KEY,
+    qty integer NOT NULL CHECK (qty >= 0), code varchar(5) NOT NULL UNIQUE,
+    label text COLLATE NOCASE UNIQUE);
+CREATE TABLE keyed_thing (code varchar(8) NOT NULL PRIMARY KEY, n integer NOT NULL,
+    note text) WITHOUT ROWID;
+CREATE TABLE replaced_thing (id integer PRIMARY KEY ON CONFLICT REPLACE, name text);
+CREATE TABLE indexed_thing (id integer NOT NULL PRIMARY KEY, email varchar(60));
+CREATE UNIQUE INDEX indexed_thing_email ON indexed_thing (email);
+"""
+
+
+def _make_sqlite_constraints_dump(work: Path) -> None:
+    if shutil.which("sqlite3") is None:
+        return
+    database = work / "constraints.sqlite3"
+    connection = sqlite3.connect(database)
+    with connection:
+        connection.executescript(_SQLITE_CONSTRAINTS_SCHEMA)
+        for i in range(1, 13):
+            connection.execute(
+                "INSERT INTO plain_thing VALUES (?, ?, ?, ?, ?, ?)",
+                (i, f"Thing {i} O'Neill" if i % 3 == 0 else f"Thing {i}", f"{i * 2.5:.2f}",
+                 f"2020-01-{i:02d}", f"2024-03-01 12:{i:02d}:00", i % 2),
+            )  # fmt: skip
+            connection.execute(
+                "INSERT INTO checked_thing VALUES (?, ?, ?, ?)",
+                (i, i * 3, f"C{i:03d}", None if i % 4 == 0 else f"Label {i}"),
+            )
+            connection.execute(
+                "INSERT INTO keyed_thing VALUES (?, ?, ?)", (f"k{i:02d}", i, f"note {i}")
+            )
+            connection.execute("INSERT INTO replaced_thing VALUES (?, ?)", (i, f"name {i}"))
+            connection.execute("INSERT INTO indexed_thing VALUES (?, ?)", (i, f"p{i}@example.org"))
+    connection.close()
+    dump = subprocess.run(
+        ["sqlite3", str(database), ".dump"], capture_output=True, check=True, timeout=120
+    )
+    (work / "constraints.sql").write_bytes(dump.stdout)
 
 
 # A small table of the value kinds pg_dump writes differently in COPY and in INSERTs.

@@ -42,10 +42,14 @@ _REPEAT_HIGH = re.compile(rb"\{\d+,(\d+)\}")
 _LONG_DIGIT_RUN = re2.compile(rb"[0-9]{%d}" % _RE2_MAX_REPEAT)
 
 
-def all_rows_match(pattern: re.Pattern[bytes], rows: Sequence[bytes]) -> bool:
+def all_rows_match(
+    pattern: re.Pattern[bytes], rows: Sequence[bytes], block: memoryview | None = None
+) -> bool:
     """Tell whether every one of ``rows`` fully matches ``pattern``, fast.
 
-    False means "not known to": the caller checks the rows one by one.
+    ``block``, when given, must be ``b"\\n".join(rows)``: the caller often
+    has it already, as a slice of the file. False means "not known to": the
+    caller checks the rows one by one.
     """
     block_pattern = _block_pattern(pattern.pattern)
     if block_pattern is None or not rows:
@@ -56,7 +60,7 @@ def all_rows_match(pattern: re.Pattern[bytes], rows: Sequence[bytes]) -> bool:
         long_lines = [row for row in rows if len(row) >= _RE2_MAX_REPEAT]
         if any(map(_LONG_DIGIT_RUN.search, long_lines)):
             return False
-    return block_pattern.fullmatch(b"\n".join(rows)) is not None
+    return block_pattern.fullmatch(b"\n".join(rows) if block is None else block) is not None
 
 
 @lru_cache(maxsize=256)

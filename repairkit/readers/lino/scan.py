@@ -18,7 +18,7 @@ import re
 from array import array
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress, count, repeat
+from itertools import compress, count, repeat
 from pathlib import Path
 
 from repairkit.errors import DumpFormatError
@@ -26,10 +26,10 @@ from repairkit.fingerprints import INDEXED_ROWS
 
 from .block_match import all_rows_match
 from .python_source import BOM, check_python_source
+from .row_positions import ROW_END, integer_pks, row_offsets, rows_framed
 from .values import RowDecoder, RowSyntaxError
 
 ROW_START = b"loader.save(create_"
-ROW_END = b"))"
 
 # Blank lines and comments may be indented; statements start in column 0,
 # or Python refuses the file ("unexpected indent").
@@ -93,18 +93,23 @@ def scan_data_file(job: ScanJob) -> FileScan:
         (in its grammar) nor one of the few header and footer lines dump2py writes.
     """
     data = read_data_file(job.path)
-    rows, first, announced, header_size = split_data_file(job.path, data, job.prefix)
+    rows, first, announced, offsets = split_data_file(job.path, data, job.prefix)
     if job.decoder is not None:
         numbers = range(first, first + len(rows))
-        check_rows(job.path, rows, numbers, job.decoder, escaped_names=b"\\N{" in data)
-    line_sizes = map(operator.add, map(len, rows), repeat(1))
-    offsets = array("q", accumulate(line_sizes, initial=header_size))
+        # the rows as b"\\n".join(rows) would give them, without copying them
+        block = memoryview(data)[offsets[0] : offsets[-1] - 1] if rows else None
+        # "{" is rare in dumps, and finding it far faster than "\\N{" (backslashes are not)
+        escaped_names = b"{" in data and b"\\N{" in data
+        check_rows(job.path, rows, numbers, job.decoder, escaped_names, block)
+    pk_start = len(job.prefix)
     return FileScan(
         path=job.path,
         first_line=first,
         row_count=len(rows),
         announced=announced,
-        pks=_slice_integer_pks(rows, job) if job.pk_first else None,
+        pks=integer_pks(data, rows, offsets, pk_start, job.single_argument)
+        if job.pk_first
+        else None,
         fingerprints=array("q", map(hash, rows)),
         offsets=offsets,
         size=len(data),
@@ -181,18 +186,24 @@ def _scanned(scan: FileScan, index: int, row: bytes) -> bytes:
 
 
 def check_rows(
-    path: Path, rows: list[bytes], numbers: Sequence[int], decoder: RowDecoder, escaped_names: bool
+    path: Path,
+    rows: list[bytes],
+    numbers: Sequence[int],
+    decoder: RowDecoder,
+    escaped_names: bool,
+    block: memoryview | None = None,
 ) -> None:
     """Check row lines (``numbers`` are their line numbers) against their table's grammar.
 
     ``escaped_names`` says that the file holds ``\\N{``: the rows that do are
     decoded, since only decoding tells whether a character name exists. So
     is every row of a table with a JSON column: only decoding tells valid JSON.
+    ``block``, when given, is the rows joined by ``\\n``, as the file holds them.
 
     :raises DumpFormatError: for the first row outside the grammar.
     """
     pattern = decoder.pattern
-    if not all_rows_match(pattern, rows) and not all(map(pattern.fullmatch, rows)):
+    if not all_rows_match(pattern, rows, block) and not all(map(pattern.fullmatch, rows)):
         for offset, match in enumerate(map(pattern.fullmatch, rows)):
             if match is None:
                 raise DumpFormatError(path, numbers[offset], decoder.explain(rows[offset]))
@@ -211,9 +222,9 @@ def check_rows(
 
 def split_data_file(
     path: Path, data: bytes, prefix: bytes
-) -> tuple[list[bytes], int, Announcement | None, int]:
+) -> tuple[list[bytes], int, Announcement | None, array[int]]:
     """Return a data file's row lines, the number of the first, the announced count,
-    and the size in bytes of the lines before the first row.
+    and where in ``data`` each row starts (``row_offsets``).
 
     :raises DumpFormatError: as for ``scan_data_file``.
     """
@@ -228,10 +239,8 @@ def split_data_file(
         check_other_line(path, end, lines[end - 1])
         end -= 1
     rows = lines[start:end]
-    if not (
-        all(map(bytes.startswith, rows, repeat(prefix)))
-        and all(map(bytes.endswith, rows, repeat(ROW_END)))
-    ):
+    offsets = row_offsets(rows, header_size=sum(len(line) + 1 for line in lines[:start]))
+    if not rows_framed(data, rows, offsets, prefix):
         _raise_bad_row(path, start + 1, rows, prefix)
     announced = None
     for number, line in enumerate(lines[:start], start=1):
@@ -241,8 +250,7 @@ def split_data_file(
             raise DumpFormatError(path, number, f"announces an object count of {digits} digits")
         if count:
             announced = Announcement(int(count.group(1)), number)
-    header_size = sum(len(line) + 1 for line in lines[:start])
-    return rows, start + 1, announced, header_size
+    return rows, start + 1, announced, offsets
 
 
 def check_other_line(path: Path, number: int, line: bytes, expected: bytes | None = None) -> None:
@@ -271,13 +279,3 @@ def _raise_bad_row(path: Path, first: int, rows: list[bytes], prefix: bytes) -> 
             check_other_line(path, first + offset, line, expected=prefix)
         if not line.endswith(ROW_END):
             raise DumpFormatError(path, first + offset, "row does not end with '))' (cut off?)")
-
-
-def _slice_integer_pks(rows: list[bytes], job: ScanJob) -> array[int] | None:
-    start = len(job.prefix)
-    try:
-        if job.single_argument:
-            return array("q", [int(line[start : -len(ROW_END)]) for line in rows])
-        return array("q", [int(line[start : line.index(b",", start)]) for line in rows])
-    except (ValueError, OverflowError):
-        return None  # not an integer literal: the caller decodes these rows

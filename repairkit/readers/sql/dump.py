@@ -25,7 +25,7 @@ from __future__ import annotations
 import gzip
 import re
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -205,7 +205,7 @@ class _DumpReader(InsertStatements):
         if self.dialect is not Dialect.SQLITE:
             self._read(statements)
             return
-        self.sqlite = SqliteGrammar(self.path)
+        self.sqlite = SqliteGrammar(self.path, self._kept_rows)
         try:
             self._read(statements)
             self.sqlite.finish()
@@ -451,6 +451,11 @@ class _DumpReader(InsertStatements):
         if keep:
             table.rows.append(row)
             table.lines.append(line)
+
+    def _kept_rows(self, name: str) -> Iterable[tuple[str, int]]:
+        """Return the rows of a table kept from SQLite so far (a plain table's): text, line."""
+        inserted = self.data[name].inserted
+        return zip(inserted.texts, inserted.numbers, strict=True)
 
     def _reorder(
         self, schema: TableSchema, columns: list[str], raw: Sequence[RawValue], line: int

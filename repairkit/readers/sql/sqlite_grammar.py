@@ -33,6 +33,13 @@ text runs in it but table definitions and tuples of plain literals:
   ``INSERT`` (a batch SQLite refuses is inserted again row by row, which
   names the row). Measured at 200,075 rows, inserting tuples as text still
   cost about as much as the rest of the reading; plain tables cost nothing;
+- ``CREATE INDEX`` and ``DROP INDEX`` are carried out too: ``.dump``
+  writes a table's indexes after its rows, and a ``UNIQUE`` index (or one
+  on expressions, or partial) judges the rows already in when it is made.
+  A plain table that gets such an index hands its rows to SQLite then,
+  which names a row the index refuses; an index on plain columns refuses
+  nothing and leaves the table plain. Making an index is not held to the
+  step budget: its steps grow with the rows, not with the dump's text;
 - the transaction is followed: a dump cut off before its COMMIT loads
   nothing, and one that rolls back is no complete backup.
 """
@@ -41,7 +48,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +72,9 @@ _DEFINING = {
     sqlite3.SQLITE_FUNCTION,
 }
 _BOOKKEEPING = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE}
+_INDEXING = {sqlite3.SQLITE_CREATE_INDEX, sqlite3.SQLITE_DROP_INDEX, sqlite3.SQLITE_REINDEX}
+_INDEX_STATEMENT = re.compile(r"(?:CREATE\s+(?:UNIQUE\s+)?|DROP\s+)INDEX\b", re.IGNORECASE)
+_EXPRESSION_COLUMN = -2  # PRAGMA index_xinfo's cid of an indexed expression
 _BEGIN = re.compile(r"BEGIN\b", re.IGNORECASE)
 _COMMIT = re.compile(r"(?:COMMIT|END)\b", re.IGNORECASE)
 _UNDOING = re.compile(r"(?:ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
@@ -100,13 +110,23 @@ class PlainTable:
     keys: set[int] = field(default_factory=set)
 
 
-class SqliteGrammar:
-    """An empty in-memory SQLite database that checks the statements and rows of one dump."""
+KeptRows = Callable[[str], Iterable[tuple[str, int]]]  # a table's rows kept from SQLite: text, line
 
-    def __init__(self, path: Path) -> None:
+
+class SqliteGrammar:
+    """An empty in-memory SQLite database that checks the statements and rows of one dump.
+
+    ``kept_rows`` gives the rows of a plain table that were kept from SQLite
+    so far, for when the table stops being plain.
+    """
+
+    def __init__(self, path: Path, kept_rows: KeptRows) -> None:
         self.path = path
+        self._kept_rows = kept_rows
         self._defining = False
+        self._indexed: str | None = None  # the table of the index being made
         self._steps = 0
+        self._step_budget = _STEP_BUDGET
         self._begun: int | None = None  # the line of an open BEGIN
         self._batch_table = ""
         self._batch: list[str] = []  # tuples as text, not yet inserted
@@ -131,12 +151,39 @@ class SqliteGrammar:
         """
         self.flush()
         self._follow_transaction(statement)
+        if _INDEX_STATEMENT.match(statement.text):
+            self._index(statement)
+            return
         with self._refusal(statement.line, "this statement"):
             if carried_out:
                 self._define(statement.text)
             else:
                 # Preparing is where SQLite refuses; the first step only lists an opcode.
                 self._scratch.execute("EXPLAIN " + statement.text)
+
+    def _index(self, statement: Statement) -> None:
+        """Make or drop an index; a plain table that it makes judge rows hands them over."""
+        self._indexed = None
+        with self._refusal(statement.line, "this statement", budget=None):
+            self._define(statement.text)
+        table = self._indexed
+        if table is not None and table in self.plain and self._judges_rows(table):
+            self.hand_over(table, self._kept_rows(table))
+            self.flush()
+
+    def _judges_rows(self, table: str) -> bool:
+        """Tell whether an index of the table can refuse a row (unique, partial, on expressions)."""
+        # (seq, name, unique, origin, partial)
+        for _, name, unique, _, partial in self._scratch.execute(
+            f'PRAGMA index_list("{_quoted(table)}")'
+        ):
+            if unique or partial:
+                return True
+            # (seqno, cid, name, desc, collation, key)
+            columns = self._scratch.execute(f'PRAGMA index_xinfo("{_quoted(name)}")')
+            if any(column[1] == _EXPRESSION_COLUMN for column in columns):
+                return True
+        return False
 
     def compiles(self, statement: Statement) -> bool:
         """Return whether SQLite compiles ``statement``; ``check`` names what it refuses."""
@@ -301,8 +348,9 @@ class SqliteGrammar:
                 )
             self._begun = None
 
-    def _refusal(self, line: int, what: str) -> _Refusal:
+    def _refusal(self, line: int, what: str, budget: int | None = _STEP_BUDGET) -> _Refusal:
         self._steps = 0
+        self._step_budget = budget if budget is not None else 2**62
         return _Refusal(self.path, line, what)
 
     def _define(self, text: str) -> None:
@@ -314,7 +362,7 @@ class SqliteGrammar:
 
     def _count_steps(self) -> int:
         self._steps += _STEPS_PER_CALL
-        return 1 if self._steps > _STEP_BUDGET else 0  # non-zero interrupts the statement
+        return 1 if self._steps > self._step_budget else 0  # non-zero interrupts the statement
 
     def _authorize(
         self, action: int, first: str | None, second: str | None, database: str | None, _: object
@@ -328,6 +376,10 @@ class SqliteGrammar:
             return sqlite3.SQLITE_OK
         if action == sqlite3.SQLITE_CREATE_INDEX and (first or "").startswith("sqlite_autoindex_"):
             return sqlite3.SQLITE_OK  # the index SQLite makes itself for a UNIQUE column
+        if action in _INDEXING:
+            if action == sqlite3.SQLITE_CREATE_INDEX:
+                self._indexed = second
+            return sqlite3.SQLITE_OK
         if action in _BOOKKEEPING and first in _SCHEMA_TABLES:
             return sqlite3.SQLITE_OK
         return sqlite3.SQLITE_DENY
