@@ -184,9 +184,8 @@ class RunGatherer:
                 break
             if not following.endswith("),"):
                 break
-        if whole and self.judge.take_run(text, lines, range(number, number + len(lines))) == len(
-            lines
-        ):
+        numbers = range(number, number + len(lines))
+        if whole and self.judge.take_run(text, lines, numbers) == len(lines):
             return True
         feed.give_back((number + i, lines[i]) for i in range(1, len(lines)))
         return False
