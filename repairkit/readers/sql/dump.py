@@ -3,7 +3,7 @@
 Nothing is executed. The dump is read line by line (gzip-compressed or
 not) and split into statements (``statements``); CREATE TABLE and
 ALTER TABLE give the columns, types and keys (``schema``); INSERT and
-COPY give the rows (``values``, ``copy_lines``), which are turned into the
+COPY give the rows (``insert_statements``, ``values``, ``copy_lines``), which are turned into the
 one value model by column type (``converters``); pg_dump's COPY lines and
 the row tuples of INSERTs are checked when read and kept as text, decoded
 only when asked (``copy_rows``, ``insert_rows``). Statements that change rows
@@ -22,7 +22,6 @@ would hold (see ``django_tables``), and content type ids become
 
 from __future__ import annotations
 
-import functools
 import gzip
 import re
 import zlib
@@ -38,7 +37,7 @@ from ..django_tables import is_skipped_table
 from .converters import make_converter
 from .copy_lines import CopyLineError, read_copy_line
 from .copy_rows import CopyLineCheck, convert_row, copy_line_check
-from .insert_rows import tuple_check
+from .insert_statements import InsertStatements
 from .schema import (
     SchemaSyntaxError,
     StatementKind,
@@ -55,15 +54,11 @@ from .sqlite import literal
 from .sqlite_grammar import SqliteGrammar
 from .statements import Dialect, Line, Statement, StatementSplitter
 from .tables import TableRows, build_tables
-from .values import RawValue, ValuesParser, ValueSyntaxError
+from .values import RawValue, ValuesParser
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _SNIFF_LINES = 40
 _SNIFF_LINE_BYTES = 1 << 16
-_VALUES = re.compile(r"\bVALUES\b", re.IGNORECASE)
-# The head sqlite3 .dump writes, whose tuples SQLite may be handed as text once it
-# compiled one statement with it (an unquoted keyword as a name would not compile).
-_SQLITE_HEAD = re.compile(r'INSERT INTO (?:"(?:[^"]|"")+"|[A-Za-z_][A-Za-z0-9_]*) VALUES')
 _FROM_STDIN = re.compile(r"\bFROM\s+stdin\b", re.IGNORECASE)
 _ADDS_KEY = re.compile(r"\b(PRIMARY|FOREIGN)\s+KEY\b", re.IGNORECASE)
 _STANDARD_STRINGS = re.compile(
@@ -118,7 +113,8 @@ def read_sql_dump(path: str | Path, dialect: Dialect, label: str | None = None) 
         raise DumpNotFoundError(path, "no such SQL dump file")
     reader = _DumpReader(path, dialect)
     with _open(path) as stream:
-        reader.read(StatementSplitter(path, _numbered_lines(path, stream, dialect), dialect))
+        lines = _numbered_lines(path, stream, dialect)
+        reader.read(StatementSplitter(path, lines, dialect, runs=reader))
     tables = build_tables(path, reader.data, dialect)
     return Snapshot(label or path.name, tables, {"dialect": dialect.value})
 
@@ -136,23 +132,13 @@ def read_dump_table(path: str | Path, dialect: Dialect, name: str) -> list[dict[
         raise DumpNotFoundError(path, "no such SQL dump file")
     reader = _DumpReader(path, dialect, kept=frozenset({name}))
     with _open(path) as stream:
-        reader.read(StatementSplitter(path, _numbered_lines(path, stream, dialect), dialect))
+        lines = _numbered_lines(path, stream, dialect)
+        reader.read(StatementSplitter(path, lines, dialect, runs=reader))
     table = reader.data.get(name)
     if table is None:
         return None
     columns = table.schema.columns
     return [dict(zip(columns, row, strict=True)) for row in table.rows]
-
-
-@functools.lru_cache(maxsize=1024)
-def _insert_target(head: str) -> tuple[str, list[str] | None]:
-    """Read an INSERT's table and columns once per distinct head.
-
-    ``sqlite3 .dump`` and ``--skip-extended-insert`` repeat the same head on
-    every row, and lexing it with sqlparse each time was most of the reading.
-    The column list is shared between calls and never changed.
-    """
-    return read_target(head, "INSERT")
 
 
 def is_sql_dump(dialect: Dialect) -> Callable[[str], bool]:
@@ -200,7 +186,7 @@ def _numbered_lines(path: Path, stream: BinaryIO, dialect: Dialect) -> Iterator[
         raise DumpFormatError(path, number + 1, f"cannot decompress: {err}") from err
 
 
-class _DumpReader:
+class _DumpReader(InsertStatements):
     """Collect the schema and rows of a dump, statement by statement."""
 
     def __init__(self, path: Path, dialect: Dialect, kept: frozenset[str] = frozenset()) -> None:
@@ -326,113 +312,6 @@ class _DumpReader:
         if table is not None:
             table.schema.pk.extend(constraints.pk)
             table.schema.references.update(constraints.references)
-
-    def _insert(self, statement: Statement) -> None:
-        text = statement.text
-        values = _VALUES.search(text)
-        if values is None:
-            raise DumpFormatError(self.path, statement.line, "INSERT without VALUES")
-        name, columns = _insert_target(text[: values.start()])
-        table = self._target(name, statement)
-        head = text[: values.end()]
-        checked = False  # whether SQLite took every row as text, so the statement compiles
-        keeps = table is not None and self._keeps_tuples(table, columns)
-        if (
-            keeps
-            and self.sqlite is not None
-            and head not in self.sqlite_heads
-            and _SQLITE_HEAD.fullmatch(head)
-            and self.sqlite.compiles(statement)
-        ):
-            # Its rows can then be checked the fast way; one it refuses is read the slow
-            # way, so that repairkit's messages come first, as for every statement.
-            self.sqlite_heads.add(head)
-        try:
-            if keeps and table is not None:
-                checked = self._insert_tuples(table, statement, values.end(), head)
-            else:
-                for offset, raw in self.values.rows(text, values.end()):
-                    if table is not None:
-                        self._add_row(table, columns, raw, statement.line_at(offset))
-        except ValueSyntaxError as err:
-            raise DumpFormatError(self.path, statement.line_at(err.offset), err.problem) from err
-        if self.sqlite is not None and not checked:
-            self.sqlite.check(statement, False)
-            if _SQLITE_HEAD.fullmatch(head):
-                self.sqlite_heads.add(head)
-
-    def _keeps_tuples(self, table: TableRows, columns: list[str] | None) -> bool:
-        """Return whether an INSERT's tuples can be kept as text, to be decoded when asked.
-
-        Not for the tables read whole (content types, ``read_dump_table``),
-        nor for an INSERT whose columns are not the CREATE TABLE's, in order,
-        nor under another ``standard_conforming_strings`` than the table's
-        tuples so far.
-        """
-        standard = table.inserted.standard_strings
-        return (
-            table.schema.name not in self.kept
-            and (columns is None or columns == table.schema.columns)
-            and (standard is None or standard is self.values.standard_strings)
-        )
-
-    def _insert_tuples(
-        self, table: TableRows, statement: Statement, position: int, head: str
-    ) -> bool:
-        """Check each tuple of an INSERT and keep it as text (``insert_rows``).
-
-        Return whether SQLite took every tuple as text (a SQLite dump whose
-        head SQLite compiled before), so that the statement needs no check.
-
-        :raises DumpFormatError: for a tuple that is not a row of the table.
-        :raises ValueSyntaxError: for text that is no tuple.
-        """
-        schema, converters, values = table.schema, table.converters, self.values
-        inserted = table.inserted
-        sqlite = self.sqlite
-        if inserted.check is None:
-            plain = sqlite.plain.get(schema.name) if sqlite is not None else None
-            not_null = plain.not_null if plain is not None else frozenset()
-            inserted.check = tuple_check(schema, self.dialect, values.standard_strings, not_null)
-            inserted.standard_strings = values.standard_strings
-            if plain is not None:
-                inserted.rowid = inserted.check.keyed([plain.key_column])
-        check = inserted.check
-        # SQLite judges a row by its values unless it compiled this head already.
-        as_text = sqlite is not None and head in self.sqlite_heads
-        fast = sqlite is None or as_text
-        text, texts, numbers = statement.text, inserted.texts, inserted.numbers
-        every_row_as_text = as_text
-        while True:
-            start = values.row_start(text, position)
-            end = check.end_of(text, start, converters, values) if fast else -1
-            line = statement.line_at(start)
-            if end < 0:
-                # The slow way names the fault, or accepts what the pattern is too narrow for.
-                raw, end = values.row(text, start)
-                self._add_row(table, None, raw, line, keep=False)
-                every_row_as_text = False
-                row_text = text[start:end]
-            else:
-                row_text = text[start:end]
-                if (
-                    sqlite is not None
-                    and inserted.rowid is not None
-                    and schema.name in sqlite.plain
-                ):
-                    rowid = inserted.rowid.match(text, start)
-                    key = int(rowid.group(1))  # type: ignore[union-attr]
-                    sqlite.take_plain_row(
-                        schema.name, key, row_text, line, zip(texts, numbers, strict=True)
-                    )
-                elif sqlite is not None:
-                    sqlite.insert_text(schema.name, row_text, line)
-            texts.append(row_text)
-            numbers.append(line)
-            after = values.next_row(text, end)
-            if after is None:
-                return every_row_as_text
-            position = after
 
     def _copy(self, statement: Statement) -> None:
         source = _FROM_STDIN.search(statement.text)

@@ -39,6 +39,7 @@ from repairkit.values import ValueType, key_of, render_key, value_type_of_sql
 
 from .converters import MYSQL_BINARY, POSTGRES_RANGES, POSTGRES_TEXT_TYPES, Converter
 from .copy_rows import DATE_TEXT, TIMESTAMP_TEXT, convert_row, decode_kept_texts
+from .insert_blocks import first_integer_keys
 from .schema import TableSchema
 from .sqlite import Affinity, affinity_of, decimal_places
 from .statements import Dialect
@@ -283,6 +284,13 @@ class TupleDecoder:
         # The groups come in column order, the key's columns maybe not.
         group_of = [sorted(key_columns).index(i) for i in key_columns]
         fingerprints: dict[Pk, int] = {}
+        if kept and key_columns == [0] and check is not None:
+            integers = first_integer_keys(tuples.texts, check)
+            if integers is not None:
+                fingerprints = dict(zip(integers, map(hash, tuples.texts), strict=True))
+                if len(fingerprints) == len(integers):
+                    return fingerprints
+                fingerprints = {}  # a key twice: the loop names it
         for text, line in zip(tuples.texts, tuples.numbers, strict=True):
             match = keyed.match(text) if keyed is not None else None
             if match is None:

@@ -28,6 +28,8 @@ from pathlib import Path
 
 from repairkit.errors import DumpFormatError
 
+from .insert_runs import LineFeed, RunGatherer, RunJudge
+
 
 class Dialect(str, enum.Enum):
     """The program that wrote a SQL dump, which decides how its text is read."""
@@ -77,9 +79,18 @@ _NEVER_RUN = 999999  # a version no server has: the comment stays a comment
 class StatementSplitter:
     """Iterate over the statements of a dump, given its lines."""
 
-    def __init__(self, path: Path, lines: Iterator[Line], dialect: Dialect) -> None:
+    def __init__(
+        self,
+        path: Path,
+        lines: Iterator[Line],
+        dialect: Dialect,
+        runs: RunJudge | None = None,
+    ) -> None:
         self.path = path
-        self.lines = lines
+        self._feed = LineFeed(lines)
+        self.lines = self._feed.lines
+        # Runs of one-line INSERTs go to ``runs`` in one step where it takes them (insert_runs).
+        self._runs = RunGatherer(runs, dialect is Dialect.MYSQL) if runs is not None else None
         self.dialect = dialect
         self.delimiter = ";"
         self.standard_strings = True
@@ -147,9 +158,20 @@ class StatementSplitter:
         closer: _Closer | None = None  # the string or comment under way
         closer_line = 0
         number = 0
+        runs, feed = self._runs, self._feed
         for number, text in self.lines:
+            if not number:
+                number = feed.last_number
+                break
             position = 0
             if closer is None and start == 0:
+                if (
+                    runs is not None
+                    and not self._conditional
+                    and text.startswith("INSERT")
+                    and runs.take(feed, number, text)
+                ):
+                    continue
                 if (
                     self._whole_insert is not None
                     and not self._conditional
@@ -258,6 +280,8 @@ class StatementSplitter:
 
     def _copy_data(self, statement: Statement) -> Iterator[Line]:
         for number, text in self.lines:
+            if not number:
+                break  # the end of the dump
             if text == "\\.":
                 return
             yield number, text
