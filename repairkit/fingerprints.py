@@ -42,6 +42,14 @@ class FingerprintCollector:
             self._dict = self._as_dict()
         self._dict[pk] = fingerprint
 
+    def add_part(self, keys: array[int], prints: array[int]) -> None:
+        """Take the pairs of two arrays of equal length, as ``add`` takes them one by one."""
+        if self._dict is None:
+            self._keys.extend(keys)
+            self._prints.extend(prints)
+        else:
+            self._dict.update(zip(keys, prints, strict=True))
+
     def finish(self) -> Mapping[Pk, int]:
         """Return the pairs collected: an index for a large table of integers, else a dict."""
         if self._dict is None and len(self._keys) >= INDEXED_ROWS:

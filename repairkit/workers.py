@@ -47,12 +47,17 @@ def jobs_for_inputs(jobs: int | None, sources: Sequence[str]) -> int:
 def _input_bytes(sources: Sequence[str], enough: int) -> int:
     """Return the size of the files and directories among ``sources``, counted up to ``enough``.
 
-    Sources that are not local paths (database URLs, ``django:``) count as
-    nothing: they are not read by workers.
+    A ``sqlite:///`` URL counts as its file, whose large tables workers
+    hash; other sources that are not local paths (server URLs,
+    ``django:``) count as nothing: they are not read by workers.
     """
+    # Imported here: the readers import this module.
+    from repairkit.readers.live.urls import sqlite_path
+
     total = 0
     for source in sources:
         path = os.fspath(source)
+        path = os.fspath(sqlite_path(path) or path)
         if os.path.isfile(path):
             total += os.path.getsize(path)
         elif os.path.isdir(path):

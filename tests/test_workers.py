@@ -29,3 +29,12 @@ def test_big_inputs_get_the_default_pool(tmp_path: Path) -> None:
 
 def test_urls_and_missing_paths_count_as_nothing() -> None:
     assert jobs_for_inputs(None, ["sqlite:///nowhere.db", "django:site.settings", "gone/"]) == 1
+
+
+def test_a_sqlite_url_counts_as_its_file(tmp_path: Path) -> None:
+    # Its large tables are hashed in key ranges by the pool's workers.
+    database = tmp_path / "big.sqlite3"
+    with database.open("wb") as stream:
+        stream.truncate(SMALL_INPUT_BYTES)
+    assert jobs_for_inputs(None, [f"sqlite:///{database}"]) == default_jobs()
+    assert jobs_for_inputs(None, [f"sqlite:///{tmp_path / 'small.sqlite3'}"]) == 1

@@ -103,7 +103,7 @@ FORMATS: dict[str, Format] = {
         "database",
         "a live database: sqlite:///path.db, postgresql://..., mysql://...",
         is_database_url,
-        lambda source, _: read_database_url(source),
+        lambda source, map_files: read_database_url(source, map_files=map_files),
     ),
 }
 

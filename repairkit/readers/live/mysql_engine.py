@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -92,6 +93,11 @@ class MysqlEngine:
 
     def fingerprints(self, spec: TableSpec, converter: RowConverter) -> Iterator[tuple[Any, ...]]:
         return self._stream(select_rows(spec, "`", fingerprint=_mysql_hash(spec), only_key=True))
+
+    def fingerprint_parts(
+        self, spec: TableSpec, converter: RowConverter
+    ) -> list[tuple[array[int], array[int]]] | None:
+        return None  # the server hashes the rows, which come as they are hashed
 
     def fingerprinted_rows(
         self, spec: TableSpec, keys: Sequence[Sequence[Any]] | None

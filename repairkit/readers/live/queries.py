@@ -24,6 +24,7 @@ def select_rows(
     only_key: bool = False,
     keys: int = 0,
     placeholder: str = "%s",
+    where: str = "",
 ) -> str:
     """Return the SELECT of a table's rows in key order; columns in ``as_text`` as their text.
 
@@ -32,7 +33,8 @@ def select_rows(
     for NULL, hence the CASE. ``fingerprint``, an expression, is selected
     after the columns (after the key columns alone if ``only_key``); ``keys``
     picks that many rows by their key values, given as parameters
-    (``placeholder`` each: ``%s`` for psycopg and PyMySQL, ``?`` for sqlite3).
+    (``placeholder`` each: ``%s`` for psycopg and PyMySQL, ``?`` for sqlite3);
+    ``where``, a condition, limits the rows otherwise.
     """
     names = [quoted(column.name, quote_char) for column in spec.columns]
     # With parameters, the driver reads every % of the query as a placeholder's.
@@ -47,7 +49,7 @@ def select_rows(
     selected = key_expressions if only_key else expressions
     if fingerprint is not None:
         selected = [*selected, fingerprint]
-    where = ""
+    where = f" WHERE {where}" if where else ""
     if keys:
         if len(spec.key) == 1:
             where = f" WHERE {key_expressions[0]} IN ({', '.join([placeholder] * keys)})"

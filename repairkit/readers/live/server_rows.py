@@ -5,9 +5,11 @@ and large (1.6 GB for 1M rows). Here each row is hashed in one query per
 table and only ``(key, hash)`` pairs are kept; the rows whose hashes differ
 are fetched by key and converted when the diff asks. PostgreSQL and MySQL
 hash the rows on the server. SQLite, in the same process, hands over the
-raw values (int, float, str, bytes, None), which are hashed by the ``repr``
-of the row: that keeps ``1`` apart from ``1.0``, ``'1'`` from ``b'1'`` and
-``-1`` from ``-2``, which ``hash()`` of the values does not.
+raw values (int, float, str, bytes, None), which are hashed by their
+``marshal`` bytes (``sqlite_fingerprints``): that keeps ``1`` apart from
+``1.0``, ``'1'`` from ``b'1'`` and ``-1`` from ``-2``, which ``hash()`` of
+the values does not; a large integer-keyed table is hashed in key ranges,
+in worker processes when the reader has a pool.
 
 A hash is taken over an encoding of the row that determines the values the
 reader would make of it, so equal hashes mean equal rows (up to a 64-bit
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from array import array
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -54,6 +57,17 @@ class FingerprintingEngine(Protocol):
 
         A row that the engine cannot vouch for is converted by ``converter``
         on the way, so that a value that does not fit is refused while reading.
+
+        :raises ValueError: if a value does not fit its column's type.
+        """
+
+    def fingerprint_parts(
+        self, spec: TableSpec, converter: RowConverter
+    ) -> list[tuple[array[int], array[int]]] | None:
+        """Return the hashes of a table keyed by one integer column as arrays, or None.
+
+        ``(keys, hashes)`` pairs in key order, each key an int, checked as
+        ``fingerprints`` checks them; None to read the rows by ``fingerprints``.
 
         :raises ValueError: if a value does not fit its column's type.
         """
@@ -121,7 +135,11 @@ class ServerRowStore:
         rows = 0
         collected = FingerprintCollector()
         try:
-            for row in engine.fingerprints(spec, self._converter):
+            parts = engine.fingerprint_parts(spec, self._converter) if self._int_key else None
+            for keys, prints in parts or ():
+                collected.add_part(keys, prints)
+                rows += len(keys)
+            for row in engine.fingerprints(spec, self._converter) if parts is None else ():
                 pk = row[0] if self._int_key and type(row[0]) is int else self._pk(list(row[:-1]))
                 fingerprint = row[-1]
                 collected.add(pk, fingerprint)

@@ -28,6 +28,7 @@ from typing import Any
 
 from repairkit.errors import DumpFormatError
 from repairkit.snapshot import ContentTypeRef, Snapshot, Table
+from repairkit.workers import MapFunction
 
 from ..django_tables import is_skipped_table
 from .catalog import read_content_types, table_specs
@@ -39,17 +40,18 @@ from .tables import TableSpec, as_many_to_many, build_table, parent_table, table
 from .urls import URL_SCHEMES, without_password
 
 
-def read_database_url(url: str, label: str | None = None) -> Snapshot:
+def read_database_url(url: str, label: str | None = None, map_files: MapFunction = map) -> Snapshot:
     """Read every table of the database at ``url`` (except SKIPPED_TABLES) into a Snapshot.
 
     ``sqlite:///relative/path.db`` and ``sqlite:////absolute/path.db`` (as
     SQLAlchemy spells them), ``postgresql://user:password@host:port/name``,
-    ``mysql://user:password@host:port/name``.
+    ``mysql://user:password@host:port/name``. ``map_files`` runs the
+    hashing of a large SQLite table's key ranges (``sqlite_fingerprints``).
 
     :raises DumpNotFoundError: if the database cannot be reached or does not exist.
     :raises DumpFormatError: if a value does not fit its column's declared type.
     """
-    engine = connect_database(url)
+    engine = connect_database(url, map_files)
     shown = label or without_password(url)
     try:
         specs = table_specs(*engine.catalog())
@@ -108,14 +110,16 @@ def read_url_table(url: str, name: str) -> list[dict[str, Any]] | None:
         engine.close()
 
 
-def connect_database(url: str) -> SqliteEngine | PostgresEngine | MysqlEngine:
-    """Connect to the database at ``url``, read-only.
+def connect_database(
+    url: str, map_files: MapFunction = map
+) -> SqliteEngine | PostgresEngine | MysqlEngine:
+    """Connect to the database at ``url``, read-only (``map_files``: as ``read_database_url``).
 
     :raises DumpNotFoundError: if it cannot be reached or does not exist.
     """
     scheme = URL_SCHEMES[url.partition("://")[0].lower()]
     if scheme == "sqlite":
-        return SqliteEngine(url)
+        return SqliteEngine(url, map_files)
     return connect_server(url)
 
 

@@ -3,32 +3,38 @@
 from __future__ import annotations
 
 import sqlite3
+from array import array
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from repairkit.errors import DumpNotFoundError
+from repairkit.workers import MapFunction
 
 from ..sql.sqlite import decimal_places
 from .catalog import ColumnRow, KeyRow
 from .queries import BATCH, quoted, select_rows
 from .server_rows import spec_digest
 from .sqlite_checks import readable_rows_check
+from .sqlite_fingerprints import raw_row_fingerprint, read_fingerprint_parts
 from .tables import RowConverter, TableSpec
+from .urls import sqlite_path
 
 
 class SqliteEngine:
     """A connection to a SQLite file that SQLite itself keeps from writing."""
 
-    def __init__(self, url: str) -> None:
-        path = Path(unquote(url.partition("://")[2][1:]))
-        if not path.is_file():
-            raise DumpNotFoundError(path, "no such SQLite database")
+    def __init__(self, url: str, map_files: MapFunction = map) -> None:
+        """Open the database at ``url``; ``map_files`` runs the fingerprinting of large tables."""
+        path = sqlite_path(url)
+        if path is None or not path.is_file():
+            raise DumpNotFoundError(path or url, "no such SQLite database")
         # Rows are fetched again when decoded, from this file wherever the process is then.
         self.url = f"sqlite:///{quote(str(path.resolve()))}"
         # mode=ro: SQLite itself refuses every write on this connection.
-        self.connection = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+        self.uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+        self.connection = sqlite3.connect(self.uri, uri=True)
+        self.map_files = map_files
 
     def catalog(self) -> tuple[list[ColumnRow], list[KeyRow]]:
         columns: list[ColumnRow] = []
@@ -55,10 +61,19 @@ class SqliteEngine:
 
     def fingerprint_scheme(self, spec: TableSpec) -> str:
         # hash() is salted per interpreter: stores hashed under another salt share no scheme.
-        return f"sqlite-raw-row-repr-hash-v1:{spec_digest(spec, hash('repairkit'))}"
+        return f"sqlite-raw-row-marshal-hash-v2:{spec_digest(spec, hash('repairkit'))}"
+
+    def fingerprint_parts(
+        self, spec: TableSpec, converter: RowConverter
+    ) -> list[tuple[array[int], array[int]]] | None:
+        if len(spec.key) != 1:
+            return None
+        return read_fingerprint_parts(
+            self.connection, self.uri, spec, converter.content_types, self.map_files
+        )
 
     def fingerprints(self, spec: TableSpec, converter: RowConverter) -> Iterator[tuple[Any, ...]]:
-        """Yield each row's key values and ``hash(repr(row))`` of its raw values, in key order.
+        """Yield each row's key values and the fingerprint of its raw values, in key order.
 
         The rows that ``sqlite_checks`` cannot vouch for are converted on
         the way, in key order, which refuses a value that does not fit with
@@ -74,9 +89,9 @@ class SqliteEngine:
             if check is not None and not row[-1]:
                 converter.row(raw)
             if first is not None:  # one key column, the common case, without a list
-                yield raw[first], hash(repr(raw))
+                yield raw[first], raw_row_fingerprint(raw)
             else:
-                yield (*[raw[i] for i in key_index], hash(repr(raw)))
+                yield (*[raw[i] for i in key_index], raw_row_fingerprint(raw))
 
     def fingerprinted_rows(
         self, spec: TableSpec, keys: Sequence[Sequence[Any]] | None
@@ -88,7 +103,7 @@ class SqliteEngine:
         )
         parameters = [] if keys is None else [value for key in keys for value in key]
         for raw in self._stream(query, parameters):
-            yield (*raw, hash(repr(raw)))
+            yield (*raw, raw_row_fingerprint(raw))
 
     def _stream(self, query: str, parameters: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
         cursor = self.connection.execute(query, parameters)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from repairkit.errors import DumpNotFoundError
 
@@ -21,6 +22,14 @@ def is_database_url(source: str) -> bool:
     """Tell whether ``source`` is a database URL that ``read_database_url`` knows."""
     scheme, _, rest = source.partition("://")
     return bool(rest) and scheme.lower() in URL_SCHEMES
+
+
+def sqlite_path(url: str) -> Path | None:
+    """Return the file of a ``sqlite:///`` URL, as SQLAlchemy spells it; None for another URL."""
+    scheme, _, rest = url.partition("://")
+    if URL_SCHEMES.get(scheme.lower()) != "sqlite":
+        return None
+    return Path(unquote(rest[1:]))
 
 
 def without_password(url: str) -> str:
