@@ -29,7 +29,9 @@ from realrows import dumpdata
 
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
 MYSQL_HOST, MYSQL_PORT, MYSQL_USER = "127.0.0.1", 3306, "root"
-SCRATCH = {"old": "repairkit_bench_old", "new": "repairkit_bench_new"}
+# Two benchmarks on one machine need their own scratch databases: the prefix can be set.
+_SCRATCH_PREFIX = os.environ.get("REPAIRKIT_BENCH_SCRATCH", "repairkit_bench")
+SCRATCH = {"old": f"{_SCRATCH_PREFIX}_old", "new": f"{_SCRATCH_PREFIX}_new"}
 SIDES = ("old", "new")
 
 
