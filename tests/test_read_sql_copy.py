@@ -157,3 +157,22 @@ def test_truncate_and_insert_beside_copy_keep_the_dump_order(tmp_path: Path) -> 
     table_read = read_sql_dump(path, Dialect.POSTGRES).tables["t"]
     assert isinstance(table_read.store, MemoryRowStore)  # decoded whole: rows of both kinds
     assert table_read.decode() == {2: (2, "inserted"), 3: (3, "copied")}
+
+
+def test_a_fault_deep_in_a_long_copy_block_is_named_on_its_line(tmp_path: Path) -> None:
+    """Lines are checked many at a time; the first bad one is still named, as one by one."""
+    lines = [f"{i}\t2020-01-{1 + i % 28:02d}" for i in range(1, 10_001)]
+    lines[6000] = "6001\t2021-02-29"
+    path = write_dump(tmp_path / "dump.sql", "date", lines)
+    with pytest.raises(DumpFormatError) as caught:
+        read_sql_dump(path, Dialect.POSTGRES)
+    assert str(caught.value) == reference("date", lines[6000], 10 + 6001, path)
+
+
+def test_long_copy_blocks_of_texts_read_as_the_value_by_value_reading(tmp_path: Path) -> None:
+    texts = ["café", "a\\tb", "a\\\\b", "", " ", "\\r\\n", "naïve \\\\N", "x"]
+    lines = [f"{i}\t{texts[i % len(texts)]} {i}" for i in range(1, 9_001)]
+    path = write_dump(tmp_path / "dump.sql", "text", lines)
+    table = read_sql_dump(path, Dialect.POSTGRES).tables["t"]
+    expected = {i: reference("text", line, 10 + i, path) for i, line in enumerate(lines, 1)}
+    assert table.decode() == expected

@@ -67,10 +67,17 @@ def tuples_match(check: TupleCheck, tuples: Sequence[str]) -> bool:
 
     False means "not known to": the caller reads them one by one.
     """
-    if check.unchecked or not tuples:
-        return False
-    pattern = _run_pattern("", check.pattern.pattern, "")
-    return pattern is not None and _block_matches(pattern, tuples)
+    return not check.unchecked and lines_match(check.pattern, tuples)
+
+
+def lines_match(pattern: re.Pattern[str], lines: Sequence[str]) -> bool:
+    """Tell whether each of ``lines`` (none holding a line end) fully matches ``pattern``.
+
+    One RE2 call for them all; also for the lines of a COPY block
+    (``copy_rows.CopyLineCheck``). False means "not known to".
+    """
+    block_pattern = _run_pattern("", pattern.pattern, "")
+    return block_pattern is not None and bool(lines) and _block_matches(block_pattern, lines)
 
 
 def _block_matches(pattern: Any, lines: Sequence[str]) -> bool:
