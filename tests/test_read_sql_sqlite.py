@@ -319,6 +319,30 @@ def engine_refusal(script: str) -> str:
             4,
             "t.id (integer): text 'one' in a integer column",
         ),
+        (  # a row read the slow way (no pattern takes 29 February) keeps its key from SQLite
+            "CREATE TABLE t(id integer PRIMARY KEY, d date);\n"
+            "INSERT INTO t VALUES(1,'2020-02-29');\n"
+            "INSERT INTO t VALUES(1,'2020-01-01');\n",
+            "UNIQUE constraint failed",
+            5,
+            "SQLite refuses this row: UNIQUE constraint failed: t.id",
+        ),
+        (
+            "CREATE TABLE t(id integer PRIMARY KEY, d date);\n"
+            "INSERT INTO t VALUES(1,'2020-01-01');\n"
+            "INSERT INTO t VALUES(1,'2020-02-29');\n",
+            "UNIQUE constraint failed",
+            5,
+            "SQLite refuses this row: UNIQUE constraint failed: t.id",
+        ),
+        (
+            "CREATE TABLE t(id integer PRIMARY KEY, d date);\n"
+            "INSERT INTO t VALUES(1,'2020-02-29');\n"
+            "INSERT INTO t VALUES(2,'2020-02-29');\nCREATE UNIQUE INDEX t_d ON t (d);\n",
+            "UNIQUE constraint failed",
+            5,
+            "SQLite refuses this row: UNIQUE constraint failed: t.d",
+        ),
         (  # sqlite3 .dump writes a table's indexes after its rows
             "CREATE TABLE t(id integer PRIMARY KEY, v text);\nINSERT INTO t VALUES(1,'a');\n"
             "INSERT INTO t VALUES(2,'a');\nCREATE UNIQUE INDEX t_v ON t (v);\n",

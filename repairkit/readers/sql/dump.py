@@ -453,10 +453,13 @@ class _DumpReader(InsertStatements):
             )
         row = convert_row(self.path, schema, table.converters, raw, line)
         if self.sqlite is not None:
-            # A row SQLite judges by its values: the rows kept from it come first.
-            kept = zip(table.inserted.texts, table.inserted.numbers, strict=True)
-            self.sqlite.hand_over(schema.name, kept)
-            self.sqlite.insert(schema.name, [literal(value) for value in raw], line)
+            stored = [literal(value) for value in raw]
+            # A row not kept decoded is kept as text: SQLite gets it if the table is handed over.
+            if keep or not self.sqlite.takes_plain_values(schema.name, stored):
+                # A row SQLite judges by its values: the rows kept from it come first.
+                kept = zip(table.inserted.texts, table.inserted.numbers, strict=True)
+                self.sqlite.hand_over(schema.name, kept)
+                self.sqlite.insert(schema.name, stored, line)
         if keep:
             table.rows.append(row)
             table.lines.append(line)

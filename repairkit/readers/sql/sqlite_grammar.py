@@ -259,6 +259,26 @@ class SqliteGrammar:
         self.insert_text(table, row, line)
         self.flush()
 
+    def takes_plain_values(self, table: str, row: Sequence[Stored]) -> bool:
+        """Keep a row of values from SQLite if it is sure to take it, and say whether it did.
+
+        So it is in a plain table for an integer key not seen before and no
+        NULL where the table forbids one (``PlainTable``). A row read the
+        slow way (a date the pattern leaves out, a literal spelt otherwise)
+        then costs nothing either; before, the first such row handed every
+        later row of its table to SQLite.
+        """
+        plain = self.plain.get(table)
+        if plain is None:
+            return False
+        key = row[plain.key_column]
+        if type(key) is not int or key in plain.keys:
+            return False  # SQLite judges a key in another form, and names a repeated one
+        if any(row[column] is None for column in plain.not_null):
+            return False
+        plain.keys.add(key)
+        return True
+
     def hand_over(self, table: str, kept: Iterable[tuple[str, int]]) -> None:
         """Give SQLite the rows of a plain table kept from it so far; it is plain no more.
 
