@@ -23,6 +23,7 @@ would hold (see ``django_tables``), and content type ids become
 from __future__ import annotations
 
 import gzip
+import os
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -36,8 +37,9 @@ from repairkit.workers import MapFunction
 from ..django_tables import is_skipped_table
 from .converters import make_converter
 from .copy_lines import CopyLineError, read_copy_line
-from .copy_rows import CopyLineCheck, convert_row, copy_line_check
+from .copy_rows import CopyLineCheck, convert_row, copy_line_check, first_field_key
 from .insert_statements import InsertStatements
+from .kept_texts import DumpFile, LinePlace
 from .schema import (
     SchemaSyntaxError,
     StatementKind,
@@ -111,9 +113,9 @@ def read_sql_dump(path: str | Path, dialect: Dialect, label: str | None = None) 
     path = Path(path)
     if not path.is_file():
         raise DumpNotFoundError(path, "no such SQL dump file")
-    reader = _DumpReader(path, dialect)
     with _open(path) as stream:
-        lines = _numbered_lines(path, stream, dialect)
+        reader = _DumpReader(path, dialect, source=_dump_file(path, stream, dialect))
+        lines = _numbered_lines(path, stream, dialect, reader.place)
         reader.read(StatementSplitter(path, lines, dialect, runs=reader))
     tables = build_tables(path, reader.data, dialect)
     return Snapshot(label or path.name, tables, {"dialect": dialect.value})
@@ -130,9 +132,10 @@ def read_dump_table(path: str | Path, dialect: Dialect, name: str) -> list[dict[
     path = Path(path)
     if not path.is_file():
         raise DumpNotFoundError(path, "no such SQL dump file")
-    reader = _DumpReader(path, dialect, kept=frozenset({name}))
     with _open(path) as stream:
-        lines = _numbered_lines(path, stream, dialect)
+        source = _dump_file(path, stream, dialect)
+        reader = _DumpReader(path, dialect, kept=frozenset({name}), source=source)
+        lines = _numbered_lines(path, stream, dialect, reader.place)
         reader.read(StatementSplitter(path, lines, dialect, runs=reader))
     table = reader.data.get(name)
     if table is None:
@@ -161,27 +164,49 @@ def _open(path: Path) -> BinaryIO:
     return stream
 
 
-def _numbered_lines(path: Path, stream: BinaryIO, dialect: Dialect) -> Iterator[Line]:
+def _decoding_errors(dialect: Dialect) -> str:
+    return "surrogateescape" if dialect is Dialect.MYSQL else "strict"
+
+
+def _dump_file(path: Path, stream: BinaryIO, dialect: Dialect) -> DumpFile:
+    """Return what reading the dump's row texts again needs to know of the file."""
+    if isinstance(stream, gzip.GzipFile):
+        return DumpFile(path, 0, _decoding_errors(dialect), seekable=False)
+    size = os.fstat(stream.fileno()).st_size
+    return DumpFile(path, size, _decoding_errors(dialect), seekable=True)
+
+
+def _numbered_lines(
+    path: Path, stream: BinaryIO, dialect: Dialect, place: LinePlace | None = None
+) -> Iterator[Line]:
     """Yield ``(number, text)`` per line, split at ``\\n`` only (a ``\\r`` may be data).
 
     A MySQL dump holds BLOBs as raw bytes: its bytes that are not UTF-8 are
     kept as surrogates (``surrogateescape``), for ``converters`` to turn back
-    into bytes in a binary column and to refuse anywhere else.
+    into bytes in a binary column and to refuse anywhere else. ``place``
+    is told where each line is in the file before it is yielded.
 
     :raises DumpFormatError: for a line that is not UTF-8 (MySQL aside), or
         a broken or cut-off gzip file.
     """
     number = 0
-    errors = "surrogateescape" if dialect is Dialect.MYSQL else "strict"
+    errors = _decoding_errors(dialect)
+    if place is None:
+        place = LinePlace(DumpFile(path, 0, errors, seekable=False))
+    end = 0  # the file offset after the line
     try:
         for number, raw in enumerate(stream, start=1):
             try:
                 text = raw.decode("utf-8", errors)
             except UnicodeDecodeError as err:
                 raise DumpFormatError(path, number, f"not UTF-8: {err}") from err
-            if number == 1:
-                text = text.removeprefix("\ufeff")
-            yield number, text.removesuffix("\n")
+            start, end = end, end + len(raw)
+            if number == 1 and text.startswith("\ufeff"):
+                text, start = text[1:], start + 3  # the mark is 3 bytes in UTF-8
+            line = text.removesuffix("\n")
+            place.number, place.text, place.start = number, line, start
+            place.size = end - start - (len(text) - len(line))
+            yield number, line
     except (OSError, EOFError, zlib.error) as err:
         raise DumpFormatError(path, number + 1, f"cannot decompress: {err}") from err
 
@@ -189,8 +214,18 @@ def _numbered_lines(path: Path, stream: BinaryIO, dialect: Dialect) -> Iterator[
 class _DumpReader(InsertStatements):
     """Collect the schema and rows of a dump, statement by statement."""
 
-    def __init__(self, path: Path, dialect: Dialect, kept: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        path: Path,
+        dialect: Dialect,
+        kept: frozenset[str] = frozenset(),
+        source: DumpFile | None = None,
+    ) -> None:
         self.path = path
+        # Without a source told where each line is, every row text is held as a string.
+        self.source = source or DumpFile(path, 0, _decoding_errors(dialect), seekable=False)
+        # Where the line last read is, so that row texts are kept by their place in the file.
+        self.place = LinePlace(self.source)
         # Skipped tables whose rows are still read: content type ids are resolved through them.
         self.kept = kept | {CONTENT_TYPE_TABLE}
         self.dialect = dialect
@@ -202,6 +237,12 @@ class _DumpReader(InsertStatements):
         self.copy_checks: dict[str, CopyLineCheck] = {}
 
     def read(self, statements: StatementSplitter) -> None:
+        try:
+            self._read_checked(statements)
+        finally:
+            self.place.close()
+
+    def _read_checked(self, statements: StatementSplitter) -> None:
         if self.dialect is not Dialect.SQLITE:
             self._read(statements)
             return
@@ -278,7 +319,7 @@ class _DumpReader(InsertStatements):
                 f" (first on line {self.data[schema.name].schema.line})",
             )
         converters = [make_converter(declared, self.dialect) for declared in schema.types]
-        self.data[schema.name] = self.created = TableRows(schema, converters)
+        self.data[schema.name] = self.created = TableRows(schema, converters, self.source)
 
     def _standard_strings(self, statement: Statement, splitter: StatementSplitter) -> None:
         """Follow ``SET standard_conforming_strings``, which decides what a backslash means.
@@ -349,15 +390,19 @@ class _DumpReader(InsertStatements):
         check = self.copy_checks.get(schema.name)
         if check is None:
             check = self.copy_checks[schema.name] = copy_line_check(schema)
-        texts, numbers = table.copied.texts, table.copied.numbers
+        kept, place = table.copied, self.place
+        first, keyed = (converters[0], True) if converters else (str, False)  # str: never called
         width = len(schema.columns)
         for number, line in lines:
-            if not check.accepts(line, converters):
+            accepted = check.accepts(line, converters)
+            if not accepted:
                 # The slow way names the fault, or accepts what the pattern is too narrow for.
                 raw = self._split_copy_line(schema.name, line, width, number)
                 convert_row(self.path, schema, converters, raw, number)
-            texts.append(line)
-            numbers.append(number)
+            key = first_field_key(line, first, accepted and check.integer_first) if keyed else None
+            # The data line is the line last read, its bytes from place.start on.
+            start = place.start if place.number == number else -1
+            kept.keep(line, number, start, place.size, key)
 
     def _split_copy_line(self, name: str, line: str, width: int, number: int) -> list[str | None]:
         try:

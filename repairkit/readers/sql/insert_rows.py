@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +38,7 @@ from repairkit.snapshot import Pk, Row
 from repairkit.values import ValueType, key_of, render_key, value_type_of_sql
 
 from .converters import MYSQL_BINARY, POSTGRES_RANGES, POSTGRES_TEXT_TYPES, Converter
-from .copy_rows import DATE_TEXT, TIMESTAMP_TEXT, convert_row, decode_kept_texts
+from .copy_rows import DATE_TEXT, TIMESTAMP_TEXT, convert_row
 from .insert_blocks import first_integer_keys
 from .schema import TableSchema
 from .sqlite import Affinity, affinity_of, decimal_places
@@ -349,3 +349,26 @@ class InsertRowStore:
         return decode_kept_texts(
             self._fingerprints, tuples.texts, tuples.numbers, self._kept, self._decoder.decode, pks
         )
+
+
+def decode_kept_texts(
+    fingerprints: Iterable[Pk],
+    texts: Sequence[str],
+    numbers: Sequence[int],
+    kept: Sequence[int],
+    decode: Callable[[str, int], Row],
+    pks: Collection[Pk] | None,
+) -> dict[Pk, Row]:
+    """Return the rows for ``pks`` (all when None) from texts kept in the order of their keys.
+
+    ``fingerprints`` yields the keys in the order of ``texts``; ``decode``
+    turns one text and its line number into a row of the schema, of which the
+    columns ``kept`` are returned.
+    """
+    wanted = None if pks is None else set(pks)
+    rows: dict[Pk, Row] = {}
+    for index, pk in enumerate(fingerprints):
+        if wanted is None or pk in wanted:
+            row = decode(texts[index], numbers[index])
+            rows[pk] = tuple(row[i] for i in kept)
+    return rows
