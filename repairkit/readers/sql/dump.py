@@ -5,8 +5,10 @@ not) and split into statements (``statements``); CREATE TABLE and
 ALTER TABLE give the columns, types and keys (``schema``); INSERT and
 COPY give the rows (``insert_statements``, ``values``, ``copy_lines``), which are turned into the
 one value model by column type (``converters``); pg_dump's COPY lines and
-the row tuples of INSERTs are checked when read and kept as text, decoded
-only when asked (``copy_rows``, ``insert_rows``). Statements that change rows
+the row tuples of INSERTs are checked when read and kept by their place
+in the file, read again and decoded only when asked (``copy_rows``,
+``insert_rows``, ``kept_texts``; the line reader tells ``line_places``
+where each line is). Statements that change rows
 are applied as the engine would load the dump where that is certain
 (``TRUNCATE``, ``DELETE FROM t`` without a condition, ``DROP TABLE``) and
 refused by name otherwise (``UPDATE``, ``DELETE ... WHERE``, an ALTER TABLE
@@ -39,7 +41,7 @@ from .converters import make_converter
 from .copy_lines import CopyLineError, read_copy_line
 from .copy_rows import CopyLineCheck, convert_row, copy_line_check, first_field_key
 from .insert_statements import InsertStatements
-from .kept_texts import DumpFile, LinePlace
+from .line_places import RECENT_LINES, DumpFile, LinePlace
 from .schema import (
     SchemaSyntaxError,
     StatementKind,
@@ -194,6 +196,7 @@ def _numbered_lines(
     if place is None:
         place = LinePlace(DumpFile(path, 0, errors, seekable=False))
     end = 0  # the file offset after the line
+    starts, sizes, mask = place.starts, place.sizes, RECENT_LINES - 1
     try:
         for number, raw in enumerate(stream, start=1):
             try:
@@ -204,8 +207,9 @@ def _numbered_lines(
             if number == 1 and text.startswith("\ufeff"):
                 text, start = text[1:], start + 3  # the mark is 3 bytes in UTF-8
             line = text.removesuffix("\n")
-            place.number, place.text, place.start = number, line, start
-            place.size = end - start - (len(text) - len(line))
+            size = end - start - (len(text) - len(line))
+            place.number, place.text, place.start, place.size = number, line, start, size
+            starts[number & mask], sizes[number & mask] = start, size
             yield number, line
     except (OSError, EOFError, zlib.error) as err:
         raise DumpFormatError(path, number + 1, f"cannot decompress: {err}") from err
@@ -490,17 +494,18 @@ class _DumpReader(InsertStatements):
         row = convert_row(self.path, schema, table.converters, raw, line)
         if self.sqlite is not None:
             # A row SQLite judges by its values: the rows kept from it come first.
-            kept = zip(table.inserted.texts, table.inserted.numbers, strict=True)
-            self.sqlite.hand_over(schema.name, kept)
+            self.sqlite.hand_over(schema.name, table.inserted.kept.texts_and_lines())
             self.sqlite.insert(schema.name, [literal(value) for value in raw], line)
         if keep:
             table.rows.append(row)
             table.lines.append(line)
 
     def _kept_rows(self, name: str) -> Iterable[tuple[str, int]]:
-        """Return the rows of a table kept from SQLite so far (a plain table's): text, line."""
-        inserted = self.data[name].inserted
-        return zip(inserted.texts, inserted.numbers, strict=True)
+        """Return the rows of a table kept from SQLite so far (a plain table's): text, line.
+
+        :raises DumpFormatError: as they are read again, if the file changed.
+        """
+        return self.data[name].inserted.kept.texts_and_lines()
 
     def _reorder(
         self, schema: TableSchema, columns: list[str], raw: Sequence[RawValue], line: int

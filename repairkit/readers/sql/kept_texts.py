@@ -10,10 +10,11 @@ decoded (``DumpFile.errors``) and checks the text against its fingerprint,
 so a file that changed in between is refused, as
 ``readers.lino.scan.reread_rows`` does for a Lino dump.
 
-A text whose bytes are not one range of the file is held as a string
-instead: every text of a gzip-compressed dump (no cheap seeking in it),
-and a text cut from a statement whose text is not the file's
-(``LinePlace.places_in``: the splitter drops comments). ``keyed_texts``
+Where each text is in the file is found by ``line_places``. A text
+whose bytes are not known to be one range of the file is held as a
+string instead: every text of a gzip-compressed dump (no cheap seeking
+in it), a text cut from a statement whose text is not the file's (the
+splitter drops comments), and one whose line was read too long before. ``keyed_texts``
 then finds each row's key and keeps the fingerprints by key, as arrays
 for a large integer-keyed table (``fingerprint_index``).
 """
@@ -23,7 +24,6 @@ from __future__ import annotations
 import os
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,102 +31,12 @@ from repairkit.errors import DumpFormatError
 from repairkit.fingerprints import INDEXED_ROWS
 from repairkit.snapshot import Pk, Row
 
+from .line_places import DumpFile
+
 _CHANGED = "the file changed while it was being read"
 # Neighbouring texts are read again in one read of at most this many bytes.
 _SPAN = 1 << 20
 _LOW, _HIGH = -(2**63), 2**63
-
-
-@dataclass(frozen=True, slots=True)
-class DumpFile:
-    """The file row texts are read again from: its size when read, how its bytes were decoded."""
-
-    path: Path
-    size: int
-    errors: str  # as UTF-8 bytes became text: "strict", or "surrogateescape" for MySQL
-    seekable: bool  # False for a compressed dump: its texts are held
-
-    def decode(self, data: bytes) -> str:
-        return data.decode("utf-8", self.errors)
-
-
-class LinePlace:
-    """Where the line last read from a dump is in the file; the line reader keeps it up.
-
-    It tells where the texts cut from a statement are (``places_in``), for
-    the statement that ends on that line.
-    """
-
-    __slots__ = ("source", "number", "text", "start", "size", "_stream")
-
-    def __init__(self, source: DumpFile) -> None:
-        self.source = source
-        self.number = 0
-        self.text = ""  # the line as read, without its line end
-        self.start = 0  # the file offset of the text's first byte
-        self.size = 0  # bytes of the text, without the line end
-        self._stream: BinaryIO | None = None  # to read back a statement of many lines
-
-    def close(self) -> None:
-        if self._stream is not None:
-            self._stream.close()
-            self._stream = None
-
-    def places_in(self, statement: str, line: int) -> TextPlaces | None:
-        """Return where pieces of a statement that starts on ``line`` are, or None if unknown.
-
-        The statement must end on the line last read. One that starts the
-        line is the line's text; one of several lines (``mariadb-dump``
-        writes a tuple a line) may differ from the file's text, since the
-        splitter drops comments: its lines before the last are read back and
-        compared, once.
-        """
-        if not self.source.seekable:
-            return None
-        errors, one_byte_line = self.source.errors, len(self.text) == self.size
-        if line == self.number:
-            if not self.text.startswith(statement):
-                return None
-            return TextPlaces(statement, self.start, one_byte_line, errors)
-        cut = statement.rfind("\n") + 1
-        last = statement[cut:]
-        if not self.text.startswith(last) or line + statement.count("\n") != self.number:
-            return None
-        head = statement[:cut].encode("utf-8", errors)
-        start = self.start - len(head)
-        if start < 0 or self._read_back(start, len(head)) != head:
-            return None
-        size = len(head) + (len(last) if one_byte_line else len(last.encode("utf-8", errors)))
-        return TextPlaces(statement, start, size == len(statement), errors)
-
-    def _read_back(self, start: int, size: int) -> bytes:
-        if self._stream is None:
-            self._stream = self.source.path.open("rb")
-        self._stream.seek(start)
-        return self._stream.read(size)
-
-
-class TextPlaces:
-    """Turn character ranges of a text of the file into byte ranges, ranges taken in order."""
-
-    __slots__ = ("_text", "_one_byte", "_errors", "_char", "_byte")
-
-    def __init__(self, text: str, start: int, one_byte: bool, errors: str) -> None:
-        """Take ``text``, found at file offset ``start``; ``one_byte``: a byte per character."""
-        self._text, self._one_byte, self._errors = text, one_byte, errors
-        self._char, self._byte = 0, start  # a character offset and its file offset
-
-    def of(self, begin: int, end: int) -> tuple[int, int]:
-        """Return the file offset and size in bytes of the characters ``begin:end``."""
-        if self._one_byte:
-            return self._byte + begin, end - begin
-        if begin < self._char:
-            raise ValueError("ranges must come in order")
-        text, errors = self._text, self._errors
-        start = self._byte + len(text[self._char : begin].encode("utf-8", errors))
-        size = len(text[begin:end].encode("utf-8", errors))
-        self._char, self._byte = end, start + size
-        return start, size
 
 
 class KeptTexts:
@@ -169,6 +79,40 @@ class KeptTexts:
         if keys is not None:
             if type(first_key) is int and _LOW <= first_key < _HIGH:
                 keys.append(first_key)
+            else:
+                self.first_keys = None
+
+    def keep_many(
+        self,
+        texts: Sequence[str],
+        numbers: Sequence[int],
+        starts: Sequence[int],
+        sizes: Sequence[int],
+        first_keys: Sequence[int] | None,
+    ) -> None:
+        """Keep rows' texts as ``keep`` keeps each; ``first_keys`` are their keys, or None.
+
+        For the tuples of a run of INSERTs, taken in one step.
+        """
+        self.numbers.extend(numbers)
+        self.prints.extend(map(hash, texts))
+        if self.source.seekable and (not starts or min(starts) >= 0):
+            self.starts.extend(starts)
+        else:
+            kept, held = self.starts, self.held
+            for text, start in zip(texts, starts, strict=True):
+                if start < 0 or not self.source.seekable:
+                    kept.append(-1 - len(held))
+                    held.append(text)
+                else:
+                    kept.append(start)
+        self.sizes.extend(sizes)
+        keys = self.first_keys
+        if keys is not None:
+            if first_keys is not None and (
+                not first_keys or (min(first_keys) >= _LOW and max(first_keys) < _HIGH)
+            ):
+                keys.extend(first_keys)
             else:
                 self.first_keys = None
 

@@ -32,7 +32,8 @@ from .converters import Converter
 from .copy_lines import read_field
 from .copy_rows import CopyRowStore, decode_copy_line
 from .insert_rows import InsertedTuples, InsertRowStore, TupleDecoder
-from .kept_texts import DumpFile, KeptTexts, KeyedTexts, keyed_texts
+from .kept_texts import KeptTexts, KeyedTexts, keyed_texts
+from .line_places import DumpFile
 from .schema import TableSchema
 from .statements import Dialect
 
@@ -56,13 +57,14 @@ class TableRows:
     rows: list[Row] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     copied: KeptTexts = field(init=False)
-    inserted: InsertedTuples = field(default_factory=InsertedTuples)
+    inserted: InsertedTuples = field(init=False)
 
     def __post_init__(self) -> None:
         self.copied = KeptTexts(self.source)
+        self.inserted = InsertedTuples(KeptTexts(self.source))
 
     def __len__(self) -> int:
-        return len(self.rows) + len(self.copied) + len(self.inserted.texts)
+        return len(self.rows) + len(self.copied) + len(self.inserted.kept)
 
     def clear(self) -> None:
         self.rows.clear()
@@ -84,8 +86,7 @@ class TableRows:
         ]
         decoder = self.tuple_decoder(path, dialect)
         from_insert = [
-            (number, decoder.decode(text, number))
-            for text, number in zip(inserted.texts, inserted.numbers, strict=True)
+            (number, decoder.decode(text, number)) for _, text, number in inserted.kept.read()
         ]
         # By line only: one line may hold many tuples, kept in their order.
         merged = list(
@@ -149,7 +150,7 @@ def _build(path: Path, table: TableRows, content_types: ContentTypes, dialect: D
     columns = [_column(schema, name, schema.types[i]) for name, i in zip(names, kept, strict=True)]
     pointers = [i for i, column in enumerate(columns) if column.kind is ColumnKind.CONTENT_TYPE]
     parent = schema.references.get(key.key[0]) if len(key.key) == 1 else None
-    copied, inserted = len(table.copied), len(table.inserted.texts)
+    copied, inserted = len(table.copied), len(table.inserted.kept)
     if copied and not pointers and not table.rows and not inserted:
         # Only the key of each line is read: the rows are decoded when asked for.
         lines = _copied_keys(table, [kept[i] for i in key_index])
@@ -157,8 +158,8 @@ def _build(path: Path, table: TableRows, content_types: ContentTypes, dialect: D
         return Table(schema.name, columns, key.key[0], store, parent=parent, key=key.key)
     if inserted and not pointers and not table.rows and not copied:
         decoder = table.tuple_decoder(path, dialect)
-        fingerprints = decoder.keys(table.inserted, [kept[i] for i in key_index])
-        insert_store = InsertRowStore(decoder, kept, table.inserted, fingerprints, dialect)
+        tuples = decoder.keys(table.inserted, [kept[i] for i in key_index])
+        insert_store = InsertRowStore(decoder, kept, table.inserted, tuples, dialect)
         return Table(schema.name, columns, key.key[0], insert_store, parent=parent, key=key.key)
     # Content type ids are resolved, and checked, row by row.
     table.decode_kept(path, dialect)
