@@ -14,9 +14,9 @@ Where each text is in the file is found by ``line_places``. A text
 whose bytes are not known to be one range of the file is held as a
 string instead: every text of a gzip-compressed dump (no cheap seeking
 in it), a text cut from a statement whose text is not the file's (the
-splitter drops comments), and one whose line was read too long before. ``keyed_texts``
-then finds each row's key and keeps the fingerprints by key, as arrays
-for a large integer-keyed table (``fingerprint_index``).
+splitter drops comments), and one whose line was read too long before.
+``keyed_texts`` then finds each row's key and keeps the fingerprints by
+key, as arrays for a large integer-keyed table (``fingerprint_index``).
 """
 
 from __future__ import annotations
