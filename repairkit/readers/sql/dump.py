@@ -24,13 +24,10 @@ would hold (see ``django_tables``), and content type ids become
 
 from __future__ import annotations
 
-import gzip
-import os
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO, cast
 
 from repairkit.errors import DumpFormatError, DumpNotFoundError
 from repairkit.snapshot import CONTENT_TYPE_TABLE, Snapshot, Value
@@ -40,8 +37,9 @@ from ..django_tables import is_skipped_table
 from .converters import make_converter
 from .copy_lines import CopyLineError, read_copy_line
 from .copy_rows import CopyLineCheck, convert_row, copy_line_check, first_field_key
+from .dump_lines import decoding_errors, dump_file, numbered_lines, open_dump
 from .insert_statements import InsertStatements
-from .line_places import RECENT_LINES, DumpFile, LinePlace
+from .line_places import DumpFile, LinePlace
 from .schema import (
     SchemaSyntaxError,
     StatementKind,
@@ -60,7 +58,6 @@ from .statements import Dialect, Line, Statement, StatementSplitter
 from .tables import TableRows, build_tables
 from .values import RawValue, ValuesParser
 
-_GZIP_MAGIC = b"\x1f\x8b"
 _SNIFF_LINES = 40
 _SNIFF_LINE_BYTES = 1 << 16
 _FROM_STDIN = re.compile(r"\bFROM\s+stdin\b", re.IGNORECASE)
@@ -89,7 +86,7 @@ def sniff_dialect(source: str | Path) -> Dialect | None:
     if not path.is_file():
         return None
     try:
-        with _open(path) as stream:
+        with open_dump(path) as stream:
             # Bounded: the first "line" of a compression bomb may be all of it.
             head = [stream.readline(_SNIFF_LINE_BYTES) for _ in range(_SNIFF_LINES)]
     except (OSError, EOFError, zlib.error):
@@ -115,9 +112,9 @@ def read_sql_dump(path: str | Path, dialect: Dialect, label: str | None = None) 
     path = Path(path)
     if not path.is_file():
         raise DumpNotFoundError(path, "no such SQL dump file")
-    with _open(path) as stream:
-        reader = _DumpReader(path, dialect, source=_dump_file(path, stream, dialect))
-        lines = _numbered_lines(path, stream, dialect, reader.place)
+    with open_dump(path) as stream:
+        reader = _DumpReader(path, dialect, source=dump_file(path, stream, dialect))
+        lines = numbered_lines(path, stream, dialect, reader.place)
         reader.read(StatementSplitter(path, lines, dialect, runs=reader))
     tables = build_tables(path, reader.data, dialect)
     return Snapshot(label or path.name, tables, {"dialect": dialect.value})
@@ -134,10 +131,10 @@ def read_dump_table(path: str | Path, dialect: Dialect, name: str) -> list[dict[
     path = Path(path)
     if not path.is_file():
         raise DumpNotFoundError(path, "no such SQL dump file")
-    with _open(path) as stream:
-        source = _dump_file(path, stream, dialect)
+    with open_dump(path) as stream:
+        source = dump_file(path, stream, dialect)
         reader = _DumpReader(path, dialect, kept=frozenset({name}), source=source)
-        lines = _numbered_lines(path, stream, dialect, reader.place)
+        lines = numbered_lines(path, stream, dialect, reader.place)
         reader.read(StatementSplitter(path, lines, dialect, runs=reader))
     table = reader.data.get(name)
     if table is None:
@@ -156,65 +153,6 @@ def sql_dump_reader(dialect: Dialect) -> Callable[[str, MapFunction], Snapshot]:
     return lambda source, map_files: read_sql_dump(source, dialect)
 
 
-def _open(path: Path) -> BinaryIO:
-    """Open ``path`` for reading bytes, through gzip if it is compressed."""
-    stream = path.open("rb")
-    if stream.read(2) == _GZIP_MAGIC:
-        stream.close()
-        return cast(BinaryIO, gzip.open(path, "rb"))
-    stream.seek(0)
-    return stream
-
-
-def _decoding_errors(dialect: Dialect) -> str:
-    return "surrogateescape" if dialect is Dialect.MYSQL else "strict"
-
-
-def _dump_file(path: Path, stream: BinaryIO, dialect: Dialect) -> DumpFile:
-    """Return what reading the dump's row texts again needs to know of the file."""
-    if isinstance(stream, gzip.GzipFile):
-        return DumpFile(path, 0, _decoding_errors(dialect), seekable=False)
-    size = os.fstat(stream.fileno()).st_size
-    return DumpFile(path, size, _decoding_errors(dialect), seekable=True)
-
-
-def _numbered_lines(
-    path: Path, stream: BinaryIO, dialect: Dialect, place: LinePlace | None = None
-) -> Iterator[Line]:
-    """Yield ``(number, text)`` per line, split at ``\\n`` only (a ``\\r`` may be data).
-
-    A MySQL dump holds BLOBs as raw bytes: its bytes that are not UTF-8 are
-    kept as surrogates (``surrogateescape``), for ``converters`` to turn back
-    into bytes in a binary column and to refuse anywhere else. ``place``
-    is told where each line is in the file before it is yielded.
-
-    :raises DumpFormatError: for a line that is not UTF-8 (MySQL aside), or
-        a broken or cut-off gzip file.
-    """
-    number = 0
-    errors = _decoding_errors(dialect)
-    if place is None:
-        place = LinePlace(DumpFile(path, 0, errors, seekable=False))
-    end = 0  # the file offset after the line
-    starts, sizes, mask = place.starts, place.sizes, RECENT_LINES - 1
-    try:
-        for number, raw in enumerate(stream, start=1):
-            try:
-                text = raw.decode("utf-8", errors)
-            except UnicodeDecodeError as err:
-                raise DumpFormatError(path, number, f"not UTF-8: {err}") from err
-            start, end = end, end + len(raw)
-            if number == 1 and text.startswith("\ufeff"):
-                text, start = text[1:], start + 3  # the mark is 3 bytes in UTF-8
-            line = text.removesuffix("\n")
-            size = end - start - (len(text) - len(line))
-            place.number, place.text, place.start, place.size = number, line, start, size
-            starts[number & mask], sizes[number & mask] = start, size
-            yield number, line
-    except (OSError, EOFError, zlib.error) as err:
-        raise DumpFormatError(path, number + 1, f"cannot decompress: {err}") from err
-
-
 class _DumpReader(InsertStatements):
     """Collect the schema and rows of a dump, statement by statement."""
 
@@ -227,7 +165,7 @@ class _DumpReader(InsertStatements):
     ) -> None:
         self.path = path
         # Without a source told where each line is, every row text is held as a string.
-        self.source = source or DumpFile(path, 0, _decoding_errors(dialect), seekable=False)
+        self.source = source or DumpFile(path, 0, decoding_errors(dialect), seekable=False)
         # Where the line last read is, so that row texts are kept by their place in the file.
         self.place = LinePlace(self.source)
         # Skipped tables whose rows are still read: content type ids are resolved through them.

@@ -1,7 +1,7 @@
 """Find where the row texts cut from a SQL dump's lines are in the file, as bytes.
 
 ``kept_texts`` keeps a COPY line or an INSERT tuple as its byte range in
-the dump. The line reader (``dump._numbered_lines``) tells a ``LinePlace``
+the dump. The line reader (``dump_lines.numbered_lines``) tells a ``LinePlace``
 where each line starts and how many bytes it has, for the last
 ``RECENT_LINES`` lines: the statement splitter reads lines ahead for a run
 of INSERTs (``insert_runs``), so a tuple's line is often not the line
