@@ -304,6 +304,18 @@ def test_a_compressed_dump_holds_its_texts(tmp_path: Path) -> None:
     assert snapshot.tables["t"].decode() == {1: (1, "café"), 2: (2, "plain")}
 
 
+def test_a_compressed_dump_holds_the_tuples_of_its_runs(tmp_path: Path) -> None:
+    rows = "".join(f"INSERT INTO public.t VALUES ({i}, 'ü {i}');\n" for i in range(1, 30))
+    text = "-- PostgreSQL database dump\nCREATE TABLE public.t (id integer PRIMARY KEY, v text);\n"
+    compressed = tmp_path / "dump.sql.gz"
+    compressed.write_bytes(gzip.compress((text + rows).encode()))
+    snapshot = read_sql_dump(compressed, Dialect.POSTGRES)
+    kept = kept_texts_of(snapshot, "t")
+    assert kept.held == [f"({i}, 'ü {i}')" for i in range(1, 30)]
+    compressed.unlink()
+    assert snapshot.tables["t"].decode([29]) == {29: (29, "ü 29")}
+
+
 POSTGRES_ROWS = r"""
 CREATE TABLE partner (id integer PRIMARY KEY, name text, note text);
 INSERT INTO partner SELECT i, 'café ☕ ' || i,
