@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from repairkit.errors import DumpFormatError
-from repairkit.readers.sql.dump import _DumpReader, _numbered_lines, read_sql_dump
+from repairkit.readers.sql.dump import _DumpReader, read_sql_dump
+from repairkit.readers.sql.dump_lines import numbered_lines
 from repairkit.readers.sql.insert_rows import InsertRowStore
 from repairkit.readers.sql.statements import Dialect, StatementSplitter
 from repairkit.readers.sql.tables import build_tables
@@ -54,7 +55,7 @@ def read_one_by_one(path: Path, dialect: Dialect) -> Snapshot:
     """Read ``path`` as ``read_sql_dump`` does, but with every INSERT read as a statement."""
     reader = _DumpReader(path, dialect)
     with path.open("rb") as stream:
-        reader.read(StatementSplitter(path, _numbered_lines(path, stream, dialect), dialect))
+        reader.read(StatementSplitter(path, numbered_lines(path, stream, dialect), dialect))
     return Snapshot(path.name, build_tables(path, reader.data, dialect), {})
 
 
@@ -165,7 +166,7 @@ def statements(path: Path, judge: TakingJudge | None = None) -> tuple[list[tuple
     """Return the statements of ``path`` as line and text, and the message of a refusal."""
     found: list[tuple[int, str]] = []
     with path.open("rb") as stream:
-        lines = _numbered_lines(path, stream, Dialect.SQLITE)
+        lines = numbered_lines(path, stream, Dialect.SQLITE)
         try:
             for statement in StatementSplitter(path, lines, Dialect.SQLITE, runs=judge):
                 found.append((statement.line, statement.text))

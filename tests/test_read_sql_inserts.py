@@ -22,7 +22,8 @@ import pytest
 from repairkit.diff import diff_snapshots
 from repairkit.errors import DumpFormatError
 from repairkit.readers.sql.converters import make_converter
-from repairkit.readers.sql.dump import _numbered_lines, read_dump_table, read_sql_dump
+from repairkit.readers.sql.dump import read_dump_table, read_sql_dump
+from repairkit.readers.sql.dump_lines import numbered_lines
 from repairkit.readers.sql.insert_rows import InsertRowStore, tuple_check
 from repairkit.readers.sql.schema import read_create_table
 from repairkit.readers.sql.statements import Dialect, StatementSplitter
@@ -94,7 +95,7 @@ def tuples_of(path: Path, dialect: Dialect, table: str) -> list[str]:
     """Return the text of every row tuple of a dump's INSERTs into ``table``, split the slow way."""
     values = ValuesParser(dialect)
     with path.open("rb") as stream:
-        lines = _numbered_lines(path, stream, dialect)
+        lines = numbered_lines(path, stream, dialect)
         statements = list(StatementSplitter(path, lines, dialect))
     found: list[str] = []
     for statement in statements:

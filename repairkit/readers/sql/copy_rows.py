@@ -5,7 +5,8 @@ time and memory of reading a pg_dump. A COPY line is the server's text
 of one row, so two dumps of one table that hold the same line (with the
 same columns and types) hold the same row: the lines are kept, each is
 fingerprinted by ``hash()``, and the diff decodes only the rows whose
-lines differ (``RowStore`` in ``repairkit.snapshot``).
+lines differ (``RowStore`` in ``repairkit.snapshot``). A line is kept by
+its place in the file and read again when decoded (``kept_texts``).
 
 Nothing goes unchecked for that. Every line is matched, when read, against
 its table's pattern (``copy_line_pattern``: one ``fullmatch`` in C). A
@@ -22,16 +23,17 @@ it, with the same message, file and line.
 from __future__ import annotations
 
 import re
-from array import array
-from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from repairkit.errors import DumpFormatError
 from repairkit.snapshot import Pk, Row
+from repairkit.values import key_of
 
 from .converters import Converter
-from .copy_lines import CopyLineError, read_copy_line, read_field
+from .copy_lines import NULL, CopyLineError, read_copy_line, read_field
+from .kept_texts import KeptTexts, KeyedTexts
 from .schema import TableSchema
 from .values import RawValue
 
@@ -76,6 +78,8 @@ class CopyLineCheck:
 
     pattern: re.Pattern[str]
     unchecked: tuple[int, ...]  # indexes of the columns converted when read
+    # The first column's pattern takes only NULL and integers its converter keeps as int().
+    integer_first: bool = False
 
     def accepts(self, line: str, converters: Sequence[Converter]) -> bool:
         """Return whether ``line`` is a row that decodes without fault, checked the fast way.
@@ -103,19 +107,34 @@ def copy_line_check(schema: TableSchema) -> CopyLineCheck:
             unchecked.append(index)
         else:
             pieces.append("(?:" + _NULL + "|" + typed + ")")
-    return CopyLineCheck(re.compile("\t".join(pieces)), tuple(unchecked))
+    first = _typed_pattern(schema.types[0]) if schema.types else None
+    integer_first = first is not None and first.startswith(r"-?[0-9]{1,")
+    return CopyLineCheck(re.compile("\t".join(pieces)), tuple(unchecked), integer_first)
 
 
-@dataclass(slots=True)
-class CopiedLines:
-    """The COPY lines of one table as read, checked and not decoded: text and line number."""
+def first_field_keys(lines: Sequence[str], converter: Converter, integer: bool) -> list[int] | None:
+    """Return the key that each COPY line's first field makes, if every one is an integer.
 
-    texts: list[str] = field(default_factory=list)
-    numbers: array[int] = field(default_factory=lambda: array("q"))
-
-    def clear(self) -> None:
-        self.texts.clear()
-        del self.numbers[:]
+    Found when the lines are read, so that a table keyed by its first
+    column (the usual ``id``) need not be read again to learn its keys;
+    None otherwise, and the keys are read again (``tables``), which names
+    a NULL or a field the converter refuses. ``integer`` says that the
+    lines' check proved each field NULL or an integer that the converter
+    returns as ``int()`` does, which is then all there is to do.
+    """
+    fields = [line.partition("\t")[0] for line in lines]
+    if integer:
+        return None if NULL in fields else list(map(int, fields))
+    keys = []
+    for field in fields:
+        try:
+            key = key_of(converter(read_field(field)))
+        except ValueError:
+            return None
+        if type(key) is not int:
+            return None
+        keys.append(key)
+    return keys
 
 
 class CopyRowStore:
@@ -131,55 +150,35 @@ class CopyRowStore:
         schema: TableSchema,
         converters: Sequence[Converter],
         kept: Sequence[int],
-        lines: CopiedLines,
-        fingerprints: dict[Pk, int],
+        lines: KeyedTexts,
     ) -> None:
         self._path = path
         self._schema = schema
         self._converters = converters
         self._kept = list(kept)
         self._lines = lines
-        self._fingerprints = fingerprints  # in the order of the lines, one per line
         # The same text means the same row only under the same columns and types.
         self.fingerprint_scheme = "postgresql-copy-line:" + repr((schema.columns, schema.types))
 
     @property
-    def fingerprints(self) -> dict[Pk, int]:
-        return self._fingerprints
+    def fingerprints(self) -> Mapping[Pk, int]:
+        return self._lines.fingerprints
+
+    @property
+    def kept_texts(self) -> KeptTexts:
+        """Return the texts of the rows, as kept: by their place in the dump, or held."""
+        return self._lines.texts
 
     def decode(self, pks: Collection[Pk] | None = None) -> dict[Pk, Row]:
-        """Return the rows for ``pks`` (all when None), decoded from their lines."""
+        """Return the rows for ``pks`` (all when None), decoded from their lines.
+
+        :raises DumpFormatError: for a line that is not what was read, or not a row.
+        """
 
         def decode_line(text: str, number: int) -> Row:
             return decode_copy_line(self._path, self._schema, self._converters, text, number)
 
-        lines = self._lines
-        return decode_kept_texts(
-            self._fingerprints, lines.texts, lines.numbers, self._kept, decode_line, pks
-        )
-
-
-def decode_kept_texts(
-    fingerprints: Iterable[Pk],
-    texts: Sequence[str],
-    numbers: Sequence[int],
-    kept: Sequence[int],
-    decode: Callable[[str, int], Row],
-    pks: Collection[Pk] | None,
-) -> dict[Pk, Row]:
-    """Return the rows for ``pks`` (all when None) from texts kept in the order of their keys.
-
-    ``fingerprints`` yields the keys in the order of ``texts``; ``decode``
-    turns one text and its line number into a row of the schema, of which the
-    columns ``kept`` are returned.
-    """
-    wanted = None if pks is None else set(pks)
-    rows: dict[Pk, Row] = {}
-    for index, pk in enumerate(fingerprints):
-        if wanted is None or pk in wanted:
-            row = decode(texts[index], numbers[index])
-            rows[pk] = tuple(row[i] for i in kept)
-    return rows
+        return self._lines.decode(decode_line, self._kept, pks)
 
 
 def decode_copy_line(

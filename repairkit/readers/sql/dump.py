@@ -5,8 +5,10 @@ not) and split into statements (``statements``); CREATE TABLE and
 ALTER TABLE give the columns, types and keys (``schema``); INSERT and
 COPY give the rows (``insert_statements``, ``values``, ``copy_lines``), which are turned into the
 one value model by column type (``converters``); pg_dump's COPY lines and
-the row tuples of INSERTs are checked when read and kept as text, decoded
-only when asked (``copy_rows``, ``insert_rows``). Statements that change rows
+the row tuples of INSERTs are checked when read and kept by their place
+in the file, read again and decoded only when asked (``copy_rows``,
+``insert_rows``, ``kept_texts``; the line reader tells ``line_places``
+where each line is). Statements that change rows
 are applied as the engine would load the dump where that is certain
 (``TRUNCATE``, ``DELETE FROM t`` without a condition, ``DROP TABLE``) and
 refused by name otherwise (``UPDATE``, ``DELETE ... WHERE``, an ALTER TABLE
@@ -22,13 +24,11 @@ would hold (see ``django_tables``), and content type ids become
 
 from __future__ import annotations
 
-import gzip
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import BinaryIO, cast
 
 from repairkit.errors import DumpFormatError, DumpNotFoundError
 from repairkit.snapshot import CONTENT_TYPE_TABLE, Snapshot, Value
@@ -37,9 +37,11 @@ from repairkit.workers import MapFunction
 from ..django_tables import is_skipped_table
 from .converters import make_converter
 from .copy_lines import CopyLineError, read_copy_line
-from .copy_rows import CopyLineCheck, convert_row, copy_line_check
+from .copy_rows import CopyLineCheck, convert_row, copy_line_check, first_field_keys
+from .dump_lines import decoding_errors, dump_file, numbered_lines, open_dump
 from .insert_blocks import lines_match
 from .insert_statements import InsertStatements
+from .line_places import DumpFile, LinePlace
 from .schema import (
     SchemaSyntaxError,
     StatementKind,
@@ -58,10 +60,10 @@ from .statements import Dialect, Line, Statement, StatementSplitter
 from .tables import TableRows, build_tables
 from .values import RawValue, ValuesParser
 
-_GZIP_MAGIC = b"\x1f\x8b"
 _SNIFF_LINES = 40
 _SNIFF_LINE_BYTES = 1 << 16
-# COPY lines checked in one RE2 call: enough to make the call's cost vanish per line.
+# COPY lines checked in one RE2 call: enough to make the call's cost vanish per line,
+# and far fewer than the lines whose places the line reader remembers (RECENT_LINES).
 _COPY_BLOCK = 4096
 _FROM_STDIN = re.compile(r"\bFROM\s+stdin\b", re.IGNORECASE)
 _ADDS_KEY = re.compile(r"\b(PRIMARY|FOREIGN)\s+KEY\b", re.IGNORECASE)
@@ -89,7 +91,7 @@ def sniff_dialect(source: str | Path) -> Dialect | None:
     if not path.is_file():
         return None
     try:
-        with _open(path) as stream:
+        with open_dump(path) as stream:
             # Bounded: the first "line" of a compression bomb may be all of it.
             head = [stream.readline(_SNIFF_LINE_BYTES) for _ in range(_SNIFF_LINES)]
     except (OSError, EOFError, zlib.error):
@@ -115,9 +117,9 @@ def read_sql_dump(path: str | Path, dialect: Dialect, label: str | None = None) 
     path = Path(path)
     if not path.is_file():
         raise DumpNotFoundError(path, "no such SQL dump file")
-    reader = _DumpReader(path, dialect)
-    with _open(path) as stream:
-        lines = _numbered_lines(path, stream, dialect)
+    with open_dump(path) as stream:
+        reader = _DumpReader(path, dialect, source=dump_file(path, stream, dialect))
+        lines = numbered_lines(path, stream, dialect, reader.place)
         reader.read(StatementSplitter(path, lines, dialect, runs=reader))
     tables = build_tables(path, reader.data, dialect)
     return Snapshot(label or path.name, tables, {"dialect": dialect.value})
@@ -134,9 +136,10 @@ def read_dump_table(path: str | Path, dialect: Dialect, name: str) -> list[dict[
     path = Path(path)
     if not path.is_file():
         raise DumpNotFoundError(path, "no such SQL dump file")
-    reader = _DumpReader(path, dialect, kept=frozenset({name}))
-    with _open(path) as stream:
-        lines = _numbered_lines(path, stream, dialect)
+    with open_dump(path) as stream:
+        source = dump_file(path, stream, dialect)
+        reader = _DumpReader(path, dialect, kept=frozenset({name}), source=source)
+        lines = numbered_lines(path, stream, dialect, reader.place)
         reader.read(StatementSplitter(path, lines, dialect, runs=reader))
     table = reader.data.get(name)
     if table is None:
@@ -155,46 +158,21 @@ def sql_dump_reader(dialect: Dialect) -> Callable[[str, MapFunction], Snapshot]:
     return lambda source, map_files: read_sql_dump(source, dialect)
 
 
-def _open(path: Path) -> BinaryIO:
-    """Open ``path`` for reading bytes, through gzip if it is compressed."""
-    stream = path.open("rb")
-    if stream.read(2) == _GZIP_MAGIC:
-        stream.close()
-        return cast(BinaryIO, gzip.open(path, "rb"))
-    stream.seek(0)
-    return stream
-
-
-def _numbered_lines(path: Path, stream: BinaryIO, dialect: Dialect) -> Iterator[Line]:
-    """Yield ``(number, text)`` per line, split at ``\\n`` only (a ``\\r`` may be data).
-
-    A MySQL dump holds BLOBs as raw bytes: its bytes that are not UTF-8 are
-    kept as surrogates (``surrogateescape``), for ``converters`` to turn back
-    into bytes in a binary column and to refuse anywhere else.
-
-    :raises DumpFormatError: for a line that is not UTF-8 (MySQL aside), or
-        a broken or cut-off gzip file.
-    """
-    number = 0
-    errors = "surrogateescape" if dialect is Dialect.MYSQL else "strict"
-    try:
-        for number, raw in enumerate(stream, start=1):
-            try:
-                text = raw.decode("utf-8", errors)
-            except UnicodeDecodeError as err:
-                raise DumpFormatError(path, number, f"not UTF-8: {err}") from err
-            if number == 1:
-                text = text.removeprefix("\ufeff")
-            yield number, text.removesuffix("\n")
-    except (OSError, EOFError, zlib.error) as err:
-        raise DumpFormatError(path, number + 1, f"cannot decompress: {err}") from err
-
-
 class _DumpReader(InsertStatements):
     """Collect the schema and rows of a dump, statement by statement."""
 
-    def __init__(self, path: Path, dialect: Dialect, kept: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        path: Path,
+        dialect: Dialect,
+        kept: frozenset[str] = frozenset(),
+        source: DumpFile | None = None,
+    ) -> None:
         self.path = path
+        # Without a source told where each line is, every row text is held as a string.
+        self.source = source or DumpFile(path, 0, decoding_errors(dialect), seekable=False)
+        # Where the line last read is, so that row texts are kept by their place in the file.
+        self.place = LinePlace(self.source)
         # Skipped tables whose rows are still read: content type ids are resolved through them.
         self.kept = kept | {CONTENT_TYPE_TABLE}
         self.dialect = dialect
@@ -206,6 +184,12 @@ class _DumpReader(InsertStatements):
         self.copy_checks: dict[str, CopyLineCheck] = {}
 
     def read(self, statements: StatementSplitter) -> None:
+        try:
+            self._read_checked(statements)
+        finally:
+            self.place.close()
+
+    def _read_checked(self, statements: StatementSplitter) -> None:
         if self.dialect is not Dialect.SQLITE:
             self._read(statements)
             return
@@ -282,7 +266,7 @@ class _DumpReader(InsertStatements):
                 f" (first on line {self.data[schema.name].schema.line})",
             )
         converters = [make_converter(declared, self.dialect) for declared in schema.types]
-        self.data[schema.name] = self.created = TableRows(schema, converters)
+        self.data[schema.name] = self.created = TableRows(schema, converters, self.source)
 
     def _standard_strings(self, statement: Statement, splitter: StatementSplitter) -> None:
         """Follow ``SET standard_conforming_strings``, which decides what a backslash means.
@@ -353,20 +337,27 @@ class _DumpReader(InsertStatements):
         check = self.copy_checks.get(schema.name)
         if check is None:
             check = self.copy_checks[schema.name] = copy_line_check(schema)
-        texts, numbers = table.copied.texts, table.copied.numbers
+        kept, place = table.copied, self.place
+        first, keyed = (converters[0], True) if converters else (str, False)  # str: never called
         width = len(schema.columns)
         # RE2 checks a block of lines in one call; a block it does not vouch for
         # is checked line by line, which names the first fault.
         for block in iter(lambda: list(islice(lines, _COPY_BLOCK)), []):
-            block_texts = [line for _, line in block]
-            if check.unchecked or not lines_match(check.pattern, block_texts):
+            texts = [line for _, line in block]
+            numbers = [number for number, _ in block]
+            matched = not check.unchecked and lines_match(check.pattern, texts)
+            if not matched:
                 for number, line in block:
                     if not check.accepts(line, converters):
                         # The slow way names the fault, or takes what the pattern is too narrow for.
                         raw = self._split_copy_line(schema.name, line, width, number)
                         convert_row(self.path, schema, converters, raw, number)
-            texts.extend(block_texts)
-            numbers.extend(number for number, _ in block)
+            keys = (
+                first_field_keys(texts, first, matched and check.integer_first) if keyed else None
+            )
+            # The block's lines were the lines read last: the reader knows where they are.
+            starts, sizes = place.line_ranges(numbers)
+            kept.keep_many(texts, numbers, starts, sizes, keys)
 
     def _split_copy_line(self, name: str, line: str, width: int, number: int) -> list[str | None]:
         try:
@@ -457,17 +448,18 @@ class _DumpReader(InsertStatements):
             # A row not kept decoded is kept as text: SQLite gets it if the table is handed over.
             if keep or not self.sqlite.takes_plain_values(schema.name, stored):
                 # A row SQLite judges by its values: the rows kept from it come first.
-                kept = zip(table.inserted.texts, table.inserted.numbers, strict=True)
-                self.sqlite.hand_over(schema.name, kept)
+                self.sqlite.hand_over(schema.name, table.inserted.kept.texts_and_lines())
                 self.sqlite.insert(schema.name, stored, line)
         if keep:
             table.rows.append(row)
             table.lines.append(line)
 
     def _kept_rows(self, name: str) -> Iterable[tuple[str, int]]:
-        """Return the rows of a table kept from SQLite so far (a plain table's): text, line."""
-        inserted = self.data[name].inserted
-        return zip(inserted.texts, inserted.numbers, strict=True)
+        """Return the rows of a table kept from SQLite so far (a plain table's): text, line.
+
+        :raises DumpFormatError: as they are read again, if the file changed.
+        """
+        return self.data[name].inserted.kept.texts_and_lines()
 
     def _reorder(
         self, schema: TableSchema, columns: list[str], raw: Sequence[RawValue], line: int

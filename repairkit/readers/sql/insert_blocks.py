@@ -177,3 +177,9 @@ def first_integer_keys(texts: Sequence[str], check: TupleCheck) -> list[int] | N
         return list(map(int, literals))
     except ValueError:
         return None  # a NULL: no key, which the caller names
+
+
+def first_integer_key(text: str, check: TupleCheck) -> int | None:
+    """Return the integer in the first column of one tuple, as ``first_integer_keys`` does."""
+    keys = first_integer_keys([text], check)
+    return None if keys is None else keys[0]

@@ -28,18 +28,17 @@ pattern only decides which rows are decoded, never their values.
 from __future__ import annotations
 
 import re
-from array import array
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from repairkit.errors import DumpFormatError
-from repairkit.snapshot import Pk, Row
+from repairkit.snapshot import Pk, Row, Value
 from repairkit.values import ValueType, key_of, render_key, value_type_of_sql
 
 from .converters import MYSQL_BINARY, POSTGRES_RANGES, POSTGRES_TEXT_TYPES, Converter
-from .copy_rows import DATE_TEXT, TIMESTAMP_TEXT, convert_row, decode_kept_texts
-from .insert_blocks import first_integer_keys
+from .copy_rows import DATE_TEXT, TIMESTAMP_TEXT, convert_row
+from .kept_texts import KeptTexts, KeyedTexts, keyed_texts
 from .schema import TableSchema
 from .sqlite import Affinity, affinity_of, decimal_places
 from .statements import Dialect
@@ -217,21 +216,19 @@ _INTEGER_PIECE = re.compile(r"(?:NULL\|)?(?:-\?)?\[0-9\]\{1,[0-9]+\}")
 
 @dataclass(slots=True)
 class InsertedTuples:
-    """The INSERT tuples of one table as read, checked and not decoded: text and line number.
+    """The INSERT tuples of one table as read, checked and not decoded (``kept_texts``).
 
     ``standard_strings`` is PostgreSQL's setting they were read under
     (None until the first): a tuple read under another one is decoded at once.
     """
 
-    texts: list[str] = field(default_factory=list)
-    numbers: array[int] = field(default_factory=lambda: array("q"))
+    kept: KeptTexts
     standard_strings: bool | None = None
     check: TupleCheck | None = None
     rowid: re.Pattern[str] | None = None  # captures a SQLite table's INTEGER PRIMARY KEY
 
     def clear(self) -> None:
-        self.texts.clear()
-        del self.numbers[:]
+        self.kept.clear()
 
 
 class TupleDecoder:
@@ -269,10 +266,13 @@ class TupleDecoder:
             )
         return convert_row(self.path, schema, self.converters, raw, number)
 
-    def keys(self, tuples: InsertedTuples, key_columns: list[int]) -> dict[Pk, int]:
-        """Return a fingerprint of each tuple, by the row's primary key.
+    def keys(self, tuples: InsertedTuples, key_columns: list[int]) -> KeyedTexts:
+        """Return the tuples with the row's primary key of each, read again from the dump.
 
-        Only the key's literals are read, where the table's pattern finds them.
+        Only the key's literals are read, where the table's pattern finds them;
+        a key of the first column that every tuple's pattern proved an integer
+        was found when the tuples were read (``first_integer_key``), and
+        nothing is read again.
 
         :raises DumpFormatError: for a key that is not an integer or text, or a duplicate.
         """
@@ -283,15 +283,10 @@ class TupleDecoder:
         kept = check is not None and set(key_columns) <= check.integers
         # The groups come in column order, the key's columns maybe not.
         group_of = [sorted(key_columns).index(i) for i in key_columns]
-        fingerprints: dict[Pk, int] = {}
-        if kept and key_columns == [0] and check is not None:
-            integers = first_integer_keys(tuples.texts, check)
-            if integers is not None:
-                fingerprints = dict(zip(integers, map(hash, tuples.texts), strict=True))
-                if len(fingerprints) == len(integers):
-                    return fingerprints
-                fingerprints = {}  # a key twice: the loop names it
-        for text, line in zip(tuples.texts, tuples.numbers, strict=True):
+        if kept and key_columns == [0] and tuples.kept.first_keys is not None:
+            return keyed_texts(tuples.kept, name, None)
+
+        def key_of_tuple(text: str, line: int) -> Value:
             match = keyed.match(text) if keyed is not None else None
             if match is None:
                 row = self.decode(text, line)
@@ -305,13 +300,9 @@ class TupleDecoder:
                         converters[i](read_literal(groups[g], values))
                         for i, g in zip(key_columns, group_of, strict=True)
                     ]
-            pk = key_of(key[0]) if len(key) == 1 else render_key(key)
-            if not isinstance(pk, (int, str)) or isinstance(pk, bool):
-                raise DumpFormatError(self.path, line, f"primary key of {name} is {pk!r}")
-            if pk in fingerprints:
-                raise DumpFormatError(self.path, line, f"duplicate primary key {pk!r} in {name}")
-            fingerprints[pk] = hash(text)
-        return fingerprints
+            return key_of(key[0]) if len(key) == 1 else render_key(key)
+
+        return keyed_texts(tuples.kept, name, key_of_tuple)
 
 
 class InsertRowStore:
@@ -326,13 +317,12 @@ class InsertRowStore:
         decoder: TupleDecoder,
         kept: Sequence[int],
         tuples: InsertedTuples,
-        fingerprints: dict[Pk, int],
+        keyed: KeyedTexts,
         dialect: Dialect,
     ) -> None:
         self._decoder = decoder
         self._kept = list(kept)
-        self._tuples = tuples
-        self._fingerprints = fingerprints  # in the order of the tuples, one per tuple
+        self._keyed = keyed
         schema = decoder.schema
         # The same text means the same row only read the same way, under the same columns and types.
         self.fingerprint_scheme = "sql-insert-tuple:" + repr(
@@ -340,12 +330,17 @@ class InsertRowStore:
         )
 
     @property
-    def fingerprints(self) -> dict[Pk, int]:
-        return self._fingerprints
+    def fingerprints(self) -> Mapping[Pk, int]:
+        return self._keyed.fingerprints
+
+    @property
+    def kept_texts(self) -> KeptTexts:
+        """Return the texts of the rows, as kept: by their place in the dump, or held."""
+        return self._keyed.texts
 
     def decode(self, pks: Collection[Pk] | None = None) -> dict[Pk, Row]:
-        """Return the rows for ``pks`` (all when None), decoded from their tuples."""
-        tuples = self._tuples
-        return decode_kept_texts(
-            self._fingerprints, tuples.texts, tuples.numbers, self._kept, self._decoder.decode, pks
-        )
+        """Return the rows for ``pks`` (all when None), decoded from their tuples.
+
+        :raises DumpFormatError: for a tuple that is not what was read, or not a row.
+        """
+        return self._keyed.decode(self._decoder.decode, self._kept, pks)

@@ -1,12 +1,15 @@
 """Read the INSERT statements of a SQL dump: rows kept as tuples, or decoded where they must be.
 
 Part of the dump reader (``dump._DumpReader``). An INSERT's tuples are
-checked against their table's pattern and kept as text (``insert_rows``)
-where the table and the statement allow, else read value by value. A run
-of one-line INSERTs of one table (``insert_runs``) is taken in one step
+checked against their table's pattern and kept undecoded (``insert_rows``),
+by their place in the file (``kept_texts``, ``line_places``), where the
+table and the statement allow, else read value by value. A run of
+one-line INSERTs of one table (``insert_runs``) is taken in one step
 (``take_run``), checked at once (``insert_blocks``); what that step does
 not take is read statement by statement, the same way as before, so that
-every message names the same line and fault.
+every message names the same line and fault. A first-column integer key
+is found as the tuples are read (``first_integer_keys``), so that keying
+a table reads none of them again.
 """
 
 from __future__ import annotations
@@ -19,8 +22,15 @@ from pathlib import Path
 from repairkit.errors import DumpFormatError
 
 from ..django_tables import is_skipped_table
-from .insert_blocks import accepted_statements, split_tuples, tuples_match
+from .insert_blocks import (
+    accepted_statements,
+    first_integer_key,
+    first_integer_keys,
+    split_tuples,
+    tuples_match,
+)
 from .insert_rows import TupleCheck, tuple_check
+from .line_places import LinePlace
 from .schema import SchemaSyntaxError, read_target
 from .sqlite_grammar import SqliteGrammar
 from .statements import Dialect, Statement
@@ -59,6 +69,7 @@ class InsertStatements:
     kept: frozenset[str]
     sqlite: SqliteGrammar | None
     sqlite_heads: set[str]
+    place: LinePlace  # where the lines read are in the file, for keeping tuples by place
 
     def _target(self, name: str, statement: Statement) -> TableRows | None:
         raise NotImplementedError
@@ -125,7 +136,7 @@ class InsertStatements:
     def _insert_tuples(
         self, table: TableRows, statement: Statement, position: int, head: str
     ) -> bool:
-        """Check each tuple of an INSERT and keep it as text (``insert_rows``).
+        """Check each tuple of an INSERT and keep it by its place in the file (``kept_texts``).
 
         Return whether SQLite took every tuple as text (a SQLite dump whose
         head SQLite compiled before), so that the statement needs no check.
@@ -147,7 +158,8 @@ class InsertStatements:
         # SQLite judges a row by its values unless it compiled this head already.
         as_text = sqlite is not None and head in self.sqlite_heads
         fast = sqlite is None or as_text
-        text, texts, numbers = statement.text, inserted.texts, inserted.numbers
+        text, kept = statement.text, inserted.kept
+        places = self.place.places_in(text, statement.line)
         every_row_as_text = as_text
         while True:
             start = values.row_start(text, position)
@@ -168,13 +180,12 @@ class InsertStatements:
                 ):
                     rowid = inserted.rowid.match(text, start)
                     key = int(rowid.group(1))  # type: ignore[union-attr]
-                    sqlite.take_plain_row(
-                        schema.name, key, row_text, line, zip(texts, numbers, strict=True)
-                    )
+                    sqlite.take_plain_row(schema.name, key, row_text, line, kept.texts_and_lines())
                 elif sqlite is not None:
                     sqlite.insert_text(schema.name, row_text, line)
-            texts.append(row_text)
-            numbers.append(line)
+            offset, size = places.of(start, end) if places is not None else (-1, 0)
+            first = first_integer_key(row_text, check) if kept.first_keys is not None else None
+            kept.keep(row_text, line, offset, size, first)
             after = values.next_row(text, end)
             if after is None:
                 return every_row_as_text
@@ -203,20 +214,22 @@ class InsertStatements:
             tuples = [line[:-1] for line in statements[1:]]
             if not tuples_match(check, tuples):
                 return 0
-            self._keep_checked(table, tuples, numbers[1:])
+            places = self.place.cut_places(statements[1:], numbers[1:], "")
+            self._keep_checked(table, tuples, numbers[1:], places)
             return len(statements)
         if self.dialect is Dialect.MYSQL:
-            return self._take_listed(table, check, start, statements, numbers)
+            return self._take_listed(table, check, head, statements, numbers)
         taken = accepted_statements(head, check, statements)
         tuples = [statement[start:-1] for statement in statements[:taken]]
-        self._keep_checked(table, tuples, numbers[:taken])
+        places = self.place.cut_places(statements[:taken], numbers[:taken], head)
+        self._keep_checked(table, tuples, numbers[:taken], places)
         return taken
 
     def _take_listed(
         self,
         table: TableRows,
         check: TupleCheck,
-        start: int,
+        head: str,
         statements: list[str],
         numbers: Sequence[int],
     ) -> int:
@@ -224,11 +237,13 @@ class InsertStatements:
 
         Not a statement over several lines, whose tuples' lines differ.
         """
+        start = len(head)
         for taken, (statement, number) in enumerate(zip(statements, numbers, strict=True)):
             tuples = split_tuples(check, statement[start:-1]) if "\n" not in statement else None
             if tuples is None:
                 return taken
-            self._keep_checked(table, tuples, [number] * len(tuples))
+            places = self.place.listed_places(statement, number, head, tuples)
+            self._keep_checked(table, tuples, [number] * len(tuples), places)
         return len(statements)
 
     def _run_table(self, head: str) -> TableRows | None:
@@ -255,8 +270,16 @@ class InsertStatements:
             return None
         return table
 
-    def _keep_checked(self, table: TableRows, tuples: list[str], numbers: Sequence[int]) -> None:
+    def _keep_checked(
+        self,
+        table: TableRows,
+        tuples: list[str],
+        numbers: Sequence[int],
+        places: tuple[list[int], list[int]],
+    ) -> None:
         """Keep tuples the table's pattern accepted, as ``_insert_tuples`` keeps each one.
+
+        ``places`` are the file offset (-1: not known) and byte size of each.
 
         :raises DumpFormatError: for a key SQLite sees twice in a plain table.
         """
@@ -268,26 +291,37 @@ class InsertStatements:
             if len(new) == len(keys) and seen.isdisjoint(new):
                 seen |= new  # no key twice: SQLite would take every row
             else:
-                self._keep_one_by_one(table, tuples, numbers, keys)
+                self._keep_one_by_one(table, tuples, numbers, places, keys)
                 return
         elif sqlite is not None:
             for text, line in zip(tuples, numbers, strict=True):
                 sqlite.insert_text(name, text, line)
-        inserted.texts.extend(tuples)
-        inserted.numbers.extend(numbers)
+        kept, check = inserted.kept, inserted.check
+        # Found now, while the texts are at hand, so that keying the table reads none again.
+        first_keys = (
+            first_integer_keys(tuples, check)
+            if kept.first_keys is not None and check is not None
+            else None
+        )
+        kept.keep_many(tuples, numbers, *places, first_keys)
 
     def _keep_one_by_one(
-        self, table: TableRows, tuples: list[str], numbers: Sequence[int], keys: list[int]
+        self,
+        table: TableRows,
+        tuples: list[str],
+        numbers: Sequence[int],
+        places: tuple[list[int], list[int]],
+        keys: list[int],
     ) -> None:
         """Keep the tuples of a plain SQLite table one by one: a key comes twice among them."""
         inserted, name = table.inserted, table.schema.name
-        sqlite, texts, kept_numbers = self.sqlite, inserted.texts, inserted.numbers
-        assert sqlite is not None
-        for text, line, key in zip(tuples, numbers, keys, strict=True):
+        sqlite, kept, check = self.sqlite, inserted.kept, inserted.check
+        assert sqlite is not None and check is not None
+        starts, sizes = places
+        for index, (text, line, key) in enumerate(zip(tuples, numbers, keys, strict=True)):
             if name in sqlite.plain:
-                kept = zip(texts, kept_numbers, strict=True)
-                sqlite.take_plain_row(name, key, text, line, kept)
+                sqlite.take_plain_row(name, key, text, line, kept.texts_and_lines())
             else:
                 sqlite.insert_text(name, text, line)
-            texts.append(text)
-            kept_numbers.append(line)
+            first = first_integer_key(text, check) if kept.first_keys is not None else None
+            kept.keep(text, line, starts[index], sizes[index], first)

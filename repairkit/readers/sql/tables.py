@@ -30,8 +30,10 @@ from ..django_tables import is_skipped_table, map_content_types
 from ..live.tables import ColumnSpec, TableSpec, as_many_to_many
 from .converters import Converter
 from .copy_lines import read_field
-from .copy_rows import CopiedLines, CopyRowStore, decode_copy_line
+from .copy_rows import CopyRowStore, decode_copy_line
 from .insert_rows import InsertedTuples, InsertRowStore, TupleDecoder
+from .kept_texts import KeptTexts, KeyedTexts, keyed_texts
+from .line_places import DumpFile
 from .schema import TableSchema
 from .statements import Dialect
 
@@ -44,19 +46,25 @@ class TableRows:
 
     ``lines`` holds the dump line of each row, for errors found later.
     ``copied`` holds the COPY lines and ``inserted`` the INSERT tuples that
-    were checked but not decoded (``copy_rows``, ``insert_rows``), which
-    ``build_tables`` decodes only where it must.
+    were checked but not decoded (``copy_rows``, ``insert_rows``), kept by
+    their place in ``source`` (``kept_texts``), which ``build_tables``
+    decodes only where it must.
     """
 
     schema: TableSchema
     converters: list[Converter]
+    source: DumpFile
     rows: list[Row] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
-    copied: CopiedLines = field(default_factory=CopiedLines)
-    inserted: InsertedTuples = field(default_factory=InsertedTuples)
+    copied: KeptTexts = field(init=False)
+    inserted: InsertedTuples = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.copied = KeptTexts(self.source)
+        self.inserted = InsertedTuples(KeptTexts(self.source))
 
     def __len__(self) -> int:
-        return len(self.rows) + len(self.copied.texts) + len(self.inserted.texts)
+        return len(self.rows) + len(self.copied) + len(self.inserted.kept)
 
     def clear(self) -> None:
         self.rows.clear()
@@ -74,12 +82,11 @@ class TableRows:
         copied, inserted = self.copied, self.inserted
         from_copy = [
             (number, decode_copy_line(path, self.schema, self.converters, text, number))
-            for text, number in zip(copied.texts, copied.numbers, strict=True)
+            for _, text, number in copied.read()
         ]
         decoder = self.tuple_decoder(path, dialect)
         from_insert = [
-            (number, decoder.decode(text, number))
-            for text, number in zip(inserted.texts, inserted.numbers, strict=True)
+            (number, decoder.decode(text, number)) for _, text, number in inserted.kept.read()
         ]
         # By line only: one line may hold many tuples, kept in their order.
         merged = list(
@@ -143,15 +150,16 @@ def _build(path: Path, table: TableRows, content_types: ContentTypes, dialect: D
     columns = [_column(schema, name, schema.types[i]) for name, i in zip(names, kept, strict=True)]
     pointers = [i for i, column in enumerate(columns) if column.kind is ColumnKind.CONTENT_TYPE]
     parent = schema.references.get(key.key[0]) if len(key.key) == 1 else None
-    if table.copied.texts and not pointers and not table.rows and not table.inserted.texts:
+    copied, inserted = len(table.copied), len(table.inserted.kept)
+    if copied and not pointers and not table.rows and not inserted:
         # Only the key of each line is read: the rows are decoded when asked for.
-        fingerprints = _copied_keys(path, table, [kept[i] for i in key_index])
-        store = CopyRowStore(path, schema, table.converters, kept, table.copied, fingerprints)
+        lines = _copied_keys(table, [kept[i] for i in key_index])
+        store = CopyRowStore(path, schema, table.converters, kept, lines)
         return Table(schema.name, columns, key.key[0], store, parent=parent, key=key.key)
-    if table.inserted.texts and not pointers and not table.rows and not table.copied.texts:
+    if inserted and not pointers and not table.rows and not copied:
         decoder = table.tuple_decoder(path, dialect)
-        fingerprints = decoder.keys(table.inserted, [kept[i] for i in key_index])
-        insert_store = InsertRowStore(decoder, kept, table.inserted, fingerprints, dialect)
+        tuples = decoder.keys(table.inserted, [kept[i] for i in key_index])
+        insert_store = InsertRowStore(decoder, kept, table.inserted, tuples, dialect)
         return Table(schema.name, columns, key.key[0], insert_store, parent=parent, key=key.key)
     # Content type ids are resolved, and checked, row by row.
     table.decode_kept(path, dialect)
@@ -175,27 +183,27 @@ def _build(path: Path, table: TableRows, content_types: ContentTypes, dialect: D
     return Table(schema.name, columns, key.key[0], MemoryRowStore(rows), parent=parent, key=key.key)
 
 
-def _copied_keys(path: Path, table: TableRows, key_columns: list[int]) -> dict[Pk, int]:
-    """Return a fingerprint of each COPY line kept as text, by the row's primary key.
+def _copied_keys(table: TableRows, key_columns: list[int]) -> KeyedTexts:
+    """Return the COPY lines kept with the row's primary key of each.
+
+    A key of the first column alone was found when the lines were read
+    (``first_field_keys``); another is read from the lines, read again.
 
     :raises DumpFormatError: for a key that is not an integer or text, or a duplicate.
     """
     name, converters = table.schema.name, table.converters
-    fingerprints: dict[Pk, int] = {}
+    if key_columns == [0] and table.copied.first_keys is not None:
+        return keyed_texts(table.copied, name, None)
     splits = max(key_columns) + 1  # the fields after the key are not looked at
-    for text, line in zip(table.copied.texts, table.copied.numbers, strict=True):
+
+    def key_of_line(text: str, line: int) -> Value:
         fields = text.split("\t", splits)
         if len(key_columns) == 1:
             column = key_columns[0]
-            pk = key_of(converters[column](read_field(fields[column])))
-        else:
-            pk = render_key([converters[i](read_field(fields[i])) for i in key_columns])
-        if not isinstance(pk, (int, str)) or isinstance(pk, bool):
-            raise DumpFormatError(path, line, f"primary key of {name} is {pk!r}")
-        if pk in fingerprints:
-            raise DumpFormatError(path, line, f"duplicate primary key {pk!r} in {name}")
-        fingerprints[pk] = hash(text)
-    return fingerprints
+            return key_of(converters[column](read_field(fields[column])))
+        return render_key([converters[i](read_field(fields[i])) for i in key_columns])
+
+    return keyed_texts(table.copied, name, key_of_line)
 
 
 def _key(schema: TableSchema) -> TableSpec:
