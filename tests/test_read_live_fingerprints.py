@@ -15,11 +15,17 @@ from typing import Any
 import pytest
 
 from repairkit.diff import diff_snapshots
-from repairkit.errors import DumpFormatError, DumpReadError
+from repairkit.errors import DumpFormatError, DumpNotFoundError, DumpReadError
+from repairkit.readers import read_snapshots
 from repairkit.readers.live.catalog import read_content_types, table_specs
 from repairkit.readers.live.server_rows import ServerRowStore
 from repairkit.readers.live.sql import connect_database, read_database_url
-from repairkit.readers.live.tables import as_many_to_many, build_table, parent_table
+from repairkit.readers.live.tables import (
+    RowConverter,
+    as_many_to_many,
+    build_table,
+    parent_table,
+)
 from repairkit.snapshot import Snapshot
 
 from .conftest import ServerDatabase, new_mariadb_database, new_postgres_database
@@ -240,3 +246,86 @@ def test_a_column_of_another_type_or_other_content_types_changes_the_scheme(
     changes = diff_snapshots(old_snapshot, new_snapshot).tables  # ... and other values
     assert [(c.old, c.new) for c in changes["counts"].changed[0].fields] == [(5, "5")]
     assert [str(c.new) for c in changes["notes"].changed[0].fields] == ["app.b"]
+
+
+def _packed_and_row_by_row(url: str, name: str) -> tuple[list[tuple[int, int]] | None, list[Any]]:
+    """Return a table's (key, hash) pairs as the server packs them, and as read row by row."""
+    engine = connect_database(url)
+    try:
+        specs = table_specs(*engine.catalog())
+        converter = RowConverter(specs[name], read_content_types(engine, specs))
+        parts = engine.fingerprint_parts(specs[name], converter)
+        rows = [tuple(row) for row in engine.fingerprints(specs[name], converter)]
+    finally:
+        engine.close()
+    if parts is None:
+        return None, rows
+    return [pair for keys, prints in parts for pair in zip(keys, prints, strict=True)], rows
+
+
+def test_mariadb_packs_the_hashes_of_many_pages_as_it_hashes_each_row() -> None:
+    with new_mariadb_database() as database:
+        keys = [-40_000 + 7 * i for i in range(10_000)]  # negative, sparse, over three pages
+        _execute(
+            database,
+            "CREATE TABLE many (id bigint PRIMARY KEY, a varchar(20))",
+            "INSERT INTO many VALUES (%s, %s)",
+            rows=[(key, None if key % 5 else f"é {key}") for key in keys],
+        )
+        packed, row_by_row = _packed_and_row_by_row(database.url, "many")
+        assert packed is not None and [key for key, _ in packed] == keys
+        assert packed == row_by_row
+        table = read_database_url(database.url).tables["many"]
+        assert list(table.pks) == keys
+        assert table.decode([keys[4097]]) == {keys[4097]: (keys[4097], None)}
+
+
+# A key that repeats across the end of a page: the next page, after that key, skips a row.
+ACROSS_A_PAGE = [(key, "a") for key in range(1, 4097)] + [(4096, "b")]
+
+
+@pytest.mark.parametrize(
+    ("definition", "rows", "packs"),
+    [
+        ("id integer, a varchar(20)", [(1, "a"), (1, "b"), (2, "c")], True),  # no primary key
+        ("id integer, a varchar(20)", ACROSS_A_PAGE, False),
+        ("id integer, a varchar(20)", [(None, "a"), (1, "b")], False),
+        ("id bigint unsigned PRIMARY KEY, a varchar(20)", [(1, "a"), (2**64 - 1, "b")], False),
+    ],
+)
+def test_mariadb_pages_hold_every_row_or_the_rows_are_read_one_by_one(
+    definition: str, rows: list[tuple[Any, ...]], packs: bool
+) -> None:
+    with new_mariadb_database() as database:
+        _execute(
+            database,
+            f"CREATE TABLE odd ({definition})",
+            "INSERT INTO odd VALUES (%s, %s)",
+            rows=rows,
+        )
+        packed, row_by_row = _packed_and_row_by_row(database.url, "odd")
+        assert len(row_by_row) == len(rows)
+        # Rows of one key come in no order, either way.
+        assert (sorted(packed) if packed is not None else None) == (
+            sorted(row_by_row) if packs else None
+        )
+
+
+def test_server_databases_are_read_side_by_side_and_fail_in_order() -> None:
+    with new_postgres_database() as first, new_mariadb_database() as second:
+        for database in (first, second):
+            _execute(
+                database,
+                "CREATE TABLE texts (id integer PRIMARY KEY, a varchar(10))",
+                "INSERT INTO texts VALUES (1, 'one'), (2, 'two')",
+            )
+        together = read_snapshots([first.url, second.url])
+        alone = [read_database_url(first.url), read_database_url(second.url)]
+        for read, expected in zip(together, alone, strict=True):
+            assert read.label == expected.label
+            assert read.tables["texts"].decode() == expected.tables["texts"].decode()
+        missing = first.url.rsplit("/", 1)[0] + "/repairkit_no_such_database"
+        other_missing = second.url.rsplit("/", 1)[0] + "/repairkit_no_such_database"
+        with pytest.raises(DumpNotFoundError) as caught:
+            read_snapshots([first.url, missing, other_missing])
+        assert "5432" in str(caught.value)

@@ -10,6 +10,7 @@ so that sources of one moment agree whatever their formats.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from .fixture.parse import FIXTURE_FORMATS
 from .lino.dump import read_lino_dump
 from .live.django_site import is_django_source, read_django_database
 from .live.sql import read_database_url
-from .live.urls import is_database_url
+from .live.urls import is_database_url, is_server_url
 from .sql.dump import is_sql_dump, sql_dump_reader
 from .sql.statements import Dialect
 
@@ -191,8 +192,41 @@ def read_snapshots(
     chosen = list(forms) if forms is not None else [None] * len(sources)
     if len(chosen) != len(sources):
         raise ValueError(f"{len(chosen)} formats for {len(sources)} sources")
-    snapshots = [
-        read_snapshot(source, form=form, map_files=map_files, progress=progress)
-        for source, form in zip(sources, chosen, strict=True)
+    return align_snapshots(_read_each(sources, chosen, map_files, progress))
+
+
+def _read_each(
+    sources: Sequence[str | Path],
+    forms: Sequence[str | None],
+    map_files: MapFunction,
+    progress: ProgressCallback | None,
+) -> list[Snapshot]:
+    """Read the sources, in order; database servers side by side, each in a thread.
+
+    A server hashes its rows itself, which was most of a live diff's time
+    (MySQL: about 3 s of server time for 1M rows) while this process
+    waited for it. Files and ``sqlite:///`` databases, read and hashed in
+    this process, are read one after another. An error is the one the
+    first failing source gives, as when every source is read in turn.
+    """
+    served = [
+        index
+        for index, (source, form) in enumerate(zip(sources, forms, strict=True))
+        if form in (None, "database") and is_server_url(str(source))
     ]
-    return align_snapshots(snapshots)
+    if len(served) < 2:
+        return [
+            read_snapshot(source, form=form, map_files=map_files, progress=progress)
+            for source, form in zip(sources, forms, strict=True)
+        ]
+    with ThreadPoolExecutor(max_workers=len(served)) as pool:
+        pending = {
+            index: pool.submit(read_snapshot, sources[index], forms[index], map, progress)
+            for index in served
+        }
+        return [
+            pending[index].result()
+            if index in pending
+            else read_snapshot(source, form=form, map_files=map_files, progress=progress)
+            for index, (source, form) in enumerate(zip(sources, forms, strict=True))
+        ]

@@ -15,6 +15,9 @@ from .server_rows import spec_digest
 from .tables import RowConverter, TableSpec
 from .urls import import_driver, without_password
 
+# Rows whose keys and hashes the server packs into one text (``fingerprint_parts``).
+_PACKED_ROWS = 4096
+
 
 def _mysql_hash(spec: TableSpec) -> str:
     """Return the expression of a row's fingerprint: 64 bits of the MD5 of its values.
@@ -24,14 +27,16 @@ def _mysql_hash(spec: TableSpec) -> str:
     so do ``('a', 'bc')`` and ``('ab', 'c')``. The bytes are the value's
     string form (as the server also sends it to the driver), in the column's
     character set for a text. MySQL has no fast 64-bit hash; CRC32 is too
-    short for millions of rows.
+    short for millions of rows. The 64 bits are read as a signed integer
+    (an unsigned one wraps), as fingerprints are kept in int64 arrays.
     """
     parts = []
     for column in spec.columns:
         name = quoted(column.name, "`")
         value = f"CAST({name} AS BINARY)"
         parts.append(f"IF({name} IS NULL, 'N', CONCAT(LENGTH({value}), ':', {value}))")
-    return f"CAST(CONV(LEFT(MD5(CONCAT({', '.join(parts)})), 16), 16, 10) AS UNSIGNED)"
+    digest = f"CONV(LEFT(MD5(CONCAT({', '.join(parts)})), 16), 16, 10)"
+    return f"CAST(CAST({digest} AS UNSIGNED) AS SIGNED)"
 
 
 class MysqlEngine:
@@ -89,7 +94,7 @@ class MysqlEngine:
                 self.charsets = {(table, column): charset for table, column, charset in cursor}
         # The hash is over each text's bytes in its column's character set.
         charsets = [self.charsets.get((spec.name, column.name)) for column in spec.columns]
-        return f"mysql-length-prefixed-md5-v1:{spec_digest(spec, charsets)}"
+        return f"mysql-length-prefixed-md5-v2:{spec_digest(spec, charsets)}"
 
     def fingerprints(self, spec: TableSpec, converter: RowConverter) -> Iterator[tuple[Any, ...]]:
         return self._stream(select_rows(spec, "`", fingerprint=_mysql_hash(spec), only_key=True))
@@ -97,7 +102,48 @@ class MysqlEngine:
     def fingerprint_parts(
         self, spec: TableSpec, converter: RowConverter
     ) -> list[tuple[array[int], array[int]]] | None:
-        return None  # the server hashes the rows, which come as they are hashed
+        """Return the hashes of a table keyed by one integer column, as packed by the server.
+
+        PyMySQL, written in Python, took about 3 µs a row to read ``(key,
+        hash)`` rows, more than the server took to hash them. The server
+        writes the pairs of each ``_PACKED_ROWS`` keys, in key order, as one
+        text, ``key hash key hash ...``, which is split in C. None (read the
+        rows one by one) where the pages would not hold every row whole: a
+        key that repeats or is NULL (the pages, by key, would skip a row,
+        and so hold fewer rows than the table), a row the server cannot hash
+        (NULL), a key beyond 64 bits.
+        """
+        key, table = quoted(spec.key[0], "`"), quoted(spec.name, "`")
+        hashed = f"SELECT {key} AS k, {_mysql_hash(spec)} AS h FROM {table}"
+        pack = "COUNT(*), MAX(k), GROUP_CONCAT(k, ' ', IFNULL(h, 'N') ORDER BY k SEPARATOR ' ')"
+
+        def page(after: int | None) -> str:
+            # An int the server gave, written as a literal: no parameter, so a % in a name is text.
+            where = "" if after is None else f" WHERE {key} > {int(after)}"
+            return f"SELECT {pack} FROM ({hashed}{where} ORDER BY {key} LIMIT {_PACKED_ROWS}) page"
+
+        parts: list[tuple[array[int], array[int]]] = []
+        with self.connection.cursor() as cursor:
+            # Room for _PACKED_ROWS pairs of 20 characters each (the default is 1,024 bytes).
+            cursor.execute(f"SET SESSION group_concat_max_len = {_PACKED_ROWS * 64}")
+            cursor.execute(f"SELECT COUNT(*) FROM {table}")
+            total, taken, after = cursor.fetchone()[0], 0, None
+            while taken < total:
+                cursor.execute(page(after))
+                count, after, text = cursor.fetchone()
+                if not count:
+                    return None
+                fields = (text.decode("ascii") if isinstance(text, bytes) else text).split(" ")
+                if len(fields) != 2 * count:
+                    return None
+                try:
+                    keys = array("q", map(int, fields[::2]))
+                    prints = array("q", map(int, fields[1::2]))
+                except (ValueError, OverflowError):
+                    return None
+                parts.append((keys, prints))
+                taken += count
+        return parts
 
     def fingerprinted_rows(
         self, spec: TableSpec, keys: Sequence[Sequence[Any]] | None

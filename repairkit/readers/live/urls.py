@@ -24,6 +24,12 @@ def is_database_url(source: str) -> bool:
     return bool(rest) and scheme.lower() in URL_SCHEMES
 
 
+def is_server_url(source: str) -> bool:
+    """Tell whether ``source`` is the URL of a database server (PostgreSQL, MySQL, MariaDB)."""
+    scheme = source.partition("://")[0].lower()
+    return is_database_url(source) and URL_SCHEMES[scheme] != "sqlite"
+
+
 def sqlite_path(url: str) -> Path | None:
     """Return the file of a ``sqlite:///`` URL, as SQLAlchemy spells it; None for another URL."""
     scheme, _, rest = url.partition("://")
