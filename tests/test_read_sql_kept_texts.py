@@ -366,3 +366,37 @@ def test_mariadb_dump_texts_read_again_are_the_texts_read(
         kept = kept_texts_of(snapshot, table)
         assert (read_again(kept), kept.held) == (tuples_of(path, Dialect.MYSQL, table), [])
         assert_decodes_as_the_reference(path, Dialect.MYSQL, table)
+
+
+def test_copy_lines_over_many_reads_and_laps_of_the_ring_are_placed_exactly(
+    tmp_path: Path,
+) -> None:
+    """Lines are read a block at a time: short ones many per block, a long one over many."""
+    count = 3 * RECENT_LINES + 5  # short lines: more in one block than the ring's places
+    lines = [f"{i}\t{'é' if i % 7 == 0 else 'x'}" for i in range(1, count + 1)]
+    lines.insert(RECENT_LINES, f"{10**6}\t{'ab' * (3 << 19)}")  # 3 MB, over three reads
+    path = write_dump(tmp_path / "dump.sql", "text", lines)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())  # a byte order mark
+    snapshot = read_sql_dump(path, Dialect.POSTGRES)
+    kept = kept_texts_of(snapshot, "t")
+    assert kept.held == [] and read_again(kept) == lines
+    decoded = snapshot.tables["t"].decode()
+    assert len(decoded) == count + 1 and decoded[10**6] == (10**6, "ab" * (3 << 19))
+    assert decoded[7] == (7, "é") and decoded[count] == (count, lines[-1].split("\t")[1])
+
+
+@pytest.mark.parametrize("bad", [b"caf\xc3", b"\xff ok", b"caf\xc3\xa9\xa9"])
+def test_a_line_that_is_not_utf8_is_named_as_when_lines_were_read_one_by_one(
+    tmp_path: Path, bad: bytes
+) -> None:
+    lines = [f"{i}\tx" for i in range(1, 200_001)]  # the bad line is in the second read
+    path = write_dump(tmp_path / "dump.sql", "text", lines)
+    data = path.read_bytes().replace(b"\n150000\tx\n", b"\n150000\t" + bad + b"\n")
+    path.write_bytes(data)
+    number = line_of(path, b"150000\t")
+    raw = data.split(b"\n")[number - 1] + b"\n"
+    with pytest.raises(UnicodeDecodeError) as decoding:
+        raw.decode("utf-8")
+    with pytest.raises(DumpFormatError) as caught:
+        read_sql_dump(path, Dialect.POSTGRES)
+    assert (caught.value.line, caught.value.problem) == (number, f"not UTF-8: {decoding.value}")

@@ -11,7 +11,8 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from itertools import accumulate
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -21,6 +22,8 @@ from .line_places import RECENT_LINES, DumpFile, LinePlace
 from .statements import Dialect, Line
 
 _GZIP_MAGIC = b"\x1f\x8b"
+# Bytes read at a time, split into lines and decoded together.
+_READ_SIZE = 1 << 20
 
 
 def open_dump(path: Path) -> BinaryIO:
@@ -56,28 +59,69 @@ def numbered_lines(
     into bytes in a binary column and to refuse anywhere else. ``place``
     is told where each line is in the file before it is yielded.
 
+    Lines are split and decoded a block of the file at a time, in C: read
+    and decoded one by one, the lines cost more than anything the reader
+    did with most of them.
+
     :raises DumpFormatError: for a line that is not UTF-8 (MySQL aside), or
         a broken or cut-off gzip file.
     """
-    number = 0
     errors = decoding_errors(dialect)
     if place is None:
         place = LinePlace(DumpFile(path, 0, errors, seekable=False))
-    end = 0  # the file offset after the line
-    starts, sizes, mask = place.starts, place.sizes, RECENT_LINES - 1
+    number, offset = 0, 0  # the lines read so far; the file offset of the next one
     try:
-        for number, raw in enumerate(stream, start=1):
+        for block in _blocks_of_lines(stream):
+            raws = block.split(b"\n")
             try:
-                text = raw.decode("utf-8", errors)
-            except UnicodeDecodeError as err:
-                raise DumpFormatError(path, number, f"not UTF-8: {err}") from err
-            start, end = end, end + len(raw)
-            if number == 1 and text.startswith("\ufeff"):
-                text, start = text[1:], start + 3  # the mark is 3 bytes in UTF-8
-            line = text.removesuffix("\n")
-            size = end - start - (len(text) - len(line))
-            place.number, place.text, place.start, place.size = number, line, start, size
-            starts[number & mask], sizes[number & mask] = start, size
-            yield number, line
+                texts = block.decode("utf-8", errors).split("\n")
+            except UnicodeDecodeError:
+                _refuse_not_utf8(path, number, raws, errors)
+                raise
+            if block.endswith(b"\n"):
+                raws.pop()  # after the last line end: nothing
+                texts.pop()
+            sizes = list(map(len, raws))
+            starts = list(accumulate(map((1).__add__, sizes[:-1]), initial=offset))
+            offset = starts[-1] + sizes[-1] + 1
+            if number == 0 and texts[0].startswith("\ufeff"):
+                texts[0] = texts[0][1:]  # the byte order mark: 3 bytes in UTF-8
+                starts[0], sizes[0] = starts[0] + 3, sizes[0] - 3
+            for cut in range(0, len(texts), RECENT_LINES):
+                part, first = texts[cut : cut + RECENT_LINES], number + 1
+                place.remember(first, starts[cut : cut + len(part)], sizes[cut : cut + len(part)])
+                for number, text in enumerate(part, start=first):
+                    place.number, place.text = number, text
+                    yield number, text
     except (OSError, EOFError, zlib.error) as err:
         raise DumpFormatError(path, number + 1, f"cannot decompress: {err}") from err
+
+
+def _blocks_of_lines(stream: BinaryIO) -> Iterator[bytes]:
+    """Yield the stream's bytes in blocks of whole lines: each ends with a line end but the last."""
+    pending: list[bytes] = []  # the start of a line longer than a read
+    # read1: what one read of the file gives, so that the lines before a cut-off
+    # gzip stream's end are yielded before its error, which then names a line near it.
+    read: Callable[[int], bytes] = getattr(stream, "read1", stream.read)
+    while data := read(_READ_SIZE):
+        end = data.rfind(b"\n") + 1
+        if not end:
+            pending.append(data)
+            continue
+        yield b"".join([*pending, data[:end]]) if pending else data[:end]
+        pending = [data[end:]] if end < len(data) else []
+    if pending:
+        yield b"".join(pending)
+
+
+def _refuse_not_utf8(path: Path, number: int, raws: list[bytes], errors: str) -> None:
+    """Raise for the first of ``raws`` (lines from line ``number + 1`` on) that is not UTF-8.
+
+    Each is decoded with its line end, as a line read by itself would be, so
+    the message is the same.
+    """
+    for index, raw in enumerate(raws):
+        try:
+            (raw + b"\n" if index < len(raws) - 1 else raw).decode("utf-8", errors)
+        except UnicodeDecodeError as err:
+            raise DumpFormatError(path, number + 1 + index, f"not UTF-8: {err}") from err

@@ -27,7 +27,10 @@ from typing import BinaryIO
 # The lines whose places are known: more than a run holds (1,024 lines) and
 # than most extended INSERTs of mariadb-dump (a tuple a line, up to 1 MB).
 RECENT_LINES = 1 << 16
-_RECENT_MASK = RECENT_LINES - 1
+# The line reader tells the places of up to RECENT_LINES lines before it yields
+# them, so the ring holds twice as many: those and the RECENT_LINES before.
+_RING = 2 * RECENT_LINES
+_RECENT_MASK = _RING - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,23 +53,47 @@ class DumpFile:
 class LinePlace:
     """Where the lines last read from a dump are in the file; the line reader keeps it up.
 
-    ``number``, ``text``, ``start`` and ``size`` describe the line last read;
-    ``starts`` and ``sizes`` hold the start and size of each of the last
-    ``RECENT_LINES`` lines at ``number & (RECENT_LINES - 1)``, written by the
-    line reader itself (a method call per line would cost more than the rest).
+    ``number`` and ``text`` are the line last read, which the line reader
+    sets as it yields it; ``remember`` keeps the start and size of lines
+    about to be read, a block at a time, in a ring that holds the last
+    ``RECENT_LINES`` read too.
     """
 
-    __slots__ = ("source", "number", "text", "start", "size", "starts", "sizes", "_stream")
+    __slots__ = ("source", "number", "text", "starts", "sizes", "_stream")
 
     def __init__(self, source: DumpFile) -> None:
         self.source = source
         self.number = 0
         self.text = ""  # the line as read, without its line end
-        self.start = 0  # the file offset of the text's first byte
-        self.size = 0  # bytes of the text, without the line end
-        self.starts: array[int] = array("q", bytes(8 * RECENT_LINES))
-        self.sizes: array[int] = array("q", bytes(8 * RECENT_LINES))
+        self.starts: array[int] = array("q", bytes(8 * _RING))
+        self.sizes: array[int] = array("q", bytes(8 * _RING))
         self._stream: BinaryIO | None = None  # to compare a statement with the file's bytes
+
+    @property
+    def start(self) -> int:
+        """Return the file offset of the first byte of the line last read."""
+        return self.starts[self.number & _RECENT_MASK]
+
+    @property
+    def size(self) -> int:
+        """Return the bytes of the line last read, without its line end."""
+        return self.sizes[self.number & _RECENT_MASK]
+
+    def remember(self, first: int, starts: Sequence[int], sizes: Sequence[int]) -> None:
+        """Keep the file offsets and sizes of lines ``first`` on, at most ``RECENT_LINES``.
+
+        Before they are read: the lines read before stay known.
+        """
+        count = len(starts)
+        if count > RECENT_LINES:
+            raise ValueError(f"{count} lines at once; at most {RECENT_LINES}")
+        slot = first & _RECENT_MASK
+        fits = min(count, _RING - slot)  # the ring's end, then its start
+        self.starts[slot : slot + fits] = array("q", starts[:fits])
+        self.sizes[slot : slot + fits] = array("q", sizes[:fits])
+        if fits < count:
+            self.starts[: count - fits] = array("q", starts[fits:])
+            self.sizes[: count - fits] = array("q", sizes[fits:])
 
     def close(self) -> None:
         if self._stream is not None:
