@@ -273,3 +273,28 @@ def test_yaml_nesting_is_a_named_error_with_either_loader(
     monkeypatch.delattr(yaml, "CSafeLoader", raising=False)  # PyYAML without libyaml
     error = refusal(path)
     assert error.line == 4 and "nested too deeply" in error.problem
+
+
+@pytest.mark.parametrize("name", ["site.json", "site.jsonl", "site.json.gz"])
+def test_a_key_that_is_not_utf8_beside_a_plain_object_is_refused_with_its_line(
+    tmp_path: Path, name: str
+) -> None:
+    objects = [
+        b'{"model": "app.thing", "pk": 1, "fields": {"name": "a"}}',
+        b'{"model": "app.thing", "pk": 2, "\xff": 1, "fields": {"name": "b"}}',
+    ]
+    data = b"\n".join(objects) if name == "site.jsonl" else b"[\n" + b",\n".join(objects) + b"\n]"
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    with pytest.raises(DumpFormatError, match="not UTF-8") as caught:
+        read_snapshot(path).tables["app_thing"].decode()
+    assert caught.value.line == (2 if name == "site.jsonl" else 3)
+
+
+def test_a_plain_object_with_a_key_dumpdata_never_writes_reads_as_before(tmp_path: Path) -> None:
+    path = tmp_path / "site.json"
+    path.write_text(
+        '[{"model": "app.thing", "pk": 1, "fields": {"name": "a"}},'
+        ' {"model": "app.thing", "pk": 2, "note": "x", "fields": {"name": "b"}}]'
+    )
+    assert read_snapshot(path).tables["app_thing"].decode() == {1: (1, "a"), 2: (2, "b")}
