@@ -287,10 +287,8 @@ class InsertStatements:
         if sqlite is not None and inserted.rowid is not None and name in sqlite.plain:
             rowid = inserted.rowid.match
             keys = [int(rowid(text).group(1)) for text in tuples]  # type: ignore[union-attr]
-            new, seen = set(keys), sqlite.plain[name].keys
-            if len(new) == len(keys) and seen.isdisjoint(new):
-                seen |= new  # no key twice: SQLite would take every row
-            else:
+            # No key twice: SQLite would take every row.
+            if not sqlite.plain[name].keys.add_new(keys):
                 self._keep_one_by_one(table, tuples, numbers, places, keys)
                 return
         elif sqlite is not None:

@@ -54,6 +54,7 @@ from pathlib import Path
 
 from repairkit.errors import DumpFormatError
 
+from .rowid_sets import RowidSet
 from .sqlite import Stored
 from .statements import Statement
 
@@ -107,7 +108,7 @@ class PlainTable:
 
     key_column: int
     not_null: frozenset[int]
-    keys: set[int] = field(default_factory=set)
+    keys: RowidSet = field(default_factory=RowidSet)
 
 
 KeptRows = Callable[[str], Iterable[tuple[str, int]]]  # a table's rows kept from SQLite: text, line
