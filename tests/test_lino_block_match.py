@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from repairkit.readers.lino.block_match import _block_pattern, all_rows_match, translate
+from repairkit.readers.lino.block_match import all_rows_match, block_pattern, translate
 from repairkit.readers.lino.restore import read_restore_module
 from repairkit.readers.lino.values import RowDecoder
 
@@ -28,7 +28,7 @@ def rows_of(table: str) -> list[bytes]:
 
 def test_every_table_of_a_real_dump_takes_the_fast_path() -> None:
     for name, decoder in decoders().items():
-        assert _block_pattern(decoder.pattern.pattern) is not None, name
+        assert block_pattern(decoder.pattern.pattern) is not None, name
 
 
 def test_the_rows_of_a_real_dump_match_at_once() -> None:

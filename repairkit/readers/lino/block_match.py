@@ -51,8 +51,8 @@ def all_rows_match(
     has it already, as a slice of the file. False means "not known to": the
     caller checks the rows one by one.
     """
-    block_pattern = _block_pattern(pattern.pattern)
-    if block_pattern is None or not rows:
+    compiled = block_pattern(pattern.pattern)
+    if compiled is None or not rows:
         return False
     # A repeat was relaxed to '*': only re knows the exact limit. Only a line
     # as long as the limit can hold such a run, and searching for one is slow.
@@ -60,12 +60,15 @@ def all_rows_match(
         long_lines = [row for row in rows if len(row) >= _RE2_MAX_REPEAT]
         if any(map(_LONG_DIGIT_RUN.search, long_lines)):
             return False
-    return block_pattern.fullmatch(b"\n".join(rows) if block is None else block) is not None
+    return compiled.fullmatch(b"\n".join(rows) if block is None else block) is not None
 
 
 @lru_cache(maxsize=256)
-def _block_pattern(source: bytes) -> Any:
-    """Return the RE2 pattern of a block of ``source`` lines, or None where it cannot be had."""
+def block_pattern(source: bytes) -> Any:
+    """Return the RE2 pattern of a block of ``source`` lines, or None where it cannot be had.
+
+    Also for the lines of a SQL dump (``readers.sql.insert_blocks``).
+    """
     translated = translate(source)
     if translated is None:
         return None

@@ -35,9 +35,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import re2
-
-from ..lino.block_match import translate
+from ..lino.block_match import block_pattern
 
 if TYPE_CHECKING:
     from .insert_rows import TupleCheck  # insert_rows imports this module
@@ -140,18 +138,8 @@ def _run_pattern(head: str, tuple_pattern: str, end: str) -> Any:
     source = tuple_pattern.replace(_SURROGATES, _NOT_A_SURROGATE)
     if not source.isascii():
         return None
-    line = translate((head + source + end).encode("ascii"))
-    if line is None:
-        return None
-    options = re2.Options()
     # The pattern is ASCII, so matching UTF-8 bytes one by one reads as matching characters.
-    options.encoding = re2.Options.Encoding.LATIN1
-    options.max_mem = 64 << 20
-    options.log_errors = False
-    try:
-        return re2.compile(b"(?:" + line + b")(?:\n(?:" + line + b"))*", options)
-    except re2.error:
-        return None
+    return block_pattern((head + source + end).encode("ascii"))
 
 
 def first_integer_keys(texts: Sequence[str], check: TupleCheck) -> list[int] | None:
