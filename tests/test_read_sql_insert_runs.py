@@ -32,7 +32,7 @@ from .test_read_sql_inserts import (
     sqlite_dump,
     typed,
 )
-from .test_read_sql_types import mariadb, mariadb_dump, pg_dump, psql
+from .test_read_sql_types import mariadb, mariadb_dump, pg_dump_of_script
 
 ROWS = 3000  # more than one run of the longest (1024 lines)
 SCHEMA = """
@@ -220,10 +220,7 @@ INSERT INTO kinds SELECT i, 'name ' || i || ' é',
 def test_a_pg_dump_with_inserts_reads_as_one_by_one(
     postgres_database: ServerDatabase, tmp_path: Path
 ) -> None:
-    script = tmp_path / "schema.sql"
-    script.write_text(POSTGRES_SCHEMA)
-    psql(postgres_database, script)
-    path = pg_dump(postgres_database, tmp_path / "inserts.sql", "--inserts")
+    path = pg_dump_of_script(postgres_database, tmp_path, POSTGRES_SCHEMA, "--inserts")
     found = assert_reads_as_one_by_one(path, Dialect.POSTGRES)
     assert isinstance(found, dict) and len(found["kinds"][1]) == ROWS
     assert_reads_as_the_reference(path, Dialect.POSTGRES, "kinds")

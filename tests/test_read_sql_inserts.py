@@ -31,7 +31,7 @@ from repairkit.readers.sql.values import ValuesParser
 from repairkit.snapshot import Snapshot
 
 from .conftest import ServerDatabase
-from .test_read_sql_types import mariadb, mariadb_dump, pg_dump, psql
+from .test_read_sql_types import mariadb, mariadb_dump, pg_dump_of_script
 
 SQLITE3 = shutil.which("sqlite3")
 needs_sqlite3 = pytest.mark.skipif(SQLITE3 is None, reason="needs the sqlite3 command line tool")
@@ -246,10 +246,7 @@ INSERT INTO kinds VALUES
 def test_a_pg_dump_with_inserts_reads_as_the_value_by_value_reading(
     postgres_database: ServerDatabase, tmp_path: Path
 ) -> None:
-    script = tmp_path / "schema.sql"
-    script.write_text(POSTGRES_SCHEMA)
-    psql(postgres_database, script)
-    path = pg_dump(postgres_database, tmp_path / "inserts.sql", "--inserts")
+    path = pg_dump_of_script(postgres_database, tmp_path, POSTGRES_SCHEMA, "--inserts")
     assert_reads_as_the_reference(path, Dialect.POSTGRES, "kinds")
     create = "CREATE TABLE kinds (" + POSTGRES_SCHEMA.split("(", 1)[1].split(";")[0]
     assert_both_paths_taken(path, create, Dialect.POSTGRES, "kinds")

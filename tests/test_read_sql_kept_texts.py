@@ -39,7 +39,7 @@ from .test_read_sql_inserts import (
     tuples_of,
     typed,
 )
-from .test_read_sql_types import mariadb, mariadb_dump, pg_dump, psql
+from .test_read_sql_types import mariadb, mariadb_dump, pg_dump_of_script
 
 CHANGED = "the file changed while it was being read"
 
@@ -331,10 +331,7 @@ INSERT INTO code VALUES ('zwei', 'b'), ('één', 'a'), (NULL, 'ç');
 def test_pg_dump_texts_read_again_are_the_texts_read(
     postgres_database: ServerDatabase, tmp_path: Path, options: list[str]
 ) -> None:
-    script = tmp_path / "rows.sql"
-    script.write_text(POSTGRES_ROWS)
-    psql(postgres_database, script)
-    path = pg_dump(postgres_database, tmp_path / "dump.sql", *options)
+    path = pg_dump_of_script(postgres_database, tmp_path, POSTGRES_ROWS, *options)
     snapshot = read_sql_dump(path, Dialect.POSTGRES)
     for table in ("partner", "code"):
         kept = kept_texts_of(snapshot, table)

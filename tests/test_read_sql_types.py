@@ -61,6 +61,14 @@ def pg_dump(database: ServerDatabase, target: Path, *options: str) -> Path:
     return target
 
 
+def pg_dump_of_script(database: ServerDatabase, tmp_path: Path, script: str, *options: str) -> Path:
+    """Run ``script`` in ``database`` with psql, then return its pg_dump (with ``options``)."""
+    path = tmp_path / "script.sql"
+    path.write_text(script)
+    psql(database, path)
+    return pg_dump(database, tmp_path / "dump.sql", *options)
+
+
 def typed_rows(snapshot: Snapshot, table: str) -> dict[object, list[tuple[str, object]]]:
     """Return a table's rows with each value's type, so that 1 and '1' stay apart."""
     rows = snapshot.tables[table].decode()
