@@ -23,12 +23,14 @@ import pytest
 
 from repairkit.diff import diff_snapshots
 from repairkit.errors import DumpFormatError
-from repairkit.readers import detect_format, read_snapshot
+from repairkit.readers import detect_format, read_snapshot, read_snapshots
 from repairkit.readers.fixture.align import align_snapshots
 from repairkit.readers.lino.dump import read_lino_dump
+from repairkit.workers import worker_pool
 
 from .conftest import ServerDatabase
 from .demo_servers import DemoTemplates, copy_database
+from .test_read_in_workers import assert_same_records
 from .test_read_sql import MOMENTS, assert_same_moment, assert_tells_accident
 
 pytest.importorskip("lino", reason="the demo site needs Lino (pip install -e .[test])")
@@ -181,3 +183,19 @@ def test_mariadb_dump_cut_off_in_an_extended_insert(mariadb_dumps: Dumps, tmp_pa
     with pytest.raises(DumpFormatError, match="unterminated string") as caught:
         read_snapshot(path)
     assert caught.value.line == text.count("\n", 0, cut) + 1
+
+
+def test_server_dumps_read_in_workers_read_as_in_this_process(
+    pg_dumps: Dumps, mariadb_dumps: Dumps
+) -> None:
+    """Every kind of SQL dump and a dumpdata fixture, read side by side in worker processes."""
+    sources = [
+        *(pg_dumps["backup", variant] for variant in ("copy", "inserts", "dumpdata")),
+        mariadb_dumps["current", "extended"],
+    ]
+    here = read_snapshots(sources)
+    with worker_pool(2) as map_files:
+        there = read_snapshots(sources, map_files=map_files)
+    for mine, theirs in zip(here, there, strict=True):
+        assert_same_records(mine, theirs)
+    assert_tells_accident(diff_snapshots(there[0], there[3]))

@@ -43,6 +43,9 @@ class Format:
     # Reads with progress reports of its own (source, map_files, progress); the
     # others are reported as one file each, done when read.
     read_reporting: Callable[[str, MapFunction, ProgressCallback | None], Snapshot] | None = None
+    # Read start to end by one process (a SQL dump, a fixture): several such
+    # sources are read side by side in worker processes (``_read_each``).
+    one_file: bool = False
 
 
 def _is_lino_dump(source: str) -> bool:
@@ -72,18 +75,21 @@ FORMATS: dict[str, Format] = {
         "SQLite `sqlite3 DB .dump` output (.sql, .sql.gz)",
         is_sql_dump(Dialect.SQLITE),
         sql_dump_reader(Dialect.SQLITE),
+        one_file=True,
     ),
     "pg-dump": Format(
         "pg-dump",
         "pg_dump plain SQL, COPY or --inserts (.sql, .sql.gz)",
         is_sql_dump(Dialect.POSTGRES),
         sql_dump_reader(Dialect.POSTGRES),
+        one_file=True,
     ),
     "mysql-dump": Format(
         "mysql-dump",
         "mysqldump / mariadb-dump SQL (.sql, .sql.gz)",
         is_sql_dump(Dialect.MYSQL),
         sql_dump_reader(Dialect.MYSQL),
+        one_file=True,
     ),
     **{
         form: Format(
@@ -91,6 +97,7 @@ FORMATS: dict[str, Format] = {
             f"Django dumpdata fixture, --format {form} (also .gz, .bz2, .xz, .zip)",
             is_fixture(form),
             fixture_reader(form),
+            one_file=True,
         )
         for form in FIXTURE_FORMATS
     },
@@ -142,15 +149,10 @@ def read_snapshot(
     """
     source = str(source)
     try:
-        if form is None:
-            reader = detect_format(source)
-        elif form in FORMATS:
-            reader = FORMATS[form]
-        else:
-            raise UnknownFormatError(source, sorted(FORMATS), asked=form)
+        reader = _format_of(source, form)
         if reader.read_reporting is not None:
             return reader.read_reporting(source, map_files, progress)
-        stage = f"reading {_name_of(source)}"
+        stage = _stage_of(source)
         report_progress(progress, ProgressStep(stage, 0, 1, "files"))
         snapshot = reader.read(source, map_files)
     except RepairkitError:
@@ -163,11 +165,24 @@ def read_snapshot(
     return snapshot
 
 
-def _name_of(source: str) -> str:
+def _format_of(source: str, form: str | None) -> Format:
+    """Return the format named ``form``, or else the one detected for ``source``.
+
+    :raises DumpNotFoundError, UnknownFormatError: as ``detect_format``.
+    """
+    if form is None:
+        return detect_format(source)
+    if form in FORMATS:
+        return FORMATS[form]
+    raise UnknownFormatError(source, sorted(FORMATS), asked=form)
+
+
+def _stage_of(source: str) -> str:
+    """Return the progress stage of reading ``source``."""
     # A database URL may hold a password: only its scheme is shown.
     if "://" in source:
-        return source.split("://", 1)[0] + " database"
-    return Path(source).name or source
+        return f"reading {source.split('://', 1)[0]} database"
+    return f"reading {Path(source).name or source}"
 
 
 def read_snapshots(
@@ -201,32 +216,61 @@ def _read_each(
     map_files: MapFunction,
     progress: ProgressCallback | None,
 ) -> list[Snapshot]:
-    """Read the sources, in order; database servers side by side, each in a thread.
+    """Read the sources, in order; servers in threads, dump files in worker processes.
 
     A server hashes its rows itself, which was most of a live diff's time
     (MySQL: about 3 s of server time for 1M rows) while this process
-    waited for it. Files and ``sqlite:///`` databases, read and hashed in
-    this process, are read one after another. An error is the one the
-    first failing source gives, as when every source is read in turn.
+    waited for it. A SQL dump or a fixture is read by one process, start
+    to end: two or more of them go to ``map_files``, whose worker
+    processes read them side by side and send the snapshots back (for
+    1M rows, 56 MB pickled in 0.04 s). A Lino dump and a ``sqlite:///``
+    database use the workers themselves, and are read here, one after
+    another. An error is the one the first failing source gives, as
+    when every source is read in turn.
     """
-    served = [
-        index
-        for index, (source, form) in enumerate(zip(sources, forms, strict=True))
-        if form in (None, "database") and is_server_url(str(source))
-    ]
-    if len(served) < 2:
-        return [
-            read_snapshot(source, form=form, map_files=map_files, progress=progress)
-            for source, form in zip(sources, forms, strict=True)
-        ]
-    with ThreadPoolExecutor(max_workers=len(served)) as pool:
+    chosen = list(zip(map(str, sources), forms, strict=True))
+    served = [index for index, (source, form) in enumerate(chosen) if _is_served(source, form)]
+    files = [index for index, (source, form) in enumerate(chosen) if _is_one_file(source, form)]
+    if len(files) < 2:
+        files = []
+    with ThreadPoolExecutor(max_workers=max(1, len(served))) as threads:
         pending = {
-            index: pool.submit(read_snapshot, sources[index], forms[index], map, progress)
-            for index in served
+            index: threads.submit(read_snapshot, *chosen[index], map, progress) for index in served
         }
-        return [
-            pending[index].result()
-            if index in pending
-            else read_snapshot(source, form=form, map_files=map_files, progress=progress)
-            for index, (source, form) in enumerate(zip(sources, forms, strict=True))
-        ]
+        for index in files:
+            report_progress(progress, ProgressStep(_stage_of(chosen[index][0]), 0, 1, "files"))
+        from_workers = iter(map_files(_read_one_file, [chosen[index] for index in files]))
+        snapshots = []
+        for index, (source, form) in enumerate(chosen):
+            if index in pending:
+                snapshot = pending[index].result()
+            elif index in files:
+                snapshot = next(from_workers)
+                rows = sum(len(table) for table in snapshot.tables.values())
+                report_progress(progress, ProgressStep(_stage_of(source), 1, 1, "files", rows))
+            else:
+                snapshot = read_snapshot(source, form, map_files, progress)
+            snapshots.append(snapshot)
+        return snapshots
+
+
+def _is_served(source: str, form: str | None) -> bool:
+    return form in (None, "database") and is_server_url(source)
+
+
+def _is_one_file(source: str, form: str | None) -> bool:
+    """Tell whether ``source`` is read start to end by one process: a SQL dump or a fixture.
+
+    A source whose format cannot be told is not: it is read in turn, and
+    gives its error there.
+    """
+    try:
+        return _format_of(source, form).one_file
+    except RepairkitError:
+        return False
+
+
+def _read_one_file(source_and_form: tuple[str, str | None]) -> Snapshot:
+    """Read a SQL dump or a fixture in a worker process (``_read_each`` reports the progress)."""
+    source, form = source_and_form
+    return read_snapshot(source, form)

@@ -25,7 +25,7 @@ comes first:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from repairkit.snapshot import Value
@@ -80,6 +80,27 @@ def make_converter(declared: str, dialect: Dialect) -> Converter:
         return convert_stored(raw, value_type)
 
     return convert
+
+
+class ColumnConverters(tuple[Converter, ...]):
+    """The converters of a table's columns, made from their declared types.
+
+    Pickled as the types and the dialect, made again when unpickled: a
+    converter is a closure, which pickle cannot carry, and a snapshot
+    read in a worker process (``readers.read_snapshots``) is sent back
+    to the parent with the converters its rows are decoded by.
+    """
+
+    types: tuple[str, ...]
+    dialect: Dialect
+
+    def __new__(cls, types: Sequence[str], dialect: Dialect) -> ColumnConverters:
+        made = super().__new__(cls, (make_converter(declared, dialect) for declared in types))
+        made.types, made.dialect = tuple(types), dialect
+        return made
+
+    def __reduce__(self) -> tuple[type[ColumnConverters], tuple[tuple[str, ...], Dialect]]:
+        return ColumnConverters, (self.types, self.dialect)
 
 
 _READY: dict[ValueType, tuple[type, ...]] = {

@@ -35,7 +35,7 @@ from repairkit.snapshot import CONTENT_TYPE_TABLE, Snapshot, Value
 from repairkit.workers import MapFunction
 
 from ..django_tables import is_skipped_table
-from .converters import make_converter
+from .converters import ColumnConverters
 from .copy_lines import CopyLineError, read_copy_line
 from .copy_rows import CopyLineCheck, convert_row, copy_line_check, first_field_keys
 from .dump_lines import decoding_errors, dump_file, numbered_lines, open_dump
@@ -265,7 +265,7 @@ class _DumpReader(InsertStatements):
                 f"table {schema.name!r} created twice"
                 f" (first on line {self.data[schema.name].schema.line})",
             )
-        converters = [make_converter(declared, self.dialect) for declared in schema.types]
+        converters = ColumnConverters(schema.types, self.dialect)
         self.data[schema.name] = self.created = TableRows(schema, converters, self.source)
 
     def _standard_strings(self, statement: Statement, splitter: StatementSplitter) -> None:

@@ -8,7 +8,7 @@ said after them: pg_dump adds primary and foreign keys at the end, and
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,7 +52,7 @@ class TableRows:
     """
 
     schema: TableSchema
-    converters: list[Converter]
+    converters: Sequence[Converter]
     source: DumpFile
     rows: list[Row] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
