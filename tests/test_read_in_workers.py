@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from repairkit import readers
 from repairkit.diff import diff_snapshots
 from repairkit.errors import DumpFormatError
 from repairkit.progress import ProgressStep
@@ -56,6 +57,20 @@ def test_dumps_read_in_workers_read_as_in_this_process(sqlite_dumps: list[Path])
     assert [(s.stage, s.done, s.rows) for s in steps[2:]] == [
         (f"reading {name}", 1, sum(map(len, snapshot.tables.values())))
         for name, snapshot in zip(names, here, strict=True)
+    ]
+
+
+def test_dumps_too_large_together_are_read_one_after_another(
+    sqlite_dumps: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Side by side, each worker holds a whole reading at once: past a size, they take turns."""
+    monkeypatch.setattr(readers, "SIDE_BY_SIDE_BYTES", sqlite_dumps[0].stat().st_size)
+    steps: list[ProgressStep] = []
+    with worker_pool(2) as map_files:
+        read_snapshots(sqlite_dumps, map_files=map_files, progress=steps.append)
+    names = [path.name for path in sqlite_dumps]
+    assert [(s.stage, s.done) for s in steps] == [
+        (f"reading {name}", done) for name in names for done in (0, 1)
     ]
 
 

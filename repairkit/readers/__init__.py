@@ -9,6 +9,7 @@ so that sources of one moment agree whatever their formats.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from repairkit.snapshot import Snapshot
 from repairkit.workers import MapFunction
 
 from .fixture.align import align_snapshots
+from .fixture.compressed import COMPRESSED_SUFFIXES
 from .fixture.dump import fixture_reader, is_fixture
 from .fixture.parse import FIXTURE_FORMATS
 from .lino.dump import read_lino_dump
@@ -28,6 +30,13 @@ from .live.sql import read_database_url
 from .live.urls import is_database_url, is_server_url
 from .sql.dump import is_sql_dump, sql_dump_reader
 from .sql.statements import Dialect
+
+# Above this many bytes of dump text in all, SQL dumps and fixtures are read one
+# after another: read side by side, each worker holds a whole reading and the
+# parent the snapshots it is sent, so the peak of all processes is about twice
+# as high. Two 10M-row dumps (2 GB each) peaked at 3.4 GB side by side, 1.7 GB
+# one after another; 1 GiB in all (two 2.5M-row dumps) peaked at 0.97 GB.
+SIDE_BY_SIDE_BYTES = 1 << 30
 
 __all__ = ["FORMATS", "Format", "detect_format", "read_snapshot", "read_snapshots"]
 
@@ -223,15 +232,16 @@ def _read_each(
     waited for it. A SQL dump or a fixture is read by one process, start
     to end: two or more of them go to ``map_files``, whose worker
     processes read them side by side and send the snapshots back (for
-    1M rows, 56 MB pickled in 0.04 s). A Lino dump and a ``sqlite:///``
-    database use the workers themselves, and are read here, one after
-    another. An error is the one the first failing source gives, as
-    when every source is read in turn.
+    1M rows, 56 MB pickled in 0.04 s), if they are not too large for it
+    (``SIDE_BY_SIDE_BYTES``). A Lino dump and a ``sqlite:///`` database
+    use the workers themselves, and are read here, one after another. An
+    error is the one the first failing source gives, as when every
+    source is read in turn.
     """
     chosen = list(zip(map(str, sources), forms, strict=True))
     served = [index for index, (source, form) in enumerate(chosen) if _is_served(source, form)]
     files = [index for index, (source, form) in enumerate(chosen) if _is_one_file(source, form)]
-    if len(files) < 2:
+    if len(files) < 2 or sum(_text_bytes(chosen[index][0]) for index in files) > SIDE_BY_SIDE_BYTES:
         files = []
     with ThreadPoolExecutor(max_workers=max(1, len(served))) as threads:
         pending = {
@@ -268,6 +278,20 @@ def _is_one_file(source: str, form: str | None) -> bool:
         return _format_of(source, form).one_file
     except RepairkitError:
         return False
+
+
+def _text_bytes(source: str) -> int:
+    """Return about how many bytes of text the dump file ``source`` holds.
+
+    A compressed file counts ten times its size, about what a dump's text
+    compresses by; a file that cannot be read counts as nothing (its
+    reader says why).
+    """
+    try:
+        size = os.path.getsize(source)
+    except OSError:
+        return 0
+    return size * 10 if source.endswith(COMPRESSED_SUFFIXES) else size
 
 
 def _read_one_file(source_and_form: tuple[str, str | None]) -> Snapshot:
