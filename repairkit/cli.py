@@ -54,7 +54,7 @@ class _LibraryErrors(contextlib.AbstractContextManager[None]):
 JOBS_OPTION = click.option(
     "--jobs", "-j", type=click.IntRange(1), default=None,
     show_default="the cores, at most 4; 1 for inputs under 64 MB",
-    help="Worker processes for reading dump files.",
+    help="Worker processes for reading dump files (two SQL dumps or fixtures side by side).",
 )  # fmt: skip
 
 

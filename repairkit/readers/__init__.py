@@ -54,7 +54,7 @@ class Format:
     read_reporting: Callable[[str, MapFunction, ProgressCallback | None], Snapshot] | None = None
     # Read start to end by one process (a SQL dump, a fixture): several such
     # sources are read side by side in worker processes (``_read_each``).
-    one_file: bool = False
+    read_in_one_process: bool = False
 
 
 def _is_lino_dump(source: str) -> bool:
@@ -84,21 +84,21 @@ FORMATS: dict[str, Format] = {
         "SQLite `sqlite3 DB .dump` output (.sql, .sql.gz)",
         is_sql_dump(Dialect.SQLITE),
         sql_dump_reader(Dialect.SQLITE),
-        one_file=True,
+        read_in_one_process=True,
     ),
     "pg-dump": Format(
         "pg-dump",
         "pg_dump plain SQL, COPY or --inserts (.sql, .sql.gz)",
         is_sql_dump(Dialect.POSTGRES),
         sql_dump_reader(Dialect.POSTGRES),
-        one_file=True,
+        read_in_one_process=True,
     ),
     "mysql-dump": Format(
         "mysql-dump",
         "mysqldump / mariadb-dump SQL (.sql, .sql.gz)",
         is_sql_dump(Dialect.MYSQL),
         sql_dump_reader(Dialect.MYSQL),
-        one_file=True,
+        read_in_one_process=True,
     ),
     **{
         form: Format(
@@ -106,7 +106,7 @@ FORMATS: dict[str, Format] = {
             f"Django dumpdata fixture, --format {form} (also .gz, .bz2, .xz, .zip)",
             is_fixture(form),
             fixture_reader(form),
-            one_file=True,
+            read_in_one_process=True,
         )
         for form in FIXTURE_FORMATS
     },
@@ -239,8 +239,8 @@ def _read_each(
     source is read in turn.
     """
     chosen = list(zip(map(str, sources), forms, strict=True))
-    served = [index for index, (source, form) in enumerate(chosen) if _is_served(source, form)]
-    files = [index for index, (source, form) in enumerate(chosen) if _is_one_file(source, form)]
+    served = [index for index, pair in enumerate(chosen) if _is_served(*pair)]
+    files = [index for index, pair in enumerate(chosen) if _is_read_in_one_process(*pair)]
     if len(files) < 2 or sum(_text_bytes(chosen[index][0]) for index in files) > SIDE_BY_SIDE_BYTES:
         files = []
     with ThreadPoolExecutor(max_workers=max(1, len(served))) as threads:
@@ -249,7 +249,7 @@ def _read_each(
         }
         for index in files:
             report_progress(progress, ProgressStep(_stage_of(chosen[index][0]), 0, 1, "files"))
-        from_workers = iter(map_files(_read_one_file, [chosen[index] for index in files]))
+        from_workers = iter(map_files(_read_in_worker, [chosen[index] for index in files]))
         snapshots = []
         for index, (source, form) in enumerate(chosen):
             if index in pending:
@@ -268,14 +268,14 @@ def _is_served(source: str, form: str | None) -> bool:
     return form in (None, "database") and is_server_url(source)
 
 
-def _is_one_file(source: str, form: str | None) -> bool:
+def _is_read_in_one_process(source: str, form: str | None) -> bool:
     """Tell whether ``source`` is read start to end by one process: a SQL dump or a fixture.
 
     A source whose format cannot be told is not: it is read in turn, and
     gives its error there.
     """
     try:
-        return _format_of(source, form).one_file
+        return _format_of(source, form).read_in_one_process
     except RepairkitError:
         return False
 
@@ -294,7 +294,7 @@ def _text_bytes(source: str) -> int:
     return size * 10 if source.endswith(COMPRESSED_SUFFIXES) else size
 
 
-def _read_one_file(source_and_form: tuple[str, str | None]) -> Snapshot:
+def _read_in_worker(source_and_form: tuple[str, str | None]) -> Snapshot:
     """Read a SQL dump or a fixture in a worker process (``_read_each`` reports the progress)."""
     source, form = source_and_form
     return read_snapshot(source, form)
