@@ -152,8 +152,10 @@ def run_cell(site: Moments, source: str, form: str) -> str:
     backup, current = site.sources[source]
     command = [
         sys.executable, "-m", "repairkit", "merge", backup, "--current", current, "-o", str(out),
-        "--emit", form, "--settings", "fieldsite.settings", "--jobs", "1",
+        "--emit", form, "--settings", "fieldsite.settings", "--jobs", "2",
     ]  # fmt: skip
+    # Two jobs: a backup and a current state that are both dump files are read
+    # side by side in the worker processes, and sent back pickled, as for large dumps.
     if form == "sql":
         command += ["--dialect", DIALECTS[engine]]
     if form != "fixture":  # loaddata overwrites whole rows: no field repair in a fixture
