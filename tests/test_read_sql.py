@@ -269,6 +269,57 @@ def test_content_type_missing_from_the_dump(tmp_path: Path, sqlite_dumps: dict[s
     assert caught.value.line == line
 
 
+def _renumber_company_and_product(text: str, notes_too: bool) -> str:
+    """Swap the content type ids of company (7) and product (8), in the notes too if asked."""
+    swapped = {"7": "8", "8": "7"}
+    text = re.sub(
+        r"(?m)^(INSERT INTO django_content_type VALUES\()([78]),",
+        lambda found: found.group(1) + swapped[found.group(2)] + ",",
+        text,
+    )
+    if notes_too:
+        text = re.sub(
+            r"(?m)^(INSERT INTO repairdemo_note VALUES\(\d+,)([78]),",
+            lambda found: found.group(1) + swapped[found.group(2)] + ",",
+            text,
+        )
+    return text
+
+
+@pytest.mark.parametrize("notes_too", [True, False])
+def test_content_type_ids_count_by_what_they_name(
+    tmp_path: Path, sqlite_dumps: dict[str, Path], notes_too: bool
+) -> None:
+    """A note's owner type is the model its id names in the dump's own content type table.
+
+    The notes stay text until decoded: the same text under another map of ids
+    is not the same row, and other texts under a renumbered map may be.
+    """
+    backup = read_snapshot(sqlite_dumps["backup"])
+    path = tmp_path / "renumbered.sql"
+    text = sqlite_dumps["backup"].read_text(encoding="utf-8")
+    path.write_text(_renumber_company_and_product(text, notes_too), encoding="utf-8")
+    renumbered = read_snapshot(path)
+    notes = diff_snapshots(backup, renumbered).tables["repairdemo_note"]
+    table = backup.tables["repairdemo_note"]
+    owner = table.column_names.index("owner_type_id")
+    owners = {
+        pk: row[owner]
+        for pk, row in table.decode().items()
+        if row[owner] is not None and row[owner].model in ("company", "product")
+    }
+    assert owners  # the demo's notes belong to companies and products
+    if notes_too:
+        assert (notes.deleted, notes.added, notes.changed) == ((), (), ())
+    else:
+        changed = {row.pk: row.fields for row in notes.changed}
+        assert sorted(changed) == sorted(owners)
+        for pk, fields in changed.items():
+            assert [(field.column, field.old) for field in fields] == [
+                ("owner_type_id", owners[pk])
+            ]
+
+
 PG_HEAD = "--\n-- PostgreSQL database dump\n--\n\n"
 PG_TABLE = "CREATE TABLE public.t (\n    id bigint NOT NULL,\n    name text NOT NULL\n);\n\n"
 

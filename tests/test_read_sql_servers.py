@@ -199,3 +199,63 @@ def test_server_dumps_read_in_workers_read_as_in_this_process(
     for mine, theirs in zip(here, there, strict=True):
         assert_same_records(mine, theirs)
     assert_tells_accident(diff_snapshots(there[0], there[3]))
+
+
+def _swap_company_and_product(text: str, notes_too: bool) -> str:
+    """Swap, in a pg_dump's COPY blocks, the content type ids of company and product.
+
+    The ids are the ones of the dump's own django_content_type block; the
+    notes' owner type ids are swapped too if asked.
+    """
+    lines = text.split("\n")
+    starts = {line.split(" ")[1]: i for i, line in enumerate(lines) if line.startswith("COPY ")}
+    types = starts["public.django_content_type"]
+    ids = {}
+    for i in range(types + 1, lines.index("\\.", types)):
+        id_, app_label, model = lines[i].split("\t")
+        if app_label == "repairdemo" and model in ("company", "product"):
+            ids[model] = (i, id_)
+    (company_line, company), (product_line, product) = ids["company"], ids["product"]
+    swapped = {company: product, product: company}
+    for line, id_ in ((company_line, company), (product_line, product)):
+        lines[line] = swapped[id_] + lines[line][len(id_) :]
+    if notes_too:
+        notes = starts["public.repairdemo_note"]
+        header = lines[notes]
+        columns = header[header.index("(") + 1 : header.index(")")].split(", ")
+        owner = columns.index("owner_type_id")
+        for i in range(notes + 1, lines.index("\\.", notes)):
+            fields = lines[i].split("\t")
+            fields[owner] = swapped.get(fields[owner], fields[owner])
+            lines[i] = "\t".join(fields)
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("notes_too", [True, False])
+def test_pg_copy_content_type_ids_count_by_what_they_name(
+    pg_dumps: Dumps, tmp_path: Path, notes_too: bool
+) -> None:
+    """A COPY line's owner type is the model its id names in the dump's own content types."""
+    original = pg_dumps["backup", "copy"]
+    path = tmp_path / "renumbered.sql"
+    text = original.read_text(encoding="utf-8")
+    path.write_text(_swap_company_and_product(text, notes_too), encoding="utf-8")
+    backup, renumbered = read_snapshot(original), read_snapshot(path)
+    notes = diff_snapshots(backup, renumbered).tables["repairdemo_note"]
+    table = backup.tables["repairdemo_note"]
+    owner = table.column_names.index("owner_type_id")
+    owners = {
+        pk: row[owner]
+        for pk, row in table.decode().items()
+        if row[owner] is not None and row[owner].model in ("company", "product")
+    }
+    assert owners  # the demo's notes belong to companies and products
+    if notes_too:
+        assert (notes.deleted, notes.added, notes.changed) == ((), (), ())
+    else:
+        changed = {row.pk: row.fields for row in notes.changed}
+        assert sorted(changed) == sorted(owners)
+        for pk, fields in changed.items():
+            assert [(field.column, field.old) for field in fields] == [
+                ("owner_type_id", owners[pk])
+            ]

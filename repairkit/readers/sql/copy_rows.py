@@ -31,6 +31,7 @@ from repairkit.errors import DumpFormatError
 from repairkit.snapshot import Pk, Row
 from repairkit.values import key_of
 
+from .content_type_columns import ContentTypeColumns
 from .converters import Converter
 from .copy_lines import NULL, CopyLineError, read_copy_line, read_field
 from .kept_texts import KeptTexts, KeyedTexts
@@ -151,14 +152,20 @@ class CopyRowStore:
         converters: Sequence[Converter],
         kept: Sequence[int],
         lines: KeyedTexts,
+        content_types: ContentTypeColumns | None = None,
     ) -> None:
+        """``content_types``: the columns holding content type ids, resolved when decoded."""
         self._path = path
         self._schema = schema
         self._converters = converters
         self._kept = list(kept)
         self._lines = lines
-        # The same text means the same row only under the same columns and types.
+        self._content_types = content_types
+        # The same text means the same row only under the same columns and types, and
+        # the same content type ids only under the same map of them.
         self.fingerprint_scheme = "postgresql-copy-line:" + repr((schema.columns, schema.types))
+        if content_types is not None:
+            self.fingerprint_scheme += ";content-types=" + content_types.scheme()
 
     @property
     def fingerprints(self) -> Mapping[Pk, int]:
@@ -175,8 +182,11 @@ class CopyRowStore:
         :raises DumpFormatError: for a line that is not what was read, or not a row.
         """
 
+        content_types = self._content_types
+
         def decode_line(text: str, number: int) -> Row:
-            return decode_copy_line(self._path, self._schema, self._converters, text, number)
+            row = decode_copy_line(self._path, self._schema, self._converters, text, number)
+            return row if content_types is None else content_types.resolve(row, number)
 
         return self._lines.decode(decode_line, self._kept, pks)
 

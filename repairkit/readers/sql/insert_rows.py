@@ -28,7 +28,7 @@ pattern only decides which rows are decoded, never their values.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from repairkit.errors import DumpFormatError
 from repairkit.snapshot import Pk, Row, Value
 from repairkit.values import ValueType, key_of, render_key, value_type_of_sql
 
+from .content_type_columns import ContentTypeColumns
 from .converters import MYSQL_BINARY, POSTGRES_RANGES, POSTGRES_TEXT_TYPES, Converter
 from .copy_rows import DATE_TEXT, TIMESTAMP_TEXT, convert_row
 from .kept_texts import KeptTexts, KeyedTexts, keyed_texts
@@ -276,33 +277,50 @@ class TupleDecoder:
 
         :raises DumpFormatError: for a key that is not an integer or text, or a duplicate.
         """
-        name, converters, values = self.schema.name, self.converters, self.values
         check = tuples.check
-        keyed = check.keyed(key_columns) if check is not None else None
-        # An integer key needs no converter: its pattern proved the converter keeps it.
-        kept = check is not None and set(key_columns) <= check.integers
-        # The groups come in column order, the key's columns maybe not.
-        group_of = [sorted(key_columns).index(i) for i in key_columns]
-        if kept and key_columns == [0] and tuples.kept.first_keys is not None:
-            return keyed_texts(tuples.kept, name, None)
+        integers = check is not None and set(key_columns) <= check.integers
+        if integers and key_columns == [0] and tuples.kept.first_keys is not None:
+            return keyed_texts(tuples.kept, self.schema.name, None)
+        values_of = self.values_reader(tuples, key_columns)
 
         def key_of_tuple(text: str, line: int) -> Value:
-            match = keyed.match(text) if keyed is not None else None
-            if match is None:
-                row = self.decode(text, line)
-                key = [row[i] for i in key_columns]
-            else:
-                groups = match.groups()
-                if kept:
-                    key = [None if groups[g] == _NULL else int(groups[g]) for g in group_of]
-                else:
-                    key = [
-                        converters[i](read_literal(groups[g], values))
-                        for i, g in zip(key_columns, group_of, strict=True)
-                    ]
+            key = values_of(text, line)
             return key_of(key[0]) if len(key) == 1 else render_key(key)
 
-        return keyed_texts(tuples.kept, name, key_of_tuple)
+        return keyed_texts(tuples.kept, self.schema.name, key_of_tuple)
+
+    def values_reader(
+        self, tuples: InsertedTuples, columns: list[int]
+    ) -> Callable[[str, int], list[Value]]:
+        """Return what reads the values of ``columns`` from one kept tuple and its line.
+
+        Only those columns' literals are read, where the table's pattern finds
+        them; elsewhere the tuple is decoded.
+
+        :raises DumpFormatError: from the reader, for a tuple that is not a row.
+        """
+        converters, values = self.converters, self.values
+        check = tuples.check
+        pattern = check.keyed(columns) if check is not None else None
+        # An integer column needs no converter: its pattern proved the converter keeps it.
+        integers = check is not None and set(columns) <= check.integers
+        # The groups come in column order, the columns asked maybe not.
+        group_of = [sorted(columns).index(i) for i in columns]
+
+        def values_of(text: str, line: int) -> list[Value]:
+            match = pattern.match(text) if pattern is not None else None
+            if match is None:
+                row = self.decode(text, line)
+                return [row[i] for i in columns]
+            groups = match.groups()
+            if integers:
+                return [None if groups[g] == _NULL else int(groups[g]) for g in group_of]
+            return [
+                converters[i](read_literal(groups[g], values))
+                for i, g in zip(columns, group_of, strict=True)
+            ]
+
+        return values_of
 
 
 class InsertRowStore:
@@ -319,15 +337,21 @@ class InsertRowStore:
         tuples: InsertedTuples,
         keyed: KeyedTexts,
         dialect: Dialect,
+        content_types: ContentTypeColumns | None = None,
     ) -> None:
+        """``content_types``: the columns holding content type ids, resolved when decoded."""
         self._decoder = decoder
         self._kept = list(kept)
         self._keyed = keyed
+        self._content_types = content_types
         schema = decoder.schema
-        # The same text means the same row only read the same way, under the same columns and types.
+        # The same text means the same row only read the same way, under the same columns and
+        # types, and the same content type ids only under the same map of them.
         self.fingerprint_scheme = "sql-insert-tuple:" + repr(
             (dialect.value, tuples.standard_strings, schema.columns, schema.types)
         )
+        if content_types is not None:
+            self.fingerprint_scheme += ";content-types=" + content_types.scheme()
 
     @property
     def fingerprints(self) -> Mapping[Pk, int]:
@@ -343,4 +367,11 @@ class InsertRowStore:
 
         :raises DumpFormatError: for a tuple that is not what was read, or not a row.
         """
-        return self._keyed.decode(self._decoder.decode, self._kept, pks)
+        content_types, decode = self._content_types, self._decoder.decode
+        if content_types is None:
+            return self._keyed.decode(decode, self._kept, pks)
+
+        def decode_resolved(text: str, number: int) -> Row:
+            return content_types.resolve(decode(text, number), number)
+
+        return self._keyed.decode(decode_resolved, self._kept, pks)

@@ -28,6 +28,7 @@ from repairkit.values import ValueType, key_of, render_key, value_type_of_sql
 
 from ..django_tables import is_skipped_table, map_content_types
 from ..live.tables import ColumnSpec, TableSpec, as_many_to_many
+from .content_type_columns import ContentTypeColumns
 from .converters import Converter
 from .copy_lines import read_field
 from .copy_rows import CopyRowStore, decode_copy_line
@@ -151,15 +152,31 @@ def _build(path: Path, table: TableRows, content_types: ContentTypes, dialect: D
     pointers = [i for i, column in enumerate(columns) if column.kind is ColumnKind.CONTENT_TYPE]
     parent = schema.references.get(key.key[0]) if len(key.key) == 1 else None
     copied, inserted = len(table.copied), len(table.inserted.kept)
-    if copied and not pointers and not table.rows and not inserted:
+    # Content type ids are checked now and resolved when a row is decoded, so that a
+    # generic foreign key's table stays text too; a key that holds one is keyed by the
+    # reference it names, and is decoded now.
+    pointed = None
+    if pointers and not set(pointers) & set(key_index):
+        names = [columns[i].name for i in pointers]
+        pointed = ContentTypeColumns(
+            path, schema.name, names, [kept[i] for i in pointers], content_types
+        )
+    if copied and (pointed is not None or not pointers) and not table.rows and not inserted:
         # Only the key of each line is read: the rows are decoded when asked for.
         lines = _copied_keys(table, [kept[i] for i in key_index])
-        store = CopyRowStore(path, schema, table.converters, kept, lines)
+        if pointed is not None:
+            for _, text, line in table.copied.read():
+                pointed.check(_copied_values(table, text, pointed.indices), line)
+        store = CopyRowStore(path, schema, table.converters, kept, lines, pointed)
         return Table(schema.name, columns, key.key[0], store, parent=parent, key=key.key)
-    if inserted and not pointers and not table.rows and not copied:
+    if inserted and (pointed is not None or not pointers) and not table.rows and not copied:
         decoder = table.tuple_decoder(path, dialect)
         tuples = decoder.keys(table.inserted, [kept[i] for i in key_index])
-        insert_store = InsertRowStore(decoder, kept, table.inserted, tuples, dialect)
+        if pointed is not None:
+            ids_of = decoder.values_reader(table.inserted, list(pointed.indices))
+            for _, text, line in table.inserted.kept.read():
+                pointed.check(ids_of(text, line), line)
+        insert_store = InsertRowStore(decoder, kept, table.inserted, tuples, dialect, pointed)
         return Table(schema.name, columns, key.key[0], insert_store, parent=parent, key=key.key)
     # Content type ids are resolved, and checked, row by row.
     table.decode_kept(path, dialect)
@@ -204,6 +221,12 @@ def _copied_keys(table: TableRows, key_columns: list[int]) -> KeyedTexts:
         return render_key([converters[i](read_field(fields[i])) for i in key_columns])
 
     return keyed_texts(table.copied, name, key_of_line)
+
+
+def _copied_values(table: TableRows, text: str, columns: Sequence[int]) -> list[Value]:
+    """Return the values of ``columns`` in one COPY line, which was checked when read."""
+    fields = text.split("\t", max(columns) + 1)  # the fields after them are not looked at
+    return [table.converters[i](read_field(fields[i])) for i in columns]
 
 
 def _key(schema: TableSchema) -> TableSpec:
