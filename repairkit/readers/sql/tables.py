@@ -155,9 +155,9 @@ def _build(path: Path, table: TableRows, content_types: ContentTypes, dialect: D
     # Content type ids are checked now and resolved when a row is decoded, so that a
     # generic foreign key's table stays text too; a key that holds one is keyed by the
     # reference it names, and is decoded now.
+    names = [columns[i].name for i in pointers]
     pointed = None
     if pointers and not set(pointers) & set(key_index):
-        names = [columns[i].name for i in pointers]
         pointed = ContentTypeColumns(
             path, schema.name, names, [kept[i] for i in pointers], content_types
         )
@@ -180,14 +180,13 @@ def _build(path: Path, table: TableRows, content_types: ContentTypes, dialect: D
         return Table(schema.name, columns, key.key[0], insert_store, parent=parent, key=key.key)
     # Content type ids are resolved, and checked, row by row.
     table.decode_kept(path, dialect)
+    in_rows = ContentTypeColumns(path, schema.name, names, pointers, content_types)
     rows: dict[Pk, Row] = {}
     for row, line in zip(table.rows, table.lines, strict=True):
         if len(kept) != len(row):
             row = tuple(row[i] for i in kept)
         if pointers:
-            row = _resolve_content_types(
-                path, schema.name, row, columns, pointers, content_types, line
-            )
+            row = in_rows.resolve(row, line)
         if len(key_index) == 1:
             pk = key_of(row[key_index[0]])
         else:
@@ -258,28 +257,3 @@ def _column(schema: TableSchema, name: str, declared: str) -> Column:
     else:
         kind = ColumnKind.PLAIN
     return Column(name, kind, references)
-
-
-def _resolve_content_types(
-    path: Path,
-    table: str,
-    row: Row,
-    columns: list[Column],
-    pointers: list[int],
-    content_types: ContentTypes,
-    line: int,
-) -> Row:
-    values = list(row)
-    for index in pointers:
-        if values[index] is None:
-            continue
-        reference = content_types.get(values[index])
-        if reference is None:
-            raise DumpFormatError(
-                path,
-                line,
-                f"{table}.{columns[index].name} = {values[index]!r}"
-                f" is not an id of {CONTENT_TYPE_TABLE} in this dump",
-            )
-        values[index] = reference
-    return tuple(values)
