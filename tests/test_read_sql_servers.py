@@ -31,7 +31,12 @@ from repairkit.workers import worker_pool
 from .conftest import ServerDatabase
 from .demo_servers import DemoTemplates, copy_database
 from .test_read_in_workers import assert_same_records
-from .test_read_sql import MOMENTS, assert_same_moment, assert_tells_accident
+from .test_read_sql import (
+    MOMENTS,
+    assert_owner_types_follow_the_map,
+    assert_same_moment,
+    assert_tells_accident,
+)
 
 pytest.importorskip("lino", reason="the demo site needs Lino (pip install -e .[test])")
 
@@ -241,21 +246,4 @@ def test_pg_copy_content_type_ids_count_by_what_they_name(
     text = original.read_text(encoding="utf-8")
     path.write_text(_swap_company_and_product(text, notes_too), encoding="utf-8")
     backup, renumbered = read_snapshot(original), read_snapshot(path)
-    notes = diff_snapshots(backup, renumbered).tables["repairdemo_note"]
-    table = backup.tables["repairdemo_note"]
-    owner = table.column_names.index("owner_type_id")
-    owners = {
-        pk: row[owner]
-        for pk, row in table.decode().items()
-        if row[owner] is not None and row[owner].model in ("company", "product")
-    }
-    assert owners  # the demo's notes belong to companies and products
-    if notes_too:
-        assert (notes.deleted, notes.added, notes.changed) == ((), (), ())
-    else:
-        changed = {row.pk: row.fields for row in notes.changed}
-        assert sorted(changed) == sorted(owners)
-        for pk, fields in changed.items():
-            assert [(field.column, field.old) for field in fields] == [
-                ("owner_type_id", owners[pk])
-            ]
+    assert_owner_types_follow_the_map(backup, renumbered, notes_too)
