@@ -138,8 +138,14 @@ class RowStore(Protocol):
 class IntegerSearchableStore(Protocol):
     """A row store that can find the rows holding some integers without decoding the rest."""
 
-    def decode_holding(self, keys: Collection[int]) -> dict[Pk, Row]:
-        """Decode the rows that may hold one of ``keys`` in any column: at least all that do."""
+    def decode_holding(
+        self, keys: Collection[int], columns: Collection[int] | None = None
+    ) -> dict[Pk, Row]:
+        """Decode the rows that may hold one of ``keys``: at least all that do.
+
+        ``columns`` are the indexes in the row of the columns to look in;
+        None looks in every one.
+        """
 
 
 class MemoryRowStore:
@@ -230,16 +236,20 @@ class Table:
         names = self.column_names
         return {pk: dict(zip(names, row, strict=True)) for pk, row in self.decode(pks).items()}
 
-    def records_holding(self, keys: Collection[int]) -> dict[Pk, dict[str, Value]] | None:
+    def records_holding(
+        self, keys: Collection[int], columns: Collection[str] | None = None
+    ) -> dict[Pk, dict[str, Value]] | None:
         """Return the rows that may hold one of the integers ``keys``, as ``records`` does.
 
-        Every row holding one in any column is among them, others may be;
-        None when the store cannot tell without decoding every row.
+        Every row holding one in one of ``columns`` (in any column when None)
+        is among them, others may be; None when the store cannot tell
+        without decoding every row.
         """
         if not isinstance(self.store, IntegerSearchableStore):
             return None
         names = self.column_names
-        rows = self.store.decode_holding(keys)
+        indexes = None if columns is None else [names.index(name) for name in columns]
+        rows = self.store.decode_holding(keys, indexes)
         return {pk: dict(zip(names, row, strict=True)) for pk, row in rows.items()}
 
     def __len__(self) -> int:

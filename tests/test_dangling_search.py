@@ -4,13 +4,19 @@ rows that may hold a deleted key: the same findings as decoding every row.
 ``integer_tokens`` finds the keys as digit tokens; ``Table.records_holding``
 asks a store for the rows that may hold them (a superset: false positives
 are decoded and checked); a store that cannot tell has every row decoded.
+A SQL dump's store also reads, of the rows that may, the link columns
+alone, and of a row whose integers are not all plain digits (``'016'``),
+those columns always. The dumps of servers are in ``test_read_sql_servers``.
 """
 
 from __future__ import annotations
 
 import random
 import shutil
+import sqlite3
+import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -23,6 +29,7 @@ from repairkit.readers import read_snapshot
 from repairkit.snapshot import MemoryRowStore, Snapshot, Table, Value
 
 from .conftest import FIXTURES, REPO
+from .test_read_sql import SQLITE3, sqlite_cli_dump
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import dumpgen  # noqa: E402 -- the benchmark's generator, beside the tests
@@ -175,3 +182,76 @@ def test_a_large_generated_lino_dump_gives_the_findings_of_decoding_every_row(
     assert searched == decoded
     pointing = sorted(pk for pk, r in partners.items() if r["country_id"] in countries)
     assert [(f.table, f.pks) for f in searched] == [(dumpgen.PARTNERS.db_table, tuple(pointing))]
+
+
+# -- SQL dumps ---------------------------------------------------------------------------------
+
+
+def test_leading_zeros_are_searched_when_asked() -> None:
+    lines = [b"(7,0042)", b"(7,'042')", b"(7,1042)", b"(7,42)"]
+    data = b"\n".join(lines) + b"\n"
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    assert matching_lines(data, starts, token_patterns({42})) == [3]
+    assert matching_lines(data, starts, token_patterns({42}, leading_zeros=True)) == [0, 1, 3]
+
+
+def _without_partner(partner: int, work: Path) -> Path:
+    """Return a copy of the backup database that lost one partner, its links left dangling."""
+    database = work / "lost.sqlite3"
+    shutil.copyfile(FIXTURES / "backup.sqlite3", database)
+    with closing(sqlite3.connect(database)) as connection:
+        connection.execute("PRAGMA foreign_keys = OFF")
+        connection.execute("DELETE FROM repairdemo_partner WHERE id = ?", (partner,))
+        connection.commit()
+    return database
+
+
+def _orders_of(partner: int, database: Path) -> tuple[int, ...]:
+    """Ask SQLite itself which orders point at ``partner``."""
+    with closing(sqlite3.connect(database)) as connection:
+        query = "SELECT id FROM repairdemo_order WHERE partner_id = ? ORDER BY id"
+        return tuple(pk for (pk,) in connection.execute(query, (partner,)))
+
+
+def assert_dangling_orders_found(
+    old: Path, new: Path, partner: int, orders: tuple[int, ...]
+) -> None:
+    """The findings of ``old`` against ``new`` are those of decoding every row, and the
+    ``orders`` of the lost ``partner`` are found by searching, without decoding the others."""
+    old_snapshot, new_snapshot = read_snapshot(old), read_snapshot(new)
+    searched, decoded = _findings_both_ways(old_snapshot, new_snapshot)
+    assert searched == decoded
+    by_table = {(f.table, f.fields): f.pks for f in searched}
+    assert by_table["repairdemo_order", ("partner_id",)] == orders
+    holding = new_snapshot.tables["repairdemo_order"].records_holding({partner}, ["partner_id"])
+    assert holding is not None and holding.keys() == set(orders)
+
+
+def test_a_sqlite_dump_gives_the_findings_of_decoding_every_row(tmp_path: Path) -> None:
+    lost = _without_partner(16, tmp_path)
+    orders = _orders_of(16, lost)
+    assert len(orders) == 5
+    old = sqlite_cli_dump(FIXTURES / "backup.sqlite3", tmp_path / "old.sql")
+    assert_dangling_orders_found(old, sqlite_cli_dump(lost, tmp_path / "new.sql"), 16, orders)
+
+
+def test_a_key_spelled_otherwise_in_a_sqlite_dump_is_found_too(tmp_path: Path) -> None:
+    """``0016``, ``'016'`` and ``160e-1`` are 16 in an INTEGER column; no token 16 shows the
+    last, and only a search that allows leading zeros the first, a tuple the table's
+    pattern matches."""
+    lost = _without_partner(16, tmp_path)
+    orders = _orders_of(16, lost)
+    text = sqlite_cli_dump(lost, tmp_path / "written.sql").read_text(encoding="utf-8")
+    for order, spelling in zip(orders[:3], ("0016", "'016'", "160e-1"), strict=True):
+        head = f"INSERT INTO repairdemo_order VALUES({order},"
+        assert text.count(head + "16,") == 1
+        text = text.replace(head + "16,", head + spelling + ",")
+    new = tmp_path / "new.sql"
+    new.write_text(text, encoding="utf-8")
+    reloaded = tmp_path / "reloaded.sqlite3"
+    subprocess.run([SQLITE3, str(reloaded)], input=text.encode(), check=True, timeout=60)
+    assert _orders_of(16, reloaded) == orders  # SQLite reads both spellings as 16
+    old = sqlite_cli_dump(FIXTURES / "backup.sqlite3", tmp_path / "old.sql")
+    assert_dangling_orders_found(old, new, 16, orders)

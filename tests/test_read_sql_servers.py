@@ -30,6 +30,8 @@ from repairkit.workers import worker_pool
 
 from .conftest import ServerDatabase
 from .demo_servers import DemoTemplates, copy_database
+from .restore_site import SiteDatabase
+from .test_dangling_search import assert_dangling_orders_found
 from .test_read_in_workers import assert_same_records
 from .test_read_sql import (
     MOMENTS,
@@ -247,3 +249,39 @@ def test_pg_copy_content_type_ids_count_by_what_they_name(
     path.write_text(_swap_company_and_product(text, notes_too), encoding="utf-8")
     backup, renumbered = read_snapshot(original), read_snapshot(path)
     assert_owner_types_follow_the_map(backup, renumbered, notes_too)
+
+
+@pytest.mark.parametrize("engine", ["postgresql", "mysql"])
+def test_server_dumps_that_lost_a_partner_give_the_findings_of_decoding_every_row(
+    engine: str, demo_templates: DemoTemplates, tmp_path: Path
+) -> None:
+    """A partner deleted behind the foreign keys' back: its orders dangle, in every dump."""
+    with copy_database(demo_templates.prepared(engine)) as database:
+        login = ["-h", database.host, "-P" if engine == "mysql" else "-p", str(database.port)]
+        tool = ["mariadb-dump", *login, "-u", database.user] if engine == "mysql" else [
+            "pg_dump", *login, "-U", database.user]  # fmt: skip
+        variants = {"extended": []} if engine == "mysql" else {"copy": [], "inserts": ["--inserts"]}
+        env = site_environment(database)
+        for moment in ("old", "new"):
+            if moment == "new":
+                with SiteDatabase(server=database).cursor() as cursor:
+                    cursor.execute(
+                        "SELECT partner_id FROM repairdemo_order GROUP BY partner_id"
+                        " ORDER BY COUNT(*) DESC, partner_id LIMIT 1"
+                    )
+                    (partner,) = cursor.fetchone()
+                    cursor.execute(
+                        "SET FOREIGN_KEY_CHECKS = 0" if engine == "mysql"
+                        else "SET session_replication_role = replica"
+                    )  # fmt: skip
+                    cursor.execute(f"DELETE FROM repairdemo_partner WHERE id = {partner:d}")
+                    pointing = f"SELECT id FROM repairdemo_order WHERE partner_id = {partner:d}"
+                    cursor.execute(pointing + " ORDER BY id")
+                    orders = tuple(pk for (pk,) in cursor.fetchall())
+            for variant, options in variants.items():
+                command = [*tool, *options, database.name]
+                run(command, env, stdout=tmp_path / f"{moment}-{variant}.sql")
+    assert len(orders) > 1
+    for variant in variants:
+        old, new = tmp_path / f"old-{variant}.sql", tmp_path / f"new-{variant}.sql"
+        assert_dangling_orders_found(old, new, partner, orders)

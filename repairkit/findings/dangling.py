@@ -62,7 +62,7 @@ def find_dangling(changeset: Changeset, old: Snapshot, new: Snapshot) -> list[Fi
             for change in diff.changed
             if any(field.column in link_columns for field in change.fields)
         }
-        records = _records_to_check(table, set(diff.added) | relinked, deleted)
+        records = _records_to_check(table, set(diff.added) | relinked, deleted, link_columns)
         if not records:
             continue
         old_table = old.tables.get(name)
@@ -92,9 +92,11 @@ def find_dangling(changeset: Changeset, old: Snapshot, new: Snapshot) -> list[Fi
     return findings
 
 
-def _records_to_check(table: Table, pks: set[Pk], deleted: set[Pk]) -> dict[Pk, dict[str, Value]]:
+def _records_to_check(
+    table: Table, pks: set[Pk], deleted: set[Pk], link_columns: set[str]
+) -> dict[Pk, dict[str, Value]]:
     """Return the rows that may dangle now and did not before: ``pks``, and those that may
-    point at a ``deleted`` key.
+    point at a ``deleted`` key through one of ``link_columns``.
 
     A row that holds one of those keys holds it as an integer where the keys
     are integers, which a store may find without decoding the others
@@ -103,7 +105,7 @@ def _records_to_check(table: Table, pks: set[Pk], deleted: set[Pk]) -> dict[Pk, 
     if not deleted:
         return table.records(pks) if pks else {}
     keys = integer_keys(deleted)
-    holding = table.records_holding(keys) if keys is not None else None
+    holding = table.records_holding(keys, link_columns) if keys is not None else None
     if holding is None:
         return table.records(None)
     missing = pks - holding.keys()

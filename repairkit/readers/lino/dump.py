@@ -250,8 +250,12 @@ class LinoRowStore:
             return rows
         return {pk: rows[pk] for pk in pks if pk in rows}
 
-    def decode_holding(self, keys: Collection[int]) -> dict[Pk, Row]:
+    def decode_holding(
+        self, keys: Collection[int], columns: Collection[int] | None = None
+    ) -> dict[Pk, Row]:
         """Decode the rows whose line may hold one of the integers ``keys``; at least all that do.
+
+        The lines are searched whole, so ``columns`` changes nothing.
 
         :raises DumpFormatError: if a file changed since it was scanned, or a
             row taken is outside the dump grammar.

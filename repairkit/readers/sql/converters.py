@@ -82,6 +82,32 @@ def make_converter(declared: str, dialect: Dialect) -> Converter:
     return convert
 
 
+# What these value types' conversion returns is never an int (``values.convert_value``).
+_NEVER_INTEGER = frozenset({
+    ValueType.FLOAT, ValueType.DECIMAL, ValueType.BOOLEAN, ValueType.DATE, ValueType.DATETIME,
+    ValueType.TIME, ValueType.JSON, ValueType.DURATION, ValueType.UUID,
+})  # fmt: skip
+
+
+def may_give_integer(declared: str, dialect: Dialect) -> bool:
+    """Tell whether the converter of a column declared ``declared`` may return an int.
+
+    As ``make_converter`` chooses the converter: a text column of SQLite
+    keeps an integer written into it (type affinity), PostgreSQL's and
+    MySQL's text and binary columns never do.
+    """
+    value_type = value_type_of_sql(declared)
+    if dialect is not Dialect.SQLITE:
+        base = declared.strip().lower()
+        if (
+            value_type is ValueType.TEXT
+            or (dialect is Dialect.POSTGRES and base in POSTGRES_TEXT_TYPES)
+            or (dialect is Dialect.MYSQL and MYSQL_BINARY.fullmatch(base))
+        ):
+            return False
+    return value_type not in _NEVER_INTEGER
+
+
 class ColumnConverters(tuple[Converter, ...]):
     """The converters of a table's columns, made from their declared types.
 

@@ -23,19 +23,22 @@ it, with the same message, file and line.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from repairkit.errors import DumpFormatError
-from repairkit.snapshot import Pk, Row
+from repairkit.snapshot import Pk, Row, Value
 from repairkit.values import key_of
 
 from .content_type_columns import ContentTypeColumns
-from .converters import Converter
+from .converters import Converter, may_give_integer
 from .copy_lines import NULL, CopyLineError, read_copy_line, read_field
+from .insert_blocks import unmatched
 from .kept_texts import KeptTexts, KeyedTexts
 from .schema import TableSchema
+from .statements import Dialect
 from .values import RawValue
 
 _NULL = r"\\N"
@@ -161,6 +164,7 @@ class CopyRowStore:
         self._kept = list(kept)
         self._lines = lines
         self._content_types = content_types
+        self._unplain = _unplain_lines(schema)
         # The same text means the same row only under the same columns and types, and
         # the same content type ids only under the same map of them.
         self.fingerprint_scheme = "postgresql-copy-line:" + repr((schema.columns, schema.types))
@@ -182,13 +186,50 @@ class CopyRowStore:
         :raises DumpFormatError: for a line that is not what was read, or not a row.
         """
 
+        return self._lines.decode(self._decode_line, self._kept, pks)
+
+    def decode_holding(
+        self, keys: Collection[int], columns: Collection[int] | None = None
+    ) -> dict[Pk, Row]:
+        """Decode the rows that hold one of ``keys`` in ``columns`` (all when None), by index.
+
+        Only the lines that may hold one are read (``KeyedTexts.decode_holding``).
+
+        :raises DumpFormatError: as ``decode``.
+        """
+        if self._unplain is None:
+            return self.decode()
+        looked_in = [self._kept[i] for i in columns] if columns is not None else self._kept
+        converters, width = self._converters, len(self._schema.columns)
+
+        def values_of(text: str, number: int) -> Sequence[Value]:
+            fields = text.split("\t")
+            if len(fields) == width:
+                try:
+                    return [converters[i](read_field(fields[i])) for i in looked_in]
+                except (ValueError, CopyLineError):
+                    pass  # decoded, which names the fault
+            row = self._decode_line(text, number)
+            return [row[i] for i in looked_in]
+
+        return self._lines.decode_holding(
+            self._decode_line, self._kept, keys, self._unplain, values_of
+        )
+
+    def _decode_line(self, text: str, number: int) -> Row:
+        row = decode_copy_line(self._path, self._schema, self._converters, text, number)
         content_types = self._content_types
+        return row if content_types is None else content_types.resolve(row, number)
 
-        def decode_line(text: str, number: int) -> Row:
-            row = decode_copy_line(self._path, self._schema, self._converters, text, number)
-            return row if content_types is None else content_types.resolve(row, number)
 
-        return self._lines.decode(decode_line, self._kept, pks)
+def _unplain_lines(schema: TableSchema) -> Callable[[Sequence[str]], list[int]] | None:
+    """Return what gives, of a list of COPY lines, those that may hold an integer not written
+    as a digit token (``insert_rows._unplain_tuples`` says which); None where every one may.
+    """
+    check = copy_line_check(schema)
+    if any(may_give_integer(schema.types[i], Dialect.POSTGRES) for i in check.unchecked):
+        return None
+    return partial(unmatched, check.pattern)  # a store is pickled: no closure
 
 
 def decode_copy_line(

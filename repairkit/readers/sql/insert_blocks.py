@@ -78,6 +78,18 @@ def lines_match(pattern: re.Pattern[str], lines: Sequence[str]) -> bool:
     return block_pattern is not None and bool(lines) and _block_matches(block_pattern, lines)
 
 
+def unmatched(pattern: re.Pattern[str], texts: Sequence[str]) -> list[int]:
+    """Return the indices of ``texts`` that ``pattern`` does not fully match.
+
+    One RE2 call for them all where none holds a line end and all match
+    (``lines_match``); otherwise ``re``, the judge, for each.
+    """
+    if not any("\n" in text for text in texts) and lines_match(pattern, texts):
+        return []
+    fullmatch = pattern.fullmatch
+    return [index for index, text in enumerate(texts) if fullmatch(text) is None]
+
+
 def _block_matches(pattern: Any, lines: Sequence[str]) -> bool:
     try:
         block = "\n".join(lines).encode("utf-8")

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from repairkit.errors import DumpFormatError
@@ -37,8 +38,15 @@ from repairkit.snapshot import Pk, Row, Value
 from repairkit.values import ValueType, key_of, render_key, value_type_of_sql
 
 from .content_type_columns import ContentTypeColumns
-from .converters import MYSQL_BINARY, POSTGRES_RANGES, POSTGRES_TEXT_TYPES, Converter
+from .converters import (
+    MYSQL_BINARY,
+    POSTGRES_RANGES,
+    POSTGRES_TEXT_TYPES,
+    Converter,
+    may_give_integer,
+)
 from .copy_rows import DATE_TEXT, TIMESTAMP_TEXT, convert_row
+from .insert_blocks import unmatched
 from .kept_texts import KeptTexts, KeyedTexts, keyed_texts
 from .schema import TableSchema
 from .sqlite import Affinity, affinity_of, decimal_places
@@ -342,9 +350,11 @@ class InsertRowStore:
         """``content_types``: the columns holding content type ids, resolved when decoded."""
         self._decoder = decoder
         self._kept = list(kept)
+        self._tuples = tuples
         self._keyed = keyed
         self._content_types = content_types
         schema = decoder.schema
+        self._unplain = _unplain_tuples(tuples.check, schema, dialect)
         # The same text means the same row only read the same way, under the same columns and
         # types, and the same content type ids only under the same map of them.
         self.fingerprint_scheme = "sql-insert-tuple:" + repr(
@@ -367,11 +377,48 @@ class InsertRowStore:
 
         :raises DumpFormatError: for a tuple that is not what was read, or not a row.
         """
+        return self._keyed.decode(self._decode_tuple(), self._kept, pks)
+
+    def decode_holding(
+        self, keys: Collection[int], columns: Collection[int] | None = None
+    ) -> dict[Pk, Row]:
+        """Decode the rows that hold one of ``keys`` in ``columns`` (all when None), by index.
+
+        Only the tuples that may hold one are read (``KeyedTexts.decode_holding``).
+
+        :raises DumpFormatError: as ``decode``.
+        """
+        if self._unplain is None:
+            return self.decode()
+        looked_in = sorted(self._kept[i] for i in columns) if columns is not None else self._kept
+        if not looked_in:
+            return {}
+        values_of = self._decoder.values_reader(self._tuples, looked_in)
+        decode = self._decode_tuple()
+        return self._keyed.decode_holding(decode, self._kept, keys, self._unplain, values_of)
+
+    def _decode_tuple(self) -> Callable[[str, int], Row]:
         content_types, decode = self._content_types, self._decoder.decode
         if content_types is None:
-            return self._keyed.decode(decode, self._kept, pks)
+            return decode
 
         def decode_resolved(text: str, number: int) -> Row:
             return content_types.resolve(decode(text, number), number)
 
-        return self._keyed.decode(decode_resolved, self._kept, pks)
+        return decode_resolved
+
+
+def _unplain_tuples(
+    check: TupleCheck | None, schema: TableSchema, dialect: Dialect
+) -> Callable[[Sequence[str]], list[int]] | None:
+    """Return what gives, of a list of tuples, those that may hold an integer not written as
+    a digit token.
+
+    Those are the tuples the table's pattern does not match: its integer
+    columns take plain digits, its other typed columns no integer. None
+    where a column the pattern leaves to conversion may read as an integer
+    (a SQLite text column holding ``'42'``, say): then every tuple may.
+    """
+    if check is None or any(may_give_integer(schema.types[i], dialect) for i in check.unchecked):
+        return None
+    return partial(unmatched, check.pattern)  # a store is pickled: no closure

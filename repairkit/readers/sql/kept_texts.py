@@ -24,12 +24,14 @@ from __future__ import annotations
 import os
 from array import array
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
 from repairkit.errors import DumpFormatError
 from repairkit.fingerprints import INDEXED_ROWS
-from repairkit.snapshot import Pk, Row
+from repairkit.integer_tokens import texts_holding, token_patterns
+from repairkit.snapshot import Pk, Row, Value
 
 from .line_places import DumpFile
 
@@ -37,6 +39,8 @@ _CHANGED = "the file changed while it was being read"
 # Neighbouring texts are read again in one read of at most this many bytes.
 _SPAN = 1 << 20
 _LOW, _HIGH = -(2**63), 2**63
+# Texts searched for integer keys in one call: enough to make each call's cost small.
+_SEARCHED_TOGETHER = 4096
 
 
 class KeptTexts:
@@ -216,6 +220,36 @@ class KeyedTexts:
         for index, text, number in self.texts.read(self._indices(pks)):
             row = decode(text, number)
             rows[order[index]] = tuple(row[i] for i in kept)
+        return rows
+
+    def decode_holding(
+        self,
+        decode: Callable[[str, int], Row],
+        kept: Sequence[int],
+        keys: Collection[int],
+        unplain: Callable[[Sequence[str]], Iterable[int]],
+        values_of: Callable[[str, int], Sequence[Value]],
+    ) -> dict[Pk, Row]:
+        """Return, as ``decode`` does, the rows that hold one of the integers ``keys``.
+
+        ``values_of`` reads, from a text and its line, the values looked in.
+        It reads only the texts that may hold a key: those that hold a
+        key's digits as a token (leading zeros allowed), and those that
+        ``unplain`` gives of a list: not written so that every integer they
+        hold is such a token. Every text is read again, and checked, once.
+
+        :raises DumpFormatError: as ``decode``.
+        """
+        patterns = token_patterns(keys, leading_zeros=True)
+        order, read = self._order, self.texts.read()
+        rows: dict[Pk, Row] = {}
+        while block := list(islice(read, _SEARCHED_TOGETHER)):
+            texts = [text for _, text, _ in block]
+            for position in texts_holding(texts, patterns, unplain):
+                index, text, number = block[position]
+                if any(type(value) is int and value in keys for value in values_of(text, number)):
+                    row = decode(text, number)
+                    rows[order[index]] = tuple(row[i] for i in kept)
         return rows
 
     def _indices(self, pks: Collection[Pk] | None) -> Sequence[int] | None:
