@@ -216,7 +216,7 @@ def _orders_of(partner: int, database: Path) -> tuple[int, ...]:
 
 
 def assert_dangling_orders_found(
-    old: Path, new: Path, partner: int, orders: tuple[int, ...]
+    old: Path | str, new: Path | str, partner: int, orders: tuple[int, ...]
 ) -> None:
     """The findings of ``old`` against ``new`` are those of decoding every row, and the
     ``orders`` of the lost ``partner`` are found by searching, without decoding the others."""
@@ -224,7 +224,7 @@ def assert_dangling_orders_found(
     searched, decoded = _findings_both_ways(old_snapshot, new_snapshot)
     assert searched == decoded
     by_table = {(f.table, f.fields): f.pks for f in searched}
-    assert by_table["repairdemo_order", ("partner_id",)] == orders
+    assert by_table["repairdemo_order", ("partner_id",)] == orders, searched
     holding = new_snapshot.tables["repairdemo_order"].records_holding({partner}, ["partner_id"])
     assert holding is not None and holding.keys() == set(orders)
 
@@ -255,3 +255,9 @@ def test_a_key_spelled_otherwise_in_a_sqlite_dump_is_found_too(tmp_path: Path) -
     assert _orders_of(16, reloaded) == orders  # SQLite reads both spellings as 16
     old = sqlite_cli_dump(FIXTURES / "backup.sqlite3", tmp_path / "old.sql")
     assert_dangling_orders_found(old, new, 16, orders)
+
+
+def test_a_live_sqlite_database_gives_the_findings_of_decoding_every_row(tmp_path: Path) -> None:
+    lost = _without_partner(16, tmp_path)
+    old = f"sqlite:///{FIXTURES / 'backup.sqlite3'}"
+    assert_dangling_orders_found(old, f"sqlite:///{lost}", 16, _orders_of(16, lost))

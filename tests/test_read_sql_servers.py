@@ -255,7 +255,8 @@ def test_pg_copy_content_type_ids_count_by_what_they_name(
 def test_server_dumps_that_lost_a_partner_give_the_findings_of_decoding_every_row(
     engine: str, demo_templates: DemoTemplates, tmp_path: Path
 ) -> None:
-    """A partner deleted behind the foreign keys' back: its orders dangle, in every dump."""
+    """A partner deleted behind the foreign keys' back: its orders dangle, in every dump and
+    in the database read live."""
     with copy_database(demo_templates.prepared(engine)) as database:
         login = ["-h", database.host, "-P" if engine == "mysql" else "-p", str(database.port)]
         tool = ["mariadb-dump", *login, "-u", database.user] if engine == "mysql" else [
@@ -281,7 +282,9 @@ def test_server_dumps_that_lost_a_partner_give_the_findings_of_decoding_every_ro
             for variant, options in variants.items():
                 command = [*tool, *options, database.name]
                 run(command, env, stdout=tmp_path / f"{moment}-{variant}.sql")
-    assert len(orders) > 1
-    for variant in variants:
-        old, new = tmp_path / f"old-{variant}.sql", tmp_path / f"new-{variant}.sql"
-        assert_dangling_orders_found(old, new, partner, orders)
+        assert len(orders) > 1
+        for variant in variants:
+            old, new = tmp_path / f"old-{variant}.sql", tmp_path / f"new-{variant}.sql"
+            assert_dangling_orders_found(old, new, partner, orders)
+        # The database itself, where the server finds the rows that point at the partner.
+        assert_dangling_orders_found(old, database.url, partner, orders)

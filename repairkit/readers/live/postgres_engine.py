@@ -11,7 +11,7 @@ from repairkit.errors import DumpNotFoundError
 from ..sql.pg_values import read_interval
 from .catalog import ColumnRow, KeyRow
 from .queries import BATCH, quoted, select_rows
-from .server_rows import spec_digest
+from .server_rows import integer_columns, spec_digest
 from .tables import RowConverter, TableSpec
 from .urls import import_driver, without_password
 
@@ -139,6 +139,20 @@ class PostgresEngine:
             return self._stream(spec, select_rows(spec, as_text=as_text, fingerprint=fingerprint))
         query = select_rows(spec, as_text=as_text, fingerprint=fingerprint, keys=len(keys))
         return self._stream(spec, query, [value for key in keys for value in key])
+
+    def fingerprinted_rows_holding(
+        self, spec: TableSpec, columns: Sequence[str], values: Sequence[int]
+    ) -> Iterator[tuple[Any, ...]] | None:
+        """Yield the rows where one of ``columns`` holds one of ``values``, each followed by
+        its hash; None unless every one of ``columns`` is of an integer type (``integer_columns``).
+        """
+        if not integer_columns(spec, columns):
+            return None
+        as_text, fingerprint = _postgres_as_text(spec), _postgres_hash(spec)
+        query = select_rows(
+            spec, as_text=as_text, fingerprint=fingerprint, holding=columns, values=len(values)
+        )
+        return self._stream(spec, query, [*values] * len(columns))
 
     def _stream(
         self,

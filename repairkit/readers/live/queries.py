@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from .tables import TableSpec
 
@@ -25,6 +25,9 @@ def select_rows(
     keys: int = 0,
     placeholder: str = "%s",
     where: str = "",
+    holding: Sequence[str] = (),
+    values: int = 0,
+    as_integer: str = "{}",
 ) -> str:
     """Return the SELECT of a table's rows in key order; columns in ``as_text`` as their text.
 
@@ -34,11 +37,15 @@ def select_rows(
     after the columns (after the key columns alone if ``only_key``); ``keys``
     picks that many rows by their key values, given as parameters
     (``placeholder`` each: ``%s`` for psycopg and PyMySQL, ``?`` for sqlite3);
-    ``where``, a condition, limits the rows otherwise.
+    ``where``, a condition, limits the rows otherwise. ``holding`` and
+    ``values`` pick the rows where one of the columns ``holding`` holds one
+    of that many values, given as parameters (the parameters of the first
+    column, then of the next): each column written as ``as_integer``
+    formats its name (SQLite's ``CAST({} AS INTEGER)``).
     """
     names = [quoted(column.name, quote_char) for column in spec.columns]
     # With parameters, the driver reads every % of the query as a placeholder's.
-    percent = "%%" if keys else "%"
+    percent = "%%" if keys or values else "%"
     expressions = [
         f"CASE WHEN {name} IS NULL THEN NULL ELSE format('{percent}s', {name}) END"
         if i in as_text
@@ -49,6 +56,11 @@ def select_rows(
     selected = key_expressions if only_key else expressions
     if fingerprint is not None:
         selected = [*selected, fingerprint]
+    if values:
+        listed = ", ".join([placeholder] * values)
+        where = " OR ".join(
+            f"{as_integer.format(quoted(name, quote_char))} IN ({listed})" for name in holding
+        )
     where = f" WHERE {where}" if where else ""
     if keys:
         if len(spec.key) == 1:

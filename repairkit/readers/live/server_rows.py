@@ -77,7 +77,24 @@ class FingerprintingEngine(Protocol):
     ) -> Iterator[tuple[Any, ...]]:
         """Yield the rows with these key values (all when None), each followed by its hash."""
 
+    def fingerprinted_rows_holding(
+        self, spec: TableSpec, columns: Sequence[str], values: Sequence[int]
+    ) -> Iterator[tuple[Any, ...]] | None:
+        """Yield, as ``fingerprinted_rows``, at least the rows where one of ``columns`` holds one
+        of ``values``; None where the engine cannot tell them.
+        """
+
     def close(self) -> None: ...
+
+
+def integer_columns(spec: TableSpec, columns: Collection[str]) -> bool:
+    """Tell whether each of ``columns`` is of an integer type.
+
+    On PostgreSQL and MySQL, ``IN`` then finds exactly the rows whose value
+    in the column is one of some integers, as the reader reads it.
+    """
+    types = {column.name: column.value_type for column in spec.columns}
+    return all(types[name] is ValueType.INTEGER for name in columns)
 
 
 def spec_digest(spec: TableSpec, *settings: object) -> str:
@@ -214,6 +231,46 @@ class ServerRowStore:
             asked = self._fingerprints if pks is None else wanted
             gone = next(pk for pk in asked if pk not in rows)
             raise self._changed(gone)
+        return rows
+
+    def decode_holding(
+        self, keys: Collection[int], columns: Collection[int] | None = None
+    ) -> dict[Pk, Row]:
+        """Fetch and convert the rows where one of ``columns`` (all when None) holds a key.
+
+        The database finds them (``fingerprinted_rows_holding``), ``_DECODE_BATCH``
+        keys a query; where it cannot, every row is decoded.
+
+        :raises DumpFormatError: if a value does not fit its column's type.
+        :raises DumpReadError: if a row fetched changed since its fingerprint was read.
+        :raises DumpNotFoundError: if the database cannot be reached any more.
+        """
+        if columns is None or not self.fetchable_by_key:
+            return self.decode()
+        names = [self._spec.columns[i].name for i in columns]
+        engine = self._connect(self._url)
+        try:
+            rows = self._fetch_holding(engine, names, sorted(keys))
+        except ValueError as err:
+            raise DumpFormatError(self._label, None, str(err)) from err
+        finally:
+            engine.close()
+        return self.decode() if rows is None else rows
+
+    def _fetch_holding(
+        self, engine: FingerprintingEngine, columns: list[str], values: list[int]
+    ) -> dict[Pk, Row] | None:
+        rows: dict[Pk, Row] = {}
+        for start in range(0, len(values), _DECODE_BATCH):
+            batch = values[start : start + _DECODE_BATCH]
+            found = engine.fingerprinted_rows_holding(self._spec, columns, batch)
+            if found is None:
+                return None
+            for raw in found:
+                pk, row = self._converter.row(raw[:-1])
+                if pk not in self._fingerprints or self._fingerprints[pk] != raw[-1]:
+                    raise self._changed(pk)
+                rows[pk] = row
         return rows
 
     def _changed(self, pk: Pk) -> DumpReadError:

@@ -105,6 +105,23 @@ class SqliteEngine:
         for raw in self._stream(query, parameters):
             yield (*raw, raw_row_fingerprint(raw))
 
+    def fingerprinted_rows_holding(
+        self, spec: TableSpec, columns: Sequence[str], values: Sequence[int]
+    ) -> Iterator[tuple[Any, ...]]:
+        """Yield the rows where one of ``columns`` holds one of ``values``, each followed by
+        its hash; and others.
+
+        Every column is compared as ``CAST`` makes an integer of it, which
+        finds a text or a real that the reader reads as one of ``values``
+        (``' 16 '``, ``16.0``), and some that it does not.
+        """
+        query = select_rows(
+            spec, holding=columns, values=len(values), placeholder="?",
+            as_integer="CAST({} AS INTEGER)",
+        )  # fmt: skip
+        for raw in self._stream(query, [*values] * len(columns)):
+            yield (*raw, raw_row_fingerprint(raw))
+
     def _stream(self, query: str, parameters: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
         cursor = self.connection.execute(query, parameters)
         while batch := cursor.fetchmany(BATCH):

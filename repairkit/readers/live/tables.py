@@ -160,11 +160,12 @@ def _column(column: ColumnSpec, spec: TableSpec, parent: str | None) -> Column:
         return Column(column.name, ColumnKind.CONTENT_TYPE, CONTENT_TYPE_TABLE)
     if parent is not None and spec.key == (column.name,):
         return Column(column.name, ColumnKind.PARENT_LINK, parent)
+    # A foreign key the catalog names is a link, as a SQL dump's constraint makes one.
     if column.value_type is ValueType.DECIMAL:
-        return Column(column.name, ColumnKind.DECIMAL)
+        return Column(column.name, ColumnKind.DECIMAL, column.references)
     if column.choice:
-        return Column(column.name, ColumnKind.CHOICE)
-    return Column(column.name)
+        return Column(column.name, ColumnKind.CHOICE, column.references)
+    return Column(column.name, references=column.references)
 
 
 def _converter(
