@@ -42,16 +42,14 @@ _REPEAT_HIGH = re.compile(rb"\{\d+,(\d+)\}")
 _LONG_DIGIT_RUN = re2.compile(rb"[0-9]{%d}" % _RE2_MAX_REPEAT)
 
 
-def all_rows_match(
-    pattern: re.Pattern[bytes], rows: Sequence[bytes], block: memoryview | None = None
-) -> bool:
-    """Tell whether every one of ``rows`` fully matches ``pattern``, fast.
+def all_rows_match(pattern: bytes, rows: Sequence[bytes], block: memoryview | None = None) -> bool:
+    """Tell whether every one of ``rows`` fully matches ``pattern`` (an ``re`` source), fast.
 
     ``block``, when given, must be ``b"\\n".join(rows)``: the caller often
     has it already, as a slice of the file. False means "not known to": the
     caller checks the rows one by one.
     """
-    compiled = block_pattern(pattern.pattern)
+    compiled = block_pattern(pattern)
     if compiled is None or not rows:
         return False
     # A repeat was relaxed to '*': only re knows the exact limit. Only a line

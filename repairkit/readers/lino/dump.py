@@ -381,7 +381,7 @@ def _checked_twin(table: str, decoder: RowDecoder) -> LinoRowStore | None:
     """Return an earlier store of ``table`` whose lines were checked by the same grammar."""
     reference = _CHECKED_STORES.get(table)
     twin = reference() if reference else None
-    if twin is None or twin._decoder.pattern.pattern != decoder.pattern.pattern:
+    if twin is None or twin._decoder.pattern_source != decoder.pattern_source:
         return None
     return twin
 

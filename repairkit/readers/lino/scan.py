@@ -232,9 +232,10 @@ def check_rows(
 
     :raises DumpFormatError: for the first row outside the grammar.
     """
-    pattern = decoder.pattern
-    if not all_rows_match(pattern, rows, block) and not all(map(pattern.fullmatch, rows)):
-        for offset, match in enumerate(map(pattern.fullmatch, rows)):
+    if not all_rows_match(decoder.pattern_source, rows, block) and not all(
+        map(decoder.pattern.fullmatch, rows)
+    ):
+        for offset, match in enumerate(map(decoder.pattern.fullmatch, rows)):
             if match is None:
                 raise DumpFormatError(path, numbers[offset], decoder.explain(rows[offset]))
     if decoder.checks_by_decoding:
