@@ -136,6 +136,24 @@ def test_a_lino_table_gives_every_row_holding_a_key_and_some_that_only_look_so()
     assert false_positives > 0  # digits in dates, texts and other columns are decoded and checked
 
 
+def test_a_lino_table_gives_exactly_the_rows_holding_a_key_in_the_columns_asked() -> None:
+    snapshot = read_snapshot(BACKUP)
+    searched = 0
+    for table in snapshot.tables.values():
+        every = table.records()
+        for column in table.column_names:
+            for keys in ({2}, {1, 12}):
+                holding = table.records_holding(keys, [column])
+                assert holding is not None
+                exact = {
+                    pk for pk, record in every.items() if _holds({column: record[column]}, keys)
+                }
+                assert holding.keys() == exact, (table.name, column, keys)
+                assert all(holding[pk] == every[pk] for pk in holding)
+                searched += len(exact)
+    assert searched > 0
+
+
 def test_a_lino_file_changed_since_reading_is_refused_by_the_search(tmp_path: Path) -> None:
     dump = tmp_path / "backup"
     shutil.copytree(BACKUP, dump)

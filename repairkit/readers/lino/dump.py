@@ -253,9 +253,12 @@ class LinoRowStore:
     def decode_holding(
         self, keys: Collection[int], columns: Collection[int] | None = None
     ) -> dict[Pk, Row]:
-        """Decode the rows whose line may hold one of the integers ``keys``; at least all that do.
+        """Decode the rows that hold one of the integers ``keys`` in ``columns`` (indexes in
+        the row; any column when None); with None, others may come too.
 
-        The lines are searched whole, so ``columns`` changes nothing.
+        The lines are searched for the keys' digits; of those that hold them,
+        the integers in ``columns`` are read (``RowDecoder.integer_reader``),
+        and only the lines where one is a key are decoded.
 
         :raises DumpFormatError: if a file changed since it was scanned, or a
             row taken is outside the dump grammar.
@@ -264,7 +267,8 @@ class LinoRowStore:
         rows: dict[Pk, Row] = {}
         if not held:
             return rows
-        jobs = [_RowsJob(scan, None, holding=held) for scan in self._scans]
+        looked_in = None if columns is None else frozenset(columns)
+        jobs = [_RowsJob(scan, None, holding=held, looked_in=looked_in) for scan in self._scans]
         for decoded in self.map_files(self._rows, jobs):
             rows.update((self._row_key(row), row) for row in decoded)  # type: ignore[misc]
         return rows
@@ -398,6 +402,7 @@ class _RowsJob:
     wanted: frozenset[int] | None
     indices: list[int] | None = None
     holding: frozenset[int] | None = None  # the rows that may hold one of these integers
+    looked_in: frozenset[int] | None = None  # ... in these columns (None: in any)
 
 
 class _CheckRows:
@@ -424,7 +429,7 @@ class _DecodeRows:
     def __call__(self, job: _RowsJob) -> list[Row]:
         scan = job.scan
         if job.holding is not None:
-            return self.decode_lines(scan, *reread_rows_holding(scan, job.holding))
+            return self.decode_holding(scan, job.holding, job.looked_in)
         if job.wanted is None:
             indices: Iterable[int] = range(scan.row_count)
         else:
@@ -433,6 +438,23 @@ class _DecodeRows:
             if not indices:
                 return []
         return self.decode_lines(scan, indices, reread_rows(scan, indices))
+
+    def decode_holding(
+        self, scan: FileScan, keys: frozenset[int], looked_in: frozenset[int] | None
+    ) -> list[Row]:
+        """Decode the rows that may hold one of ``keys``, in ``looked_in`` (any column: None)."""
+        indices, rows = reread_rows_holding(scan, keys)
+        if looked_in is not None:
+            decoder = self.decoder
+            parameters = decoder.integer_parameters(looked_in)
+            taken = [
+                (index, row)
+                for index, row in zip(indices, rows, strict=True)
+                if (found := decoder.integers_in(row, parameters)) is None
+                or not keys.isdisjoint(found)
+            ]
+            indices, rows = [index for index, _ in taken], [row for _, row in taken]
+        return self.decode_lines(scan, indices, rows)
 
     def decode_lines(self, scan: FileScan, indices: Iterable[int], rows: list[bytes]) -> list[Row]:
         """Decode the row lines ``rows``, at ``indices`` of ``scan``."""

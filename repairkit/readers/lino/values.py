@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 
 from repairkit.snapshot import ColumnKind, ContentTypeRef, Row, Value
@@ -51,6 +51,8 @@ _SIMPLE_ESCAPES = {
     "a": "\a", "b": "\b", "f": "\f", "v": "\v", "\n": "",
 }  # fmt: skip
 _CONSTANTS: dict[str, Value] = {"None": None, "True": True, "False": False}
+# Babel texts, model names, Decimals and marked texts (UUIDs, ...): never an int.
+_NEVER_INTEGERS = {ColumnKind.BABEL, ColumnKind.CONTENT_TYPE, ColumnKind.DECIMAL, *TEXT_KINDS}
 _PLAIN_TYPES = {str, int, float, bool, type(None), datetime.date, datetime.datetime, datetime.time}
 
 # The common case, a row of strings, integers, names and dates exactly as
@@ -94,6 +96,33 @@ class RowDecoder:
         if self._pattern is None:
             self._pattern = re.compile(self.pattern_source)
         return self._pattern
+
+    def integer_parameters(self, columns: Collection[int]) -> list[int]:
+        """Return the indexes of the arguments that give ``columns`` (indexes in the row) and
+        may be integers: not of the kinds that ``decode`` makes something else of
+        every argument (``_NEVER_INTEGERS``)."""
+        found, column = [], 0
+        for index, parameter in enumerate(self.schema.parameters):
+            if column in columns and parameter.kind not in _NEVER_INTEGERS:
+                found.append(index)
+            column += self.languages if parameter.kind is ColumnKind.BABEL else 1
+        return found
+
+    def integers_in(self, line: bytes, parameters: Sequence[int]) -> list[int] | None:
+        """Return the integers among the arguments ``parameters`` of a row line, as ``decode``
+        reads them; None where only decoding the whole line can tell (or name its fault).
+        """
+        try:
+            arguments = line[len(self.prefix) : -2].decode("utf-8")
+            if not _SIMPLE_ROW.fullmatch(arguments):
+                return None
+            tokens = _SIMPLE_TOKEN.findall(arguments)
+            if len(tokens) != len(self.schema.parameters):
+                return None
+            values = [_simple_value(tokens[index]) for index in parameters]
+        except (UnicodeDecodeError, RowSyntaxError):
+            return None
+        return [value for value in values if type(value) is int]
 
     def decode_line(self, line: bytes) -> Row:
         """Decode a whole row line, ``loader.save(create_t(...))``, of valid UTF-8.
