@@ -257,7 +257,7 @@ class LinoRowStore:
         the row; any column when None); with None, others may come too.
 
         The lines are searched for the keys' digits; of those that hold them,
-        the integers in ``columns`` are read (``RowDecoder.integer_reader``),
+        the integers in ``columns`` are read (``RowDecoder.integers_in``),
         and only the lines where one is a key are decoded.
 
         :raises DumpFormatError: if a file changed since it was scanned, or a
