@@ -263,25 +263,29 @@ def test_server_dumps_that_lost_a_partner_give_the_findings_of_decoding_every_ro
             "pg_dump", *login, "-U", database.user]  # fmt: skip
         variants = {"extended": []} if engine == "mysql" else {"copy": [], "inserts": ["--inserts"]}
         env = site_environment(database)
-        for moment in ("old", "new"):
-            if moment == "new":
-                with SiteDatabase(server=database).cursor() as cursor:
-                    cursor.execute(
-                        "SELECT partner_id FROM repairdemo_order GROUP BY partner_id"
-                        " ORDER BY COUNT(*) DESC, partner_id LIMIT 1"
-                    )
-                    (partner,) = cursor.fetchone()
-                    cursor.execute(
-                        "SET FOREIGN_KEY_CHECKS = 0" if engine == "mysql"
-                        else "SET session_replication_role = replica"
-                    )  # fmt: skip
-                    cursor.execute(f"DELETE FROM repairdemo_partner WHERE id = {partner:d}")
-                    pointing = f"SELECT id FROM repairdemo_order WHERE partner_id = {partner:d}"
-                    cursor.execute(pointing + " ORDER BY id")
-                    orders = tuple(pk for (pk,) in cursor.fetchall())
+
+        def dump(moment: str) -> None:
             for variant, options in variants.items():
                 command = [*tool, *options, database.name]
                 run(command, env, stdout=tmp_path / f"{moment}-{variant}.sql")
+
+        dump("old")
+        with SiteDatabase(server=database).cursor() as cursor:
+            cursor.execute(
+                "SELECT partner_id FROM repairdemo_order GROUP BY partner_id"
+                " ORDER BY COUNT(*) DESC, partner_id LIMIT 1"
+            )
+            (partner,) = cursor.fetchone()
+            cursor.execute(
+                "SET FOREIGN_KEY_CHECKS = 0" if engine == "mysql"
+                else "SET session_replication_role = replica"
+            )  # fmt: skip
+            cursor.execute(f"DELETE FROM repairdemo_partner WHERE id = {partner:d}")
+            cursor.execute(
+                f"SELECT id FROM repairdemo_order WHERE partner_id = {partner:d} ORDER BY id"
+            )
+            orders = tuple(pk for (pk,) in cursor.fetchall())
+        dump("new")
         assert len(orders) > 1
         for variant in variants:
             old, new = tmp_path / f"old-{variant}.sql", tmp_path / f"new-{variant}.sql"
